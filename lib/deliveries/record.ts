@@ -1,0 +1,88 @@
+/**
+ * The delivery record: what the bridge received from GitLab and what it did with it. It
+ * mirrors GitLab's own webhook event log (request headers with the token redacted, payload,
+ * status) plus the outcome of every action the worker ran.
+ */
+
+export const DELIVERY_STATUSES = ['queued', 'processing', 'done', 'partial', 'failed', 'ignored'] as const;
+/**
+ * - `queued`: durable and on the queue, not attempted yet.
+ * - `processing`: attempted at least once; a retryable failure sent it back to the queue.
+ * - `done`: every action was sent or skipped on purpose.
+ * - `partial`: some actions were sent, others failed for good (e.g. Jira answered 404).
+ * - `failed`: nothing could be sent and no attempts are left (it is in the dead-letter queue).
+ * - `ignored`: an event the bridge does not act on; recorded, never queued.
+ */
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export function isDeliveryStatus(value: string): value is DeliveryStatus {
+  return (DELIVERY_STATUSES as readonly string[]).includes(value);
+}
+
+/** What one action (a Slack post, a Teams card, a Jira transition...) ended as. */
+export interface ActionOutcome {
+  /** The effect key that makes the action happen once, e.g. `slack:C123:pipeline:42:failed`. */
+  key: string;
+  /** Which integration: `slack`, `teams`, `jira`. */
+  kind: string;
+  /** Channel, webhook name or issue key. */
+  target: string;
+  /** Human summary: "pipeline #42 failed notice". */
+  summary: string;
+  status: 'sent' | 'skipped' | 'failed';
+  /** Why it was skipped: filtered, already sent, no transition... */
+  reason?: string;
+  /** Why it failed (never contains secrets). */
+  error?: string;
+  /** Whether the failure will be retried through the queue. */
+  retryable?: boolean;
+  /** Number of attempts made for this action so far. */
+  attempts: number;
+  /** ISO time the outcome was recorded. */
+  at: string;
+  /** Downstream identifiers worth keeping (Slack `ts`, Jira comment id...). */
+  result?: Record<string, string>;
+}
+
+/** The fields of a delivery that listings show; everything but headers, payload and outcomes. */
+export interface DeliverySummary {
+  id: string;
+  receivedAt: string;
+  /** `X-Gitlab-Event` header, e.g. `Pipeline Hook`. */
+  event: string;
+  /** `object_kind` of the payload, or `event_name` for system-style hooks without one. */
+  objectKind: string | null;
+  projectId: number | null;
+  projectPath: string | null;
+  ref: string | null;
+  status: DeliveryStatus;
+  /** Why the status is what it is, e.g. "event not handled: Member Hook". */
+  statusReason?: string;
+  attempts: number;
+  updatedAt: string;
+  /** Epoch seconds; DynamoDB's TTL removes the record after this. */
+  expiresAt: number;
+}
+
+export interface DeliveryRecord extends DeliverySummary {
+  /** Request headers as received, lower-cased, tokens replaced by `[REDACTED]`. */
+  headers: Record<string, string>;
+  /** The request body exactly as received (UTF-8 JSON text). */
+  payload: string;
+  outcomes: ActionOutcome[];
+}
+
+/** Replaces secret-bearing header values the way GitLab's own event log shows them. */
+export const REDACTED = '[REDACTED]';
+const SECRET_HEADERS = new Set(['x-gitlab-token', 'authorization', 'cookie', 'webhook-signature']);
+
+/** Lower-cases header names and redacts the ones that carry secrets. */
+export function redactHeaders(headers: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const lower = name.toLowerCase();
+    out[lower] = SECRET_HEADERS.has(lower) ? REDACTED : value;
+  }
+  return out;
+}

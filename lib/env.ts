@@ -1,0 +1,62 @@
+/**
+ * Names of the environment variables the functions read. `cdk/` sets them and `functions/`
+ * reads them, so both import the names from here.
+ */
+export const ENV = {
+  /** DynamoDB table holding deliveries, effect keys and notifier state. */
+  tableName: 'BRIDGE_TABLE_NAME',
+  /** SQS queue URL the receiver hands deliveries to. */
+  queueUrl: 'BRIDGE_QUEUE_URL',
+  /** Secrets Manager secret id holding GitLab webhook tokens and signing keys (JSON, see lib/secrets). */
+  gitlabSecretId: 'GITLAB_SECRET_ID',
+  /** Secrets Manager secret id holding the Slack bot token. */
+  slackSecretId: 'SLACK_SECRET_ID',
+  /** Secrets Manager secret id holding Teams Workflows webhook URLs (JSON map name -> url). */
+  teamsSecretId: 'TEAMS_SECRET_ID',
+  /** Secrets Manager secret id holding Jira credentials (JSON). */
+  jiraSecretId: 'JIRA_SECRET_ID',
+  /** Path of the routing config file (bridge.config.json). */
+  configPath: 'BRIDGE_CONFIG',
+  /** Days a delivery record is kept before DynamoDB's TTL removes it. */
+  retentionDays: 'BRIDGE_RETENTION_DAYS',
+  /** Largest accepted webhook body in bytes. */
+  maxBodyBytes: 'BRIDGE_MAX_BODY_BYTES',
+  /** Allowed clock skew for signed webhooks, in seconds. */
+  signatureToleranceSeconds: 'BRIDGE_SIGNATURE_TOLERANCE_SECONDS',
+  /** Attempts before SQS moves a delivery to the dead-letter queue (matches maxReceiveCount). */
+  maxAttempts: 'BRIDGE_MAX_ATTEMPTS',
+  // Local / zero-config variables (documented in README).
+  gitlabWebhookToken: 'GITLAB_WEBHOOK_TOKEN',
+  gitlabSigningKey: 'GITLAB_SIGNING_KEY',
+  slackBotToken: 'SLACK_BOT_TOKEN',
+  slackChannel: 'SLACK_CHANNEL',
+  slackApiUrl: 'SLACK_API_URL',
+  teamsWebhookUrl: 'TEAMS_WEBHOOK_URL',
+  jiraHost: 'JIRA_HOST',
+  jiraEmail: 'JIRA_EMAIL',
+  jiraApiToken: 'JIRA_API_TOKEN',
+  jiraBearerToken: 'JIRA_BEARER_TOKEN',
+  jiraProjectKeys: 'JIRA_PROJECT_KEYS',
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV];
+
+/** Reads a required variable; a missing one fails at cold start with its name in the message. */
+export function requireEnv(name: EnvName, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (value === undefined || value === '') {
+    throw new Error(`Missing environment variable ${name}`);
+  }
+  return value;
+}
+
+/** Reads an optional positive integer variable, falling back to `fallback`. */
+export function intEnv(name: EnvName, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  }
+  return value;
+}

@@ -1,0 +1,73 @@
+/**
+ * Failure classes the worker acts on. Action code throws these; `classifyError` in
+ * lib/worker decides, in one place, whether a failure is retried (the SQS message goes back on
+ * the queue and eventually to the dead-letter queue) or recorded and left alone.
+ */
+
+/** The bridge's own configuration is wrong: fix the named file/key/secret; retrying will not help. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** The downstream asked us to slow down. `retryAfterMs` comes from its Retry-After header. */
+export class DownstreamRateLimited extends Error {
+  override readonly name = 'DownstreamRateLimited';
+  constructor(
+    readonly service: string,
+    readonly retryAfterMs: number | undefined,
+    message?: string,
+  ) {
+    super(message ?? `${service} rate limited the request${retryAfterMs !== undefined ? `; retry after ${Math.ceil(retryAfterMs / 1000)}s` : ''}`);
+  }
+}
+
+/** The downstream is down or unreachable (5xx, network error, timeout): retry later. */
+export class DownstreamUnavailable extends Error {
+  override readonly name = 'DownstreamUnavailable';
+  constructor(
+    readonly service: string,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The downstream understood and refused the request (4xx other than 429): the same request
+ * would be refused again, so it is recorded with the downstream's own words and not retried.
+ */
+export class DownstreamRejected extends Error {
+  override readonly name = 'DownstreamRejected';
+  constructor(
+    readonly service: string,
+    message: string,
+    readonly status?: number,
+    readonly details: readonly string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** A delivery that another worker is processing right now (its effect lease is held): retry later. */
+export class EffectInProgress extends Error {
+  override readonly name = 'EffectInProgress';
+  constructor(readonly key: string) {
+    super(`effect ${key} is being performed by another attempt`);
+  }
+}
+
+/** True when the failure is worth another attempt through the queue. */
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof DownstreamRejected || error instanceof ConfigError) return false;
+  return true;
+}
+
+/** Short text for an outcome record: never includes secrets (callers must not put them in messages). */
+export function describeError(error: unknown): string {
+  if (error instanceof DownstreamRejected && error.details.length > 0) {
+    return `${error.message}: ${error.details.join('; ')}`;
+  }
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,36 @@
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { STATE_PREFIX } from '../deliveries/table.js';
+import type { StateStore } from './store.js';
+
+/** An MR or a failing ref rarely stays open longer than this; the key then expires by TTL. */
+const DEFAULT_TTL_DAYS = 180;
+
+export class DynamoDbStateStore implements StateStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async get<T>(key: string): Promise<T | undefined> {
+    const result = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: STATE_PREFIX + key } }, ConsistentRead: true }),
+    );
+    const raw = result.Item?.value?.S;
+    return raw === undefined ? undefined : (JSON.parse(raw) as T);
+  }
+
+  async put<T>(key: string, value: T, options: { ttlDays?: number } = {}): Promise<void> {
+    const expiresAt = Math.floor(this.now() / 1000) + (options.ttlDays ?? DEFAULT_TTL_DAYS) * 86_400;
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: { pk: { S: STATE_PREFIX + key }, value: { S: JSON.stringify(value) }, expiresAt: { N: String(expiresAt) } },
+      }),
+    );
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: { pk: { S: STATE_PREFIX + key } } }));
+  }
+}

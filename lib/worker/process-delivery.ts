@@ -1,0 +1,164 @@
+import type { BridgeConfig } from '../config/schema.js';
+import type { ActionOutcome, DeliveryRecord, DeliveryStatus } from '../deliveries/record.js';
+import type { DeliveryStore } from '../deliveries/store.js';
+import type { EffectLedger } from '../effects/ledger.js';
+import { DownstreamRateLimited, EffectInProgress, describeError, isRetryable } from '../errors.js';
+import type { QueueMessage } from '../queue/queue.js';
+import type { StateStore } from '../state/store.js';
+import type { ActionPlanner, PlannedAction } from './action.js';
+
+export interface WorkerLogger {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+export interface WorkerDeps {
+  deliveries: DeliveryStore;
+  effects: EffectLedger;
+  state: StateStore;
+  config: BridgeConfig;
+  planners: readonly ActionPlanner[];
+  /** Attempts before SQS dead-letters the message (the queue's maxReceiveCount). */
+  maxAttempts: number;
+  now?: () => Date;
+  log?: WorkerLogger;
+}
+
+export type DeliveryResult =
+  | { kind: 'unknown' }
+  | { kind: 'already-finished'; status: DeliveryStatus }
+  | { kind: 'finished'; status: DeliveryStatus; outcomes: ActionOutcome[] }
+  /** Some action failed in a way worth retrying: the message must go back on the queue. */
+  | { kind: 'retry'; status: DeliveryStatus; outcomes: ActionOutcome[]; retryAfterMs?: number; error: string };
+
+const FINISHED: ReadonlySet<DeliveryStatus> = new Set(['done', 'partial', 'failed', 'ignored']);
+
+/**
+ * Runs one delivery: loads the record, asks each planner for the event's actions, runs each
+ * action at most once through the effect ledger, and records the outcomes. Never throws for
+ * an action's failure: the result says whether the queue should retry.
+ *
+ * @param attempt the SQS receive count of this message (1 on the first try).
+ */
+export async function processDelivery(message: QueueMessage, attempt: number, deps: WorkerDeps): Promise<DeliveryResult> {
+  const now = deps.now ?? (() => new Date());
+  const delivery = await deps.deliveries.get(message.deliveryId);
+  if (!delivery) {
+    deps.log?.warn('delivery not found; it expired or was never stored', { deliveryId: message.deliveryId });
+    return { kind: 'unknown' };
+  }
+  if (FINISHED.has(delivery.status) && !message.replay) {
+    return { kind: 'already-finished', status: delivery.status };
+  }
+
+  let payload: unknown;
+  try {
+    payload = JSON.parse(delivery.payload);
+  } catch {
+    const outcomes: ActionOutcome[] = [];
+    await deps.deliveries.finishAttempt(delivery.id, { status: 'failed', statusReason: 'stored payload is not JSON', outcomes, attempts: delivery.attempts + 1 });
+    return { kind: 'finished', status: 'failed', outcomes };
+  }
+
+  const planners = deps.planners.filter((planner) => delivery.objectKind !== null && planner.objectKinds.includes(delivery.objectKind));
+  const actions: PlannedAction[] = [];
+  const planFailures: ActionOutcome[] = [];
+  for (const planner of planners) {
+    try {
+      actions.push(...(await planner.plan({ delivery, payload, config: deps.config, state: deps.state, now })));
+    } catch (error) {
+      planFailures.push({
+        key: `plan:${planner.name}`,
+        kind: planner.name,
+        target: delivery.objectKind ?? delivery.event,
+        summary: `plan ${planner.name} actions`,
+        status: 'failed',
+        error: describeError(error),
+        retryable: false,
+        attempts: 1,
+        at: now().toISOString(),
+      });
+      deps.log?.error('planner failed', { planner: planner.name, deliveryId: delivery.id, error: describeError(error) });
+    }
+  }
+
+  const previous = new Map(delivery.outcomes.map((outcome) => [outcome.key, outcome]));
+  const outcomes: ActionOutcome[] = [...planFailures];
+  let retryAfterMs: number | undefined;
+  let retryError: string | undefined;
+  for (const action of actions) {
+    const outcome = await runAction(action, delivery, message, previous.get(action.key), deps, now);
+    outcomes.push(outcome.outcome);
+    if (outcome.retry) {
+      retryError ??= outcome.outcome.error ?? 'retryable failure';
+      if (outcome.retryAfterMs !== undefined) retryAfterMs = Math.max(retryAfterMs ?? 0, outcome.retryAfterMs);
+    }
+  }
+
+  const attempts = delivery.attempts + 1;
+  const lastAttempt = attempt >= deps.maxAttempts;
+  if (retryError !== undefined && !lastAttempt) {
+    await deps.deliveries.finishAttempt(delivery.id, { status: 'processing', statusReason: `attempt ${attempt} of ${deps.maxAttempts} failed: ${retryError}; retrying`, outcomes, attempts });
+    return { kind: 'retry', status: 'processing', outcomes, error: retryError, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+  }
+  const status = finalStatus(outcomes);
+  const statusReason =
+    retryError !== undefined ? `gave up after ${attempt} attempts: ${retryError}` : planners.length === 0 ? `no action configured for ${delivery.objectKind ?? delivery.event}` : undefined;
+  await deps.deliveries.finishAttempt(delivery.id, { status, outcomes, attempts, ...(statusReason ? { statusReason } : {}) });
+  if (retryError !== undefined) {
+    // Last attempt: fail the message so SQS moves it to the dead-letter queue.
+    return { kind: 'retry', status, outcomes, error: retryError };
+  }
+  return { kind: 'finished', status, outcomes };
+}
+
+function finalStatus(outcomes: readonly ActionOutcome[]): DeliveryStatus {
+  const failed = outcomes.filter((outcome) => outcome.status === 'failed').length;
+  if (failed === 0) return 'done';
+  return failed === outcomes.length ? 'failed' : 'partial';
+}
+
+async function runAction(
+  action: PlannedAction,
+  delivery: DeliveryRecord,
+  message: QueueMessage,
+  previous: ActionOutcome | undefined,
+  deps: WorkerDeps,
+  now: () => Date,
+): Promise<{ outcome: ActionOutcome; retry: boolean; retryAfterMs?: number }> {
+  const base = { key: action.key, kind: action.kind, target: action.target, summary: action.summary };
+  const attempts = (previous?.status === 'failed' ? previous.attempts : 0) + 1;
+  if (action.skipReason !== undefined) {
+    return { outcome: { ...base, status: 'skipped', reason: action.skipReason, attempts: previous?.attempts ?? 0, at: now().toISOString() }, retry: false };
+  }
+  const claim = await deps.effects.claim(action.key, delivery.id, { force: message.force === true });
+  if (!claim.claimed) {
+    if (claim.state === 'done') {
+      const outcome: ActionOutcome = { ...base, status: 'skipped', reason: `already sent${claim.doneAt ? ` at ${claim.doneAt}` : ''}`, attempts: previous?.attempts ?? 0, at: now().toISOString() };
+      if (Object.keys(claim.result).length > 0) outcome.result = claim.result;
+      return { outcome, retry: false };
+    }
+    const error = new EffectInProgress(action.key);
+    return { outcome: { ...base, status: 'failed', error: error.message, retryable: true, attempts, at: now().toISOString() }, retry: true };
+  }
+  try {
+    const ran = await action.run();
+    await deps.effects.complete(action.key, claim.token, ran?.result ?? {});
+    if (ran?.skipped !== undefined) {
+      return { outcome: { ...base, status: 'skipped', reason: ran.skipped, attempts, at: now().toISOString(), ...(ran.result ? { result: ran.result } : {}) }, retry: false };
+    }
+    return { outcome: { ...base, status: 'sent', attempts, at: now().toISOString(), ...(ran?.result ? { result: ran.result } : {}) }, retry: false };
+  } catch (error) {
+    await deps.effects.release(action.key, claim.token);
+    const retry = isRetryable(error);
+    const text = describeError(error);
+    deps.log?.warn('action failed', { deliveryId: delivery.id, key: action.key, retry, error: text });
+    const retryAfterMs = error instanceof DownstreamRateLimited ? error.retryAfterMs : undefined;
+    return {
+      outcome: { ...base, status: 'failed', error: text, retryable: retry, attempts, at: now().toISOString() },
+      retry,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    };
+  }
+}
