@@ -133,9 +133,10 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
     before: string | undefined,
     wanted: number,
   ): Promise<DeliverySummary[]> {
-    const names: Record<string, string> = { '#pk': partition.attribute, '#at': TABLE.sortAttribute };
+    const names: Record<string, string> = { '#pk': partition.attribute };
     const values: Item = { ':pk': { S: partition.value } };
     let condition = '#pk = :pk';
+    if (since || before) names['#at'] = TABLE.sortAttribute;
     if (since && before) {
       condition += ' AND #at BETWEEN :since AND :before';
       values[':since'] = { S: since };

@@ -1,0 +1,93 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { isLoopbackUrl, LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from './local-defaults.js';
+
+/** Where a command writes. `isTTY` decides between a progress bar and plain lines. */
+export interface Output {
+  write(text: string): void;
+  isTTY?: boolean;
+  /** Terminal width, when known. */
+  columns?: number;
+}
+
+/** The AWS clients a command may need, created on first use. */
+export interface AwsClients {
+  dynamodb(): DynamoDBClient;
+  sqs(): SQSClient;
+  cloudformation(): CloudFormationClient;
+  secretsManager(): SecretsManagerClient;
+  /** Closes the clients that were created (keep-alive sockets would hold the process open). */
+  destroy(): void;
+}
+
+/**
+ * Everything a command touches outside itself. `bin/gitlab-bridge.js` wires the real process;
+ * tests wire local servers and capture the output, and run commands in-process.
+ */
+export interface CliContext {
+  env: Record<string, string | undefined>;
+  stdout: Output;
+  stderr: Output;
+  aws: AwsClients;
+  fetch: typeof fetch;
+  now(): Date;
+  sleep(ms: number): Promise<void>;
+}
+
+type ServiceEnv = 'DYNAMODB' | 'SQS' | 'CLOUDFORMATION' | 'SECRETS_MANAGER';
+
+/**
+ * Client settings for one service. The endpoint comes from the SDK's standard
+ * `AWS_ENDPOINT_URL_<SERVICE>` (or `AWS_ENDPOINT_URL`), read here from `env` rather than left to
+ * the SDK so an in-process run with its own env behaves like the real process. A loopback
+ * endpoint (the local bridge) gets a default region and placeholder credentials when the
+ * environment has none, since local servers accept any.
+ */
+export function clientConfig(env: Record<string, string | undefined>, service: ServiceEnv): {
+  endpoint?: string;
+  region?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+} {
+  const endpoint = env[`AWS_ENDPOINT_URL_${service}`] || env.AWS_ENDPOINT_URL || undefined;
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
+  const local = isLoopbackUrl(endpoint);
+  const hasOwnCredentials = Boolean(env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE);
+  return {
+    ...(endpoint ? { endpoint } : {}),
+    ...(region ? { region } : local ? { region: LOCAL_AWS_REGION } : {}),
+    ...(local && !hasOwnCredentials ? { credentials: { ...LOCAL_AWS_CREDENTIALS } } : {}),
+  };
+}
+
+/** AWS clients configured from `env` (see clientConfig), created lazily. */
+export function createAwsClients(env: Record<string, string | undefined>): AwsClients {
+  let dynamodb: DynamoDBClient | undefined;
+  let sqs: SQSClient | undefined;
+  let cloudformation: CloudFormationClient | undefined;
+  let secretsManager: SecretsManagerClient | undefined;
+  return {
+    dynamodb: () => (dynamodb ??= new DynamoDBClient(clientConfig(env, 'DYNAMODB'))),
+    sqs: () => (sqs ??= new SQSClient(clientConfig(env, 'SQS'))),
+    cloudformation: () => (cloudformation ??= new CloudFormationClient(clientConfig(env, 'CLOUDFORMATION'))),
+    secretsManager: () => (secretsManager ??= new SecretsManagerClient(clientConfig(env, 'SECRETS_MANAGER'))),
+    destroy: () => {
+      for (const client of [dynamodb, sqs, cloudformation, secretsManager]) client?.destroy();
+    },
+  };
+}
+
+/** The context of the real process. */
+export function processContext(): CliContext {
+  const env = process.env;
+  return {
+    env,
+    stdout: { write: (text) => void process.stdout.write(text), isTTY: process.stdout.isTTY === true, columns: process.stdout.columns },
+    stderr: { write: (text) => void process.stderr.write(text), isTTY: process.stderr.isTTY === true, columns: process.stderr.columns },
+    aws: createAwsClients(env),
+    fetch: globalThis.fetch,
+    now: () => new Date(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  };
+}

@@ -1,0 +1,189 @@
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
+import { ENV } from '../lib/env.js';
+import { awsErrorToCliError } from './aws-errors.js';
+import type { CliContext } from './context.js';
+import { CliError, EXIT } from './exit-codes.js';
+import { DEFAULT_STACK_NAME, isLoopbackUrl, LOCAL_DLQ_NAME, LOCAL_QUEUE_NAME, LOCAL_TABLE_NAME, STACK_OUTPUTS } from './local-defaults.js';
+
+/** Environment variables the CLI reads besides the AWS SDK's own. */
+export const CLI_ENV = {
+  tableName: ENV.tableName,
+  queueUrl: ENV.queueUrl,
+  dlqUrl: 'BRIDGE_DLQ_URL',
+  webhookUrl: 'BRIDGE_WEBHOOK_URL',
+  stackName: 'BRIDGE_STACK_NAME',
+  gitlabSecretId: ENV.gitlabSecretId,
+  webhookToken: ENV.gitlabWebhookToken,
+  signingKey: ENV.gitlabSigningKey,
+  gitlabUrl: 'GITLAB_URL',
+  gitlabToken: 'GITLAB_TOKEN',
+} as const;
+
+/** Flags that name the bridge's resources directly (global options of the CLI). */
+export interface ResourceFlags {
+  stack?: string;
+  table?: string;
+  queueUrl?: string;
+  dlqUrl?: string;
+}
+
+/**
+ * Finds the bridge's table, queues, webhook URL and GitLab secret. For each, the first of:
+ * a flag, an environment variable, the local bridge's name (when the AWS endpoint variable
+ * points at loopback), the deployed stack's outputs (read once, only if needed).
+ */
+export class BridgeResources {
+  private outputs: Promise<Record<string, string>> | undefined;
+
+  constructor(
+    private readonly context: CliContext,
+    private readonly flags: ResourceFlags,
+  ) {}
+
+  get stackName(): string {
+    return this.flags.stack || this.context.env[CLI_ENV.stackName] || DEFAULT_STACK_NAME;
+  }
+
+  private get localDynamo(): boolean {
+    return isLoopbackUrl(this.context.env.AWS_ENDPOINT_URL_DYNAMODB || this.context.env.AWS_ENDPOINT_URL);
+  }
+
+  private get localSqs(): boolean {
+    return isLoopbackUrl(this.context.env.AWS_ENDPOINT_URL_SQS || this.context.env.AWS_ENDPOINT_URL);
+  }
+
+  async tableName(): Promise<string> {
+    const given = this.flags.table || this.context.env[CLI_ENV.tableName];
+    if (given) return given;
+    if (this.localDynamo) return LOCAL_TABLE_NAME;
+    return this.output(STACK_OUTPUTS.tableName, '--table or BRIDGE_TABLE_NAME');
+  }
+
+  async queueUrl(): Promise<string> {
+    const given = this.flags.queueUrl || this.context.env[CLI_ENV.queueUrl];
+    if (given) return given;
+    if (this.localSqs) return this.localQueueUrl(LOCAL_QUEUE_NAME);
+    return this.output(STACK_OUTPUTS.queueUrl, '--queue-url or BRIDGE_QUEUE_URL');
+  }
+
+  async dlqUrl(): Promise<string> {
+    const given = this.flags.dlqUrl || this.context.env[CLI_ENV.dlqUrl];
+    if (given) return given;
+    if (this.localSqs) return this.localQueueUrl(LOCAL_DLQ_NAME);
+    return this.output(STACK_OUTPUTS.dlqUrl, '--dlq-url or BRIDGE_DLQ_URL');
+  }
+
+  /** The webhook URL GitLab should call: --webhook-url, BRIDGE_WEBHOOK_URL, or the stack output. */
+  async webhookUrl(flag: string | undefined): Promise<string> {
+    const given = flag || this.context.env[CLI_ENV.webhookUrl];
+    if (given) return given;
+    return this.output(STACK_OUTPUTS.webhookUrl, '--webhook-url or BRIDGE_WEBHOOK_URL');
+  }
+
+  /**
+   * The token (and signing key, if any) GitLab must send: --webhook-token, GITLAB_WEBHOOK_TOKEN,
+   * or the first of the bridge's GitLab secret in Secrets Manager (GITLAB_SECRET_ID or the
+   * stack's GitLabSecretName output).
+   */
+  async webhookCredentials(flags: { token?: string; signingKey?: string }): Promise<{ token: string; signingKey?: string; source: string }> {
+    const token = flags.token || firstOf(this.context.env[CLI_ENV.webhookToken]);
+    const signingKey = flags.signingKey || firstOf(this.context.env[CLI_ENV.signingKey]);
+    if (token) return { token, ...(signingKey ? { signingKey } : {}), source: flags.token ? '--webhook-token' : CLI_ENV.webhookToken };
+    const secretId = this.context.env[CLI_ENV.gitlabSecretId] || (await this.output(STACK_OUTPUTS.gitlabSecretName, '--webhook-token or GITLAB_WEBHOOK_TOKEN'));
+    let text: string;
+    try {
+      const result = await this.context.aws.secretsManager().send(new GetSecretValueCommand({ SecretId: secretId }));
+      text = result.SecretString ?? '';
+    } catch (error) {
+      throw awsErrorToCliError(error, { resource: `secret ${secretId}` });
+    }
+    const parsed = parseBridgeSecret(text);
+    if (!parsed.token) {
+      throw new CliError(`secret ${secretId} holds no webhook token`, EXIT.auth, 'set it as the README describes (aws secretsmanager put-secret-value), or pass --webhook-token');
+    }
+    const key = signingKey || parsed.signingKey;
+    return { token: parsed.token, ...(key ? { signingKey: key } : {}), source: `secret ${secretId}` };
+  }
+
+  private async localQueueUrl(name: string): Promise<string> {
+    try {
+      const result = await this.context.aws.sqs().send(new GetQueueUrlCommand({ QueueName: name }));
+      if (result.QueueUrl) return result.QueueUrl;
+    } catch (error) {
+      throw awsErrorToCliError(error, { resource: `local SQS queue ${name}`, endpoint: this.context.env.AWS_ENDPOINT_URL_SQS || this.context.env.AWS_ENDPOINT_URL });
+    }
+    throw new CliError(`local SQS has no queue ${name}`, EXIT.notFound, 'start the local bridge (npm start) or pass --queue-url / --dlq-url');
+  }
+
+  private async output(key: string, alternative: string): Promise<string> {
+    this.outputs ??= this.describeStack();
+    const outputs = await this.outputs;
+    const value = outputs[key];
+    if (!value) {
+      throw new CliError(`stack ${this.stackName} has no output ${key}`, EXIT.notFound, `redeploy the current version (npx cdk deploy) or pass ${alternative}`);
+    }
+    return value;
+  }
+
+  private async describeStack(): Promise<Record<string, string>> {
+    const stack = this.stackName;
+    try {
+      const result = await this.context.aws.cloudformation().send(new DescribeStacksCommand({ StackName: stack }));
+      const outputs: Record<string, string> = {};
+      for (const output of result.Stacks?.[0]?.Outputs ?? []) {
+        if (output.OutputKey && output.OutputValue) outputs[output.OutputKey] = output.OutputValue;
+      }
+      return outputs;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : '';
+      if (/does not exist/i.test(message)) {
+        const region = this.context.env.AWS_REGION || this.context.env.AWS_DEFAULT_REGION || 'the default region';
+        throw new CliError(
+          `stack ${stack} not found in ${region}`,
+          EXIT.notFound,
+          'deploy it (npx cdk deploy), pass --stack NAME / set AWS_REGION, or name the resources with --table / --queue-url / --dlq-url',
+        );
+      }
+      throw awsErrorToCliError(error, { resource: `CloudFormation stack ${stack}` });
+    }
+  }
+}
+
+function firstOf(list: string | undefined): string | undefined {
+  return list?.split(',').map((item) => item.trim()).find(Boolean);
+}
+
+/**
+ * Reads the token GitLab should send (and the first signing key) from the bridge's GitLab
+ * secret: a plain token, a JSON array of tokens, or `{ "tokens": [...], "signingKeys": [...] }`
+ * (lib/gitlab/webhook-auth.ts). The first token is the current one by convention: rotation
+ * puts the new token first and keeps the old one after it until every hook is updated.
+ */
+export function parseBridgeSecret(text: string): { token?: string; signingKey?: string } {
+  const trimmed = text.trim();
+  if (!trimmed) return {};
+  const first = (value: unknown): string | undefined => {
+    if (typeof value === 'string') return value.trim() || undefined;
+    if (Array.isArray(value)) return value.find((item): item is string => typeof item === 'string' && item.trim() !== '')?.trim();
+    return undefined;
+  };
+  if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(trimmed);
+    } catch {
+      // Never echo the secret: only say what is wrong with it.
+      throw new CliError('the GitLab secret looks like JSON but does not parse', EXIT.auth, 'fix the secret value in Secrets Manager');
+    }
+    if (Array.isArray(parsed)) return withDefined({ token: first(parsed) });
+    const object = parsed as Record<string, unknown>;
+    return withDefined({ token: first(object.tokens) ?? first(object.token), signingKey: first(object.signingKeys) });
+  }
+  return { token: trimmed };
+}
+
+function withDefined<T extends Record<string, unknown>>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

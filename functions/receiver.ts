@@ -1,0 +1,31 @@
+/**
+ * Lambda entry: API Gateway -> receiver. Dependencies are built once per container and reused
+ * across invocations; the work happens in lib/receiver/handle-webhook.ts.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDbDeliveryStore } from '../lib/deliveries/dynamodb-store.js';
+import { ENV, intEnv, requireEnv } from '../lib/env.js';
+import { parseWebhookAuth } from '../lib/gitlab/webhook-auth.js';
+import { emfMetrics, jsonLogger } from '../lib/observability.js';
+import { SqsDeliveryQueue } from '../lib/queue/sqs-queue.js';
+import { createApiGatewayHandler } from '../lib/receiver/api-gateway.js';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_RETENTION_DAYS, DEFAULT_SIGNATURE_TOLERANCE_SECONDS } from '../lib/receiver/handle-webhook.js';
+import { CachedSecretsManagerReader } from '../lib/secrets/secret-reader.js';
+
+const tableName = requireEnv(ENV.tableName);
+const queueUrl = requireEnv(ENV.queueUrl);
+const gitlabSecretId = requireEnv(ENV.gitlabSecretId);
+const secrets = new CachedSecretsManagerReader(new SecretsManagerClient({}));
+
+export const handler = createApiGatewayHandler({
+  deliveries: new DynamoDbDeliveryStore({ client: new DynamoDBClient({}), tableName }),
+  queue: new SqsDeliveryQueue(new SQSClient({}), queueUrl),
+  auth: async () => parseWebhookAuth(await secrets.read(gitlabSecretId)),
+  retentionDays: intEnv(ENV.retentionDays, DEFAULT_RETENTION_DAYS),
+  maxBodyBytes: intEnv(ENV.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
+  signatureToleranceSeconds: intEnv(ENV.signatureToleranceSeconds, DEFAULT_SIGNATURE_TOLERANCE_SECONDS),
+  metrics: emfMetrics('receiver'),
+  log: jsonLogger('receiver'),
+});

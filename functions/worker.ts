@@ -1,0 +1,46 @@
+/**
+ * Lambda entry: SQS -> worker. Builds the stores, config, credentials and planners once per
+ * container; lib/worker/ does the work and answers with a partial batch response.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { resolveConfig } from '../lib/config/resolve.js';
+import { DynamoDbDeliveryStore } from '../lib/deliveries/dynamodb-store.js';
+import { DynamoDbEffectLedger } from '../lib/effects/dynamodb-ledger.js';
+import { ENV, intEnv, requireEnv } from '../lib/env.js';
+import { jsonLogger } from '../lib/observability.js';
+import { SqsVisibility } from '../lib/queue/sqs-queue.js';
+import { credentialsFromSecrets } from '../lib/secrets/credentials.js';
+import { CachedSecretsManagerReader } from '../lib/secrets/secret-reader.js';
+import { DynamoDbStateStore } from '../lib/state/dynamodb-state-store.js';
+import { createPlanners } from '../lib/worker/planners.js';
+import { createSqsBatchHandler } from '../lib/worker/sqs-batch.js';
+import { DEFAULT_MAX_ATTEMPTS } from '../lib/worker/process-delivery.js';
+
+const tableName = requireEnv(ENV.tableName);
+const queueUrl = requireEnv(ENV.queueUrl);
+const dynamo = new DynamoDBClient({});
+const log = jsonLogger('worker');
+// A bad config fails here, at cold start, with the file and key in the message.
+const config = resolveConfig();
+const secrets = new CachedSecretsManagerReader(new SecretsManagerClient({}));
+const optional = (name: string) => process.env[name] || undefined;
+const credentials = credentialsFromSecrets(secrets, {
+  slack: optional(ENV.slackSecretId),
+  teams: optional(ENV.teamsSecretId),
+  jira: optional(ENV.jiraSecretId),
+});
+
+export const handler = createSqsBatchHandler(
+  {
+    deliveries: new DynamoDbDeliveryStore({ client: dynamo, tableName }),
+    effects: new DynamoDbEffectLedger({ client: dynamo, tableName }),
+    state: new DynamoDbStateStore(dynamo, tableName),
+    config,
+    planners: createPlanners({ config, credentials, log }),
+    maxAttempts: intEnv(ENV.maxAttempts, DEFAULT_MAX_ATTEMPTS),
+    log,
+  },
+  new SqsVisibility(new SQSClient({}), queueUrl),
+);

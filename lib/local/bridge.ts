@@ -1,0 +1,150 @@
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BridgeConfig } from '../config/schema.js';
+import { DynamoDbDeliveryStore } from '../deliveries/dynamodb-store.js';
+import { DynamoDbEffectLedger } from '../effects/dynamodb-ledger.js';
+import { webhookAuthFromEnv } from '../gitlab/webhook-auth.js';
+import { SqsDeliveryQueue, SqsVisibility } from '../queue/sqs-queue.js';
+import { createApiGatewayHandler } from '../receiver/api-gateway.js';
+import type { Credentials } from '../secrets/credentials.js';
+import { DynamoDbStateStore } from '../state/dynamodb-state-store.js';
+import { createPlanners } from '../worker/planners.js';
+import type { WorkerLogger } from '../worker/process-delivery.js';
+import { createSqsBatchHandler } from '../worker/sqs-batch.js';
+import { ensureBridgeTable } from './create-table.js';
+import { startDynalite } from './dynalite-server.js';
+import { startHttpAdapter, WEBHOOK_PATH } from './http-adapter.js';
+import { startQueuePoller } from './queue-poller.js';
+import { startLocalSqs } from './sqs-server.js';
+
+/** Names the local bridge uses; the CLI defaults to them when pointed at local endpoints. */
+export const LOCAL_TABLE_NAME = 'gitlab-bridge';
+export const LOCAL_QUEUE_NAME = 'gitlab-bridge-deliveries';
+
+export interface LocalBridgeOptions {
+  host?: string;
+  /** HTTP port of the webhook endpoint; 0 picks a free one. */
+  port: number;
+  /** DynamoDB and SQS ports; 0 picks free ones. */
+  dynamoPort?: number;
+  sqsPort?: number;
+  /** Where dynalite keeps its data; absent: in memory. */
+  dataDir?: string;
+  /** Valid webhook tokens; when empty one is generated (and kept in dataDir). */
+  tokens: string[];
+  signingKeys?: string[];
+  config: BridgeConfig;
+  credentials: Credentials;
+  /** Where notifiers print what they would send without credentials. */
+  print: (text: string) => void;
+  log: WorkerLogger;
+  maxAttempts?: number;
+  /** Seconds a failed delivery waits before the next attempt. */
+  retryDelaySeconds?: number;
+}
+
+export interface LocalBridge {
+  url: string;
+  webhookUrl: string;
+  dynamoEndpoint: string;
+  sqsEndpoint: string;
+  tableName: string;
+  queueUrl: string;
+  dlqUrl: string;
+  tokens: string[];
+  tokenGenerated: boolean;
+  /** Deliveries found `queued`/`processing` at start and put back on the queue. */
+  requeued: number;
+  stop(): Promise<void>;
+}
+
+function loadOrCreateToken(dataDir: string | undefined): string {
+  const file = dataDir ? join(dataDir, 'webhook-token') : undefined;
+  if (file && existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const token = randomBytes(24).toString('base64url');
+  if (file) writeFileSync(file, token, { mode: 0o600 });
+  return token;
+}
+
+/**
+ * The whole bridge in one process: the same receiver and worker handlers as in AWS, with
+ * dynalite for DynamoDB, local-aws-sqs for the queue and dead-letter queue, and a local HTTP
+ * server for API Gateway.
+ */
+export async function startLocalBridge(options: LocalBridgeOptions): Promise<LocalBridge> {
+  const host = options.host ?? '127.0.0.1';
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const dynamo = await startDynalite({ ...(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {}), port: options.dynamoPort ?? 0, host });
+  await ensureBridgeTable(dynamo.client, LOCAL_TABLE_NAME);
+  const maxAttempts = options.maxAttempts ?? 5;
+  const sqs = await startLocalSqs({ port: options.sqsPort ?? 0, maxReceiveCount: maxAttempts, visibilityTimeoutSeconds: options.retryDelaySeconds ?? 10, queueName: LOCAL_QUEUE_NAME });
+
+  let tokenGenerated = false;
+  let tokens = options.tokens;
+  if (tokens.length === 0) {
+    tokens = [loadOrCreateToken(options.dataDir)];
+    tokenGenerated = true;
+  }
+  const auth = webhookAuthFromEnv(tokens.join(','), (options.signingKeys ?? []).join(','));
+  const deliveries = new DynamoDbDeliveryStore({ client: dynamo.client, tableName: LOCAL_TABLE_NAME });
+  const queue = new SqsDeliveryQueue(sqs.client, sqs.queueUrl);
+  const receiver = createApiGatewayHandler({ deliveries, queue, auth: async () => auth, log: options.log });
+  const worker = createSqsBatchHandler(
+    {
+      deliveries,
+      effects: new DynamoDbEffectLedger({ client: dynamo.client, tableName: LOCAL_TABLE_NAME }),
+      state: new DynamoDbStateStore(dynamo.client, LOCAL_TABLE_NAME),
+      config: options.config,
+      planners: createPlanners({ config: options.config, credentials: options.credentials, print: options.print, log: options.log }),
+      maxAttempts,
+      log: options.log,
+    },
+    new SqsVisibility(sqs.client, sqs.queueUrl),
+  );
+  const arn = await sqs.client.send(new GetQueueAttributesCommand({ QueueUrl: sqs.queueUrl, AttributeNames: ['QueueArn'] }));
+  const poller = startQueuePoller({
+    client: sqs.client,
+    queueUrl: sqs.queueUrl,
+    queueArn: arn.Attributes?.QueueArn ?? '',
+    handler: worker,
+    onError: (error) => options.log.error('queue poll failed', { error: error.message }),
+  });
+
+  // The local queue lives in memory: after a restart, put back what was not finished, so a
+  // restart loses nothing (the worker's effect keys make a repeat harmless).
+  let requeued = 0;
+  for (let before: string | undefined; ; ) {
+    const page = await deliveries.list({ statuses: ['queued', 'processing'], limit: 100, ...(before ? { before } : {}) });
+    for (const delivery of page.items) {
+      await queue.send({ v: 1, deliveryId: delivery.id });
+      requeued++;
+    }
+    if (!page.nextBefore) break;
+    before = page.nextBefore;
+  }
+
+  let healthy = true;
+  const http = await startHttpAdapter({ handler: receiver, port: options.port, host, maxBodyBytes: 5 * 1024 * 1024, healthy: () => healthy });
+  return {
+    url: http.url,
+    webhookUrl: `${http.url}${WEBHOOK_PATH}`,
+    dynamoEndpoint: dynamo.endpoint,
+    sqsEndpoint: sqs.endpoint,
+    tableName: LOCAL_TABLE_NAME,
+    queueUrl: sqs.queueUrl,
+    dlqUrl: sqs.dlqUrl,
+    tokens,
+    tokenGenerated,
+    requeued,
+    stop: async () => {
+      healthy = false;
+      http.server.closeAllConnections();
+      await new Promise<void>((resolve) => http.server.close(() => resolve()));
+      await poller.stop();
+      await sqs.close();
+      await dynamo.close();
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResult>;
+
+export const WEBHOOK_PATH = '/webhooks/gitlab';
+
+/** Reads the body, stopping early once it passes `limit` (the handler answers 413). */
+async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > limit) {
+      chunks.push(buffer.subarray(0, Math.max(0, limit + 1 - (size - buffer.length))));
+      break;
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Turns a Node request into the HTTP API (payload v2) event API Gateway would send. */
+export function toApiGatewayEvent(request: IncomingMessage, body: Buffer, path: string): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey: `POST ${WEBHOOK_PATH}`,
+    rawPath: path,
+    rawQueryString: '',
+    headers,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'local',
+      http: { method: request.method ?? 'GET', path, protocol: 'HTTP/1.1', sourceIp: request.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      requestId: `local-${now.getTime()}`,
+      routeKey: `POST ${WEBHOOK_PATH}`,
+      stage: '$default',
+      time: now.toISOString(),
+      timeEpoch: now.getTime(),
+    },
+    // Like API Gateway: base64 so the receiver sees the exact bytes (signatures cover them).
+    body: body.toString('base64'),
+    isBase64Encoded: true,
+  };
+}
+
+/**
+ * The local stand-in for API Gateway: `POST /webhooks/gitlab` goes to the receiver handler,
+ * `GET /healthz` answers 200, anything else 404.
+ */
+export async function startHttpAdapter(options: { handler: ApiHandler; port: number; host: string; maxBodyBytes: number; healthy: () => boolean }): Promise<{ server: Server; url: string }> {
+  const server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    const send = (status: number, body: unknown) => {
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(body));
+    };
+    if (path === '/healthz' && request.method === 'GET') {
+      send(options.healthy() ? 200 : 503, { ok: options.healthy() });
+      return;
+    }
+    if (path !== WEBHOOK_PATH) {
+      send(404, { error: `not found; GitLab webhooks go to POST ${WEBHOOK_PATH}` });
+      return;
+    }
+    readBody(request, options.maxBodyBytes)
+      .then((body) => options.handler(toApiGatewayEvent(request, body, path)))
+      .then((result) => {
+        response.writeHead(result.statusCode, { 'content-type': 'application/json' });
+        response.end(result.body);
+      })
+      .catch((error: unknown) => send(500, { error: (error as Error).message }));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return { server, url: `http://${options.host}:${address.port}` };
+}

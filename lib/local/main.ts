@@ -1,0 +1,84 @@
+/**
+ * `npm start`: the bridge on this machine, no AWS account needed. See README "Run it locally".
+ */
+import { resolve } from 'node:path';
+import { resolveConfig } from '../config/resolve.js';
+import { ENV } from '../env.js';
+import { credentialsFromEnv } from '../secrets/credentials.js';
+import { startLocalBridge } from './bridge.js';
+
+const env = process.env;
+// The AWS SDK warns once per process that its 2027 releases need Node 22; locally that
+// warning is noise in front of the bridge's own instructions.
+env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const port = Number(env.PORT ?? 3000);
+const dataDir = resolve(env.BRIDGE_DATA_DIR ?? '.bridge-data');
+const split = (value: string | undefined) => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+
+const write = (line: string) => process.stdout.write(`${line}\n`);
+const log = {
+  info: (message: string, extra?: Record<string, unknown>) => write(`[bridge] ${message}${extra ? ` ${JSON.stringify(extra)}` : ''}`),
+  warn: (message: string, extra?: Record<string, unknown>) => write(`[bridge] WARN ${message}${extra ? ` ${JSON.stringify(extra)}` : ''}`),
+  error: (message: string, extra?: Record<string, unknown>) => process.stderr.write(`[bridge] ERROR ${message}${extra ? ` ${JSON.stringify(extra)}` : ''}\n`),
+};
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = resolveConfig(env);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  const bridge = await startLocalBridge({
+    port,
+    dynamoPort: Number(env.DYNAMODB_PORT ?? port + 1),
+    sqsPort: Number(env.SQS_PORT ?? port + 2),
+    dataDir,
+    tokens: split(env[ENV.gitlabWebhookToken]),
+    signingKeys: split(env[ENV.gitlabSigningKey]),
+    config,
+    credentials: credentialsFromEnv(env),
+    print: write,
+    log,
+  });
+  const token = bridge.tokens[0] ?? '';
+  write('');
+  write(`gitlab-bridge is running locally`);
+  write(`  webhook URL   ${bridge.webhookUrl}   (health: ${bridge.url}/healthz)`);
+  write(`  data          ${dataDir}`);
+  write(`  config        ${env[ENV.configPath] ? resolve(env[ENV.configPath] ?? '') : 'none: zero-config from environment variables'}`);
+  write(`  routes        ${config.routes.length}${config.jira ? ', Jira on' : ''}`);
+  if (bridge.tokenGenerated) write(`  webhook token ${token}   (generated; set GITLAB_WEBHOOK_TOKEN to choose your own)`);
+  if (bridge.requeued > 0) write(`  requeued      ${bridge.requeued} unfinished deliveries from the last run`);
+  write('');
+  write('For the CLI and any AWS tool (delivery log and queue):');
+  write(`  export AWS_ENDPOINT_URL_DYNAMODB=${bridge.dynamoEndpoint}`);
+  write(`  export AWS_ENDPOINT_URL_SQS=${bridge.sqsEndpoint}`);
+  write(`  export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`);
+  write('');
+  write('Try it:');
+  write(
+    `  curl -sS -X POST ${bridge.webhookUrl} -H 'Content-Type: application/json' -H 'X-Gitlab-Event: Pipeline Hook' ` +
+      `-H "Idempotency-Key: $(node -e 'console.log(crypto.randomUUID())')" -H 'X-Gitlab-Token: ${bridge.tokenGenerated ? token : '<your GITLAB_WEBHOOK_TOKEN>'}' ` +
+      `--data @cli/samples/pipeline-failed.json`,
+  );
+  write(`  npx gitlab-bridge deliveries list`);
+  write('');
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    write('stopping...');
+    await bridge.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`gitlab-bridge failed to start: ${(error as Error).message}\n`);
+  process.exit(1);
+});

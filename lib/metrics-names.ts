@@ -1,0 +1,38 @@
+/**
+ * Names of the CloudWatch metrics the functions emit (Embedded Metric Format) and the stack's
+ * alarms and dashboard read. Both sides import them from here, so a renamed metric cannot leave
+ * an alarm watching nothing.
+ *
+ * Every metric carries exactly one dimension, `service` (Powertools Metrics' default dimension),
+ * whose value is the emitting function: an alarm matches a metric only on the full set of
+ * dimensions, so adding a dimension to a metric means adding it in cdk/ too.
+ */
+export const METRICS_NAMESPACE = 'GitLabBridge';
+
+/** The dimension naming the emitting function. */
+export const METRIC_SERVICE_DIMENSION = 'service';
+
+/** Values of the `service` dimension. */
+export const METRIC_SERVICES = {
+  receiver: 'receiver',
+  worker: 'worker',
+} as const;
+
+export type MetricService = (typeof METRIC_SERVICES)[keyof typeof METRIC_SERVICES];
+
+export const METRIC_NAMES = {
+  /** Receiver: a delivery was accepted and recorded (count). */
+  received: 'DeliveriesReceived',
+  /** Receiver: a request was refused with 401 (missing or wrong token or signature; count). */
+  rejected: 'DeliveriesRejected',
+  /** Receiver: a redelivery of an already recorded delivery (count). */
+  duplicate: 'DeliveriesDuplicate',
+  /** Worker: a delivery finished processing (count). */
+  processed: 'DeliveriesProcessed',
+  /** Worker: a delivery attempt failed (count). */
+  failed: 'DeliveriesFailed',
+  /** Worker: time from `receivedAt` to the end of processing (milliseconds). */
+  latency: 'DeliveryLatency',
+} as const;
+
+export type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];

@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import { encodeBody } from '../deliveries/body-codec.js';
+import { redactHeaders, type DeliveryStatus } from '../deliveries/record.js';
+import type { DeliveryStore } from '../deliveries/store.js';
+import { authenticateWebhook } from '../gitlab/authenticate.js';
+import { HANDLED_OBJECT_KINDS, summarizeEvent } from '../gitlab/events.js';
+import type { WebhookAuth } from '../gitlab/webhook-auth.js';
+import type { DeliveryQueue } from '../queue/queue.js';
+
+export interface WebhookRequest {
+  method: string;
+  /** Header names lower-cased. */
+  headers: Record<string, string | undefined>;
+  /** The body exactly as received. */
+  body: Uint8Array;
+}
+
+export interface WebhookResponse {
+  statusCode: number;
+  body: Record<string, unknown>;
+}
+
+/** Counters the receiver emits (EMF metrics in AWS). */
+export interface ReceiverMetrics {
+  count(name: 'received' | 'rejected' | 'duplicate' | 'ignored' | 'queued' | 'failed'): void;
+}
+
+export interface ReceiverLogger {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+export interface ReceiverDeps {
+  deliveries: DeliveryStore;
+  queue: DeliveryQueue;
+  /** Current tokens and signing keys (cached by the caller). */
+  auth: () => Promise<WebhookAuth>;
+  now?: () => Date;
+  /** Days a record is kept (DynamoDB TTL). Default 30. */
+  retentionDays?: number;
+  /** Largest accepted body. Default 5 MiB, under Lambda's 6 MB payload limit. */
+  maxBodyBytes?: number;
+  /** Allowed clock skew for signed webhooks. Default 300 s. */
+  signatureToleranceSeconds?: number;
+  metrics?: ReceiverMetrics;
+  log?: ReceiverLogger;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
+export const DEFAULT_RETENTION_DAYS = 30;
+export const DEFAULT_SIGNATURE_TOLERANCE_SECONDS = 300;
+/**
+ * DynamoDB items are at most 400 KB. A body that compresses beyond this (only megabytes of
+ * unusual JSON do) cannot be stored whole, so it is refused with 413 rather than truncated.
+ */
+const MAX_STORED_BODY_BYTES = 350 * 1024;
+/** Idempotency keys are UUIDs; anything far longer is not GitLab's. */
+const MAX_ID_LENGTH = 200;
+
+function reply(statusCode: number, body: Record<string, unknown>): WebhookResponse {
+  return { statusCode, body };
+}
+
+/**
+ * Receives one GitLab webhook: checks it, records it durably in the delivery log, queues it
+ * for the worker and answers. It never answers 5xx for bad input; a 5xx means the delivery
+ * could not be made durable, so GitLab marks it failed and it can be resent.
+ */
+export async function handleWebhook(request: WebhookRequest, deps: ReceiverDeps): Promise<WebhookResponse> {
+  const now = (deps.now ?? (() => new Date()))();
+  const headers = request.headers;
+
+  if (request.method.toUpperCase() !== 'POST') return reply(405, { error: 'use POST' });
+  const contentType = (headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (contentType !== 'application/json') {
+    return reply(415, { error: `Content-Type must be application/json, got "${contentType || 'none'}"` });
+  }
+  const maxBody = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (request.body.byteLength > maxBody) {
+    return reply(413, { error: `body is ${request.body.byteLength} bytes; the limit is ${maxBody}` });
+  }
+
+  // Parsed at most once, and only when needed: before authentication only if the secret has
+  // per-project entries (the project decides which token is valid).
+  let parsed: { ok: true; value: unknown } | { ok: false } | undefined;
+  const text = () => Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength).toString('utf8');
+  const parse = () => {
+    if (!parsed) {
+      try {
+        parsed = { ok: true, value: JSON.parse(text()) };
+      } catch {
+        parsed = { ok: false };
+      }
+    }
+    return parsed;
+  };
+  const payloadObject = (): Record<string, unknown> | null => {
+    const result = parse();
+    return result.ok && typeof result.value === 'object' && result.value !== null && !Array.isArray(result.value) ? (result.value as Record<string, unknown>) : null;
+  };
+
+  const auth = authenticateWebhook(
+    {
+      token: headers['x-gitlab-token'],
+      signed: { id: headers['webhook-id'], timestamp: headers['webhook-timestamp'], signature: headers['webhook-signature'], body: request.body },
+      projectPath: () => {
+        const payload = payloadObject();
+        return payload ? summarizeEvent(payload).projectPath : null;
+      },
+    },
+    await deps.auth(),
+    { toleranceSeconds: deps.signatureToleranceSeconds ?? DEFAULT_SIGNATURE_TOLERANCE_SECONDS, nowSeconds: Math.floor(now.getTime() / 1000) },
+  );
+  if (!auth.ok) {
+    deps.metrics?.count('rejected');
+    // The reason names the failed check, never a token value.
+    deps.log?.warn('webhook rejected', { reason: auth.reason, event: headers['x-gitlab-event'] });
+    return reply(401, { error: 'unauthorized: invalid or missing X-Gitlab-Token / webhook-signature' });
+  }
+
+  const payload = payloadObject();
+  if (!payload) {
+    return reply(400, { error: parse().ok ? 'body must be a JSON object' : 'body is not valid JSON' });
+  }
+  const event = headers['x-gitlab-event'];
+  if (!event) return reply(400, { error: 'missing X-Gitlab-Event header' });
+
+  // Idempotency-Key is stable across GitLab's automatic retries and manual resends; older
+  // GitLab versions only send X-Gitlab-Event-UUID.
+  const id = headers['idempotency-key'] ?? headers['x-gitlab-event-uuid'] ?? headers['webhook-id'] ?? randomUUID();
+  if (id.length > MAX_ID_LENGTH || !/^[\w.:-]+$/.test(id)) return reply(400, { error: 'Idempotency-Key is not a valid id' });
+
+  const summary = summarizeEvent(payload);
+  const handled = summary.objectKind !== null && HANDLED_OBJECT_KINDS.has(summary.objectKind);
+  const status: DeliveryStatus = handled ? 'queued' : 'ignored';
+  const payloadText = text();
+  if (payloadText.length > MAX_STORED_BODY_BYTES) {
+    // Only bodies that might not fit are compressed here to measure.
+    if (encodeBody({ headers: {}, payload: payloadText }).byteLength > MAX_STORED_BODY_BYTES) {
+      return reply(413, { error: 'payload too large to store even compressed' });
+    }
+  }
+  deps.metrics?.count('received');
+
+  let created;
+  try {
+    created = await deps.deliveries.create({
+      id,
+      receivedAt: now.toISOString(),
+      event,
+      ...summary,
+      headers: redactHeaders(headers),
+      payload: payloadText,
+      status,
+      ...(handled ? {} : { statusReason: `event not handled: ${event}${summary.objectKind ? ` (${summary.objectKind})` : ''}` }),
+      expiresAt: Math.floor(now.getTime() / 1000) + (deps.retentionDays ?? DEFAULT_RETENTION_DAYS) * 86_400,
+    });
+  } catch (error) {
+    deps.metrics?.count('failed');
+    deps.log?.error('could not store delivery', { deliveryId: id, error: (error as Error).message });
+    return reply(503, { error: 'could not record the delivery; GitLab will retry', deliveryId: id });
+  }
+
+  if (!created.created) {
+    deps.metrics?.count('duplicate');
+    // A duplicate still `queued` may be one whose hand-off failed after the record was
+    // written (we answered 5xx and GitLab retried): queue it again. The worker's effect keys
+    // make a second message harmless.
+    if (created.existing.status !== 'queued') {
+      return reply(200, { deliveryId: id, duplicate: true, status: created.existing.status });
+    }
+  }
+
+  if (status === 'ignored') {
+    deps.metrics?.count('ignored');
+    return reply(202, { deliveryId: id, status });
+  }
+  try {
+    await deps.queue.send({ v: 1, deliveryId: id });
+  } catch (error) {
+    deps.metrics?.count('failed');
+    deps.log?.error('could not queue delivery', { deliveryId: id, error: (error as Error).message });
+    return reply(503, { error: 'recorded but could not queue the delivery; GitLab will retry', deliveryId: id });
+  }
+  deps.metrics?.count('queued');
+  return reply(202, { deliveryId: id, status, ...(created.created ? {} : { duplicate: true, requeued: true }) });
+}

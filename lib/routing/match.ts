@@ -1,0 +1,79 @@
+import { branchRegex, type BranchFilter, type Route, type RouteEvent } from './schema.js';
+
+/**
+ * Project path glob: `*` matches one path segment (or part of one), `**` any number of
+ * segments. `acme/*` matches `acme/app` but not `acme/tools/cli`; `acme/**` matches both (and
+ * not `acme` itself); `**` matches every project. Case-insensitive, like GitLab paths.
+ */
+export function matchesProject(pattern: string, path: string): boolean {
+  return projectGlobRegex(pattern).test(path);
+}
+
+const projectGlobCache = new Map<string, RegExp>();
+
+function projectGlobRegex(pattern: string): RegExp {
+  let regex = projectGlobCache.get(pattern);
+  if (!regex) {
+    let source = '';
+    const segments = pattern.split('/');
+    segments.forEach((segment, index) => {
+      const last = index === segments.length - 1;
+      if (segment === '**') {
+        // `a/**` needs at least one more segment; `**/b` and `a/**/b` allow zero or more.
+        source += last ? '[^/]+(?:/[^/]+)*' : '(?:[^/]+/)*';
+        return;
+      }
+      source += segment.split('*').map(escapeRegex).join('[^/]*');
+      if (!last) source += '/';
+    });
+    regex = new RegExp(`^${source}$`, 'i');
+    projectGlobCache.set(pattern, regex);
+  }
+  return regex;
+}
+
+/** Wildcard branch pattern as GitLab reads it: `*` matches any characters, `/` included. */
+function wildcardRegex(pattern: string): RegExp {
+  return new RegExp(`^${pattern.split('*').map(escapeRegex).join('.*')}$`);
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** What the branch filter needs to know about a ref. */
+export interface RefFacts {
+  /** Short ref: `main`, `release/1.2`, `v1.0.0`. */
+  ref: string;
+  isTag: boolean;
+  /** The project's default branch, when GitLab sent it. */
+  defaultBranch: string | null | undefined;
+  /** Whether the ref is protected, when known (see docs/notifications.md). */
+  isProtected: boolean | undefined;
+}
+
+/** Whether a ref passes a route's branch filter. */
+export function matchesBranches(filter: BranchFilter, facts: RefFacts): boolean {
+  if (filter === 'all') return true;
+  if (filter === 'default') return !facts.isTag && facts.defaultBranch != null && facts.ref === facts.defaultBranch;
+  if (filter === 'protected') return facts.isProtected === true;
+  return filter.some((pattern) => (branchRegex(pattern) ?? wildcardRegex(pattern)).test(facts.ref));
+}
+
+/** Human form of a branch filter for skip reasons: `default branch`, `release/*, main`. */
+export function describeBranchFilter(filter: BranchFilter): string {
+  if (filter === 'all') return 'all branches';
+  if (filter === 'default') return 'the default branch';
+  if (filter === 'protected') return 'protected branches';
+  return filter.join(', ');
+}
+
+/** Routes that take this event from this project, in config order. */
+export function routesFor(routes: readonly Route[], event: RouteEvent, projectPath: string): Route[] {
+  return routes.filter((route) => route.events.includes(event) && route.projects.some((pattern) => matchesProject(pattern, projectPath)));
+}
+
+/** A route's name for logs: its `name`, else its position in the config. */
+export function routeLabel(route: Route, routes: readonly Route[]): string {
+  return route.name ?? `routes[${routes.indexOf(route)}]`;
+}
