@@ -9,7 +9,7 @@ import { resolveConfig } from '../lib/config/resolve.js';
 import { DynamoDbDeliveryStore } from '../lib/deliveries/dynamodb-store.js';
 import { DynamoDbEffectLedger } from '../lib/effects/dynamodb-ledger.js';
 import { ENV, intEnv, requireEnv } from '../lib/env.js';
-import { jsonLogger } from '../lib/observability.js';
+import { emfMetrics, jsonLogger } from '../lib/observability.js';
 import { SqsVisibility } from '../lib/queue/sqs-queue.js';
 import { credentialsFromSecrets } from '../lib/secrets/credentials.js';
 import { CachedSecretsManagerReader } from '../lib/secrets/secret-reader.js';
@@ -41,6 +41,7 @@ export const handler = createSqsBatchHandler(
     planners: createPlanners({ config, credentials, log }),
     maxAttempts: intEnv(ENV.maxAttempts, DEFAULT_MAX_ATTEMPTS),
     log,
+    metrics: emfMetrics('worker'),
   },
   new SqsVisibility(new SQSClient({}), queueUrl),
 );

@@ -60,6 +60,8 @@ export class EffectInProgress extends Error {
 /** True when the failure is worth another attempt through the queue. */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof DownstreamRejected || error instanceof ConfigError) return false;
+  // A payload that does not match its schema will not match it next time either.
+  if (error instanceof Error && error.name === 'ZodError') return false;
   return true;
 }
 

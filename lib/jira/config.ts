@@ -1,8 +1,77 @@
 import { z } from 'zod';
+import { PROJECT_KEY_PATTERN } from './issue-keys.js';
 
-// PLACEHOLDER: the Jira work (lib/jira) replaces this with the full policy schema.
+/**
+ * The `jira` section of bridge.config.json. Defaults are conservative, like GitLab's own Jira
+ * integration: act only on the project's default branch and only on explicit closing keywords
+ * and Smart Commit commands; merge request events move nothing unless turned on.
+ *
+ * Credentials never go here: they come from the Jira secret (JIRA_SECRET_ID) in AWS, or from
+ * JIRA_EMAIL + JIRA_API_TOKEN / JIRA_BEARER_TOKEN locally.
+ */
+
+const ProjectKeySchema = z.string().regex(PROJECT_KEY_PATTERN, 'must be a Jira project key: an uppercase letter, then uppercase letters, digits or _ (e.g. "ABC")');
+
+/**
+ * Which transition an intent runs: a name (matched case-insensitively against the transition's
+ * name or the status it leads to), several names (the first available wins), or transition ids.
+ */
+export const TransitionTargetSchema = z.union([
+  z.string().trim().min(1),
+  z.strictObject({ names: z.array(z.string().trim().min(1)).min(1) }),
+  z.strictObject({ ids: z.array(z.string().regex(/^\d+$/, 'must be a numeric Jira transition id')).min(1) }),
+]);
+export type TransitionTarget = z.infer<typeof TransitionTargetSchema>;
+
+/** `default`: the project's default branch only. `all`: every branch. A list: branch names or globs (`release/*`). */
+export const BranchPolicySchema = z.union([z.enum(['default', 'all']), z.array(z.string().min(1)).min(1)]);
+export type BranchPolicy = z.infer<typeof BranchPolicySchema>;
+
 export const JiraConfigSchema = z.strictObject({
-  host: z.string().url(),
+  /** Site URL, e.g. `https://acme.atlassian.net` (no API path). */
+  host: z.url({ protocol: /^https?$/, error: 'must be the Jira site URL, e.g. https://your-site.atlassian.net' }),
+  /**
+   * Which credential the Jira secret holds: `basic` (Jira Cloud: account email + API token) or
+   * `bearer` (a personal access token). The bridge speaks Jira Cloud's REST v3.
+   */
+  auth: z.enum(['basic', 'bearer']).default('basic'),
+  /** Allowlist of Jira project keys. When set, keys of other projects are ignored. */
+  projectKeys: z.array(ProjectKeySchema).min(1).optional(),
+  /** Allowlist of GitLab projects (`group/project`, globs allowed). When set, others are ignored. */
+  gitlabProjects: z.array(z.string().min(1)).min(1).optional(),
+  /** Which pushed branches act on Jira. */
+  branches: BranchPolicySchema.default('default'),
+  /** Intent -> transition. `close`: closing keywords and merged MRs. `review`: opened MRs. */
+  transitions: z
+    .strictObject({
+      close: TransitionTargetSchema.default('Done'),
+      review: TransitionTargetSchema.default('In Review'),
+    })
+    .default({ close: 'Done', review: 'In Review' }),
+  /** Read Atlassian Smart Commit commands (`ABC-1 #comment ...`, `#time`, `#<transition>`). */
+  smartCommits: z.boolean().default(true),
+  /** Read GitLab closing keywords (`Fixes ABC-1`) as the `close` intent. */
+  closingKeywords: z.boolean().default(true),
+  /** Comment on an issue that a commit merely mentions, with a link to the commit (GitLab's cross-reference). */
+  commentOnMention: z.boolean().default(false),
+  /** Merge request events. Off by default. */
+  mergeRequests: z
+    .strictObject({
+      /** `review`: an MR opened (or marked ready) moves its issues to the `review` transition. */
+      onOpen: z.enum(['review', 'none']).default('none'),
+      /** `close`: an MR merged into an acting branch moves its issues to the `close` transition. */
+      onMerge: z.enum(['close', 'none']).default('none'),
+    })
+    .default({ onOpen: 'none', onMerge: 'none' }),
+  /**
+   * Ignore merge commits (`Merge branch 'x' into 'main'`): GitLab copies the MR description into
+   * them, so their commands repeat what the merged commits or the MR already did.
+   */
+  skipMergeCommits: z.boolean().default(true),
+  /** GitLab usernames whose pushes and MR events are ignored (the bridge's own bot user). */
+  ignoreUsers: z.array(z.string().min(1)).default([]),
 });
 
 export type JiraConfig = z.infer<typeof JiraConfigSchema>;
+/** The config as written (defaults not yet applied), e.g. from environment variables. */
+export type JiraConfigInput = z.input<typeof JiraConfigSchema>;

@@ -23,6 +23,14 @@ export interface WorkerDeps {
   maxAttempts: number;
   now?: () => Date;
   log?: WorkerLogger;
+  /** Counters and timings (EMF metrics in AWS): `processed`, `failed`, `retried`, latency. */
+  metrics?: WorkerMetrics;
+}
+
+export interface WorkerMetrics {
+  count(name: 'processed' | 'failed' | 'retried'): void;
+  /** Time from GitLab's delivery to the end of its processing, in milliseconds. */
+  timing(name: 'DeliveryLatency', ms: number): void;
 }
 
 export type DeliveryResult =
@@ -71,6 +79,9 @@ export async function processDelivery(message: QueueMessage, attempt: number, de
     try {
       actions.push(...(await planner.plan({ delivery, payload, config: deps.config, state: deps.state, now })));
     } catch (error) {
+      // A planner that throws fails this delivery only; whether it is retried depends on the
+      // error, as for actions (a schema mismatch is not, a DynamoDB hiccup is).
+      const retryable = isRetryable(error);
       planFailures.push({
         key: `plan:${planner.name}`,
         kind: planner.name,
@@ -78,18 +89,18 @@ export async function processDelivery(message: QueueMessage, attempt: number, de
         summary: `plan ${planner.name} actions`,
         status: 'failed',
         error: describeError(error),
-        retryable: false,
-        attempts: 1,
+        retryable,
+        attempts: attempt,
         at: now().toISOString(),
       });
-      deps.log?.error('planner failed', { planner: planner.name, deliveryId: delivery.id, error: describeError(error) });
+      deps.log?.error('planner failed', { planner: planner.name, deliveryId: delivery.id, retryable, error: describeError(error) });
     }
   }
 
   const previous = new Map(delivery.outcomes.map((outcome) => [outcome.key, outcome]));
   const outcomes: ActionOutcome[] = [...planFailures];
   let retryAfterMs: number | undefined;
-  let retryError: string | undefined;
+  let retryError: string | undefined = planFailures.find((failure) => failure.retryable)?.error;
   for (const action of actions) {
     const outcome = await runAction(action, delivery, message, previous.get(action.key), deps, now);
     outcomes.push(outcome.outcome);
@@ -103,12 +114,15 @@ export async function processDelivery(message: QueueMessage, attempt: number, de
   const lastAttempt = attempt >= deps.maxAttempts;
   if (retryError !== undefined && !lastAttempt) {
     await deps.deliveries.finishAttempt(delivery.id, { status: 'processing', statusReason: `attempt ${attempt} of ${deps.maxAttempts} failed: ${retryError}; retrying`, outcomes, attempts });
+    deps.metrics?.count('retried');
     return { kind: 'retry', status: 'processing', outcomes, error: retryError, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   }
   const status = finalStatus(outcomes);
   const statusReason =
     retryError !== undefined ? `gave up after ${attempt} attempts: ${retryError}` : planners.length === 0 ? `no action configured for ${delivery.objectKind ?? delivery.event}` : undefined;
   await deps.deliveries.finishAttempt(delivery.id, { status, outcomes, attempts, ...(statusReason ? { statusReason } : {}) });
+  deps.metrics?.count(status === 'done' ? 'processed' : 'failed');
+  deps.metrics?.timing('DeliveryLatency', now().getTime() - Date.parse(delivery.receivedAt));
   if (retryError !== undefined) {
     // Last attempt: fail the message so SQS moves it to the dead-letter queue.
     return { kind: 'retry', status, outcomes, error: retryError };

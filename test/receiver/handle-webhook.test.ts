@@ -1,0 +1,278 @@
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
+import type { DeliveryStore } from '../../lib/deliveries/store.js';
+import { MergeRequestEventSchema, PipelineEventSchema, PushEventSchema } from '../../lib/gitlab/schemas.js';
+import { parseWebhookAuth } from '../../lib/gitlab/webhook-auth.js';
+import { startLocalSqs, type LocalSqs } from '../../lib/local/sqs-server.js';
+import { SqsDeliveryQueue } from '../../lib/queue/sqs-queue.js';
+import { handleWebhook, type ReceiverDeps, type WebhookRequest } from '../../lib/receiver/handle-webhook.js';
+import { allFixtures, gitlabHeaders, readFixture } from '../support/gitlab-fixtures.js';
+import { startTestTable } from '../support/local-aws.js';
+
+const OLD_TOKEN = 'old-token-7f3a';
+const NEW_TOKEN = 'new-token-91bc';
+const NOW = new Date('2026-11-25T10:00:00.000Z');
+
+let table: Awaited<ReturnType<typeof startTestTable>>;
+let sqs: LocalSqs;
+let store: DeliveryStore;
+let deps: ReceiverDeps;
+const counted: string[] = [];
+
+beforeAll(async () => {
+  table = await startTestTable();
+  sqs = await startLocalSqs();
+  store = new DynamoDbDeliveryStore({ client: table.client, tableName: table.tableName });
+  deps = {
+    deliveries: store,
+    queue: new SqsDeliveryQueue(sqs.client, sqs.queueUrl),
+    auth: async () => parseWebhookAuth(JSON.stringify([OLD_TOKEN, NEW_TOKEN])),
+    now: () => NOW,
+    metrics: { count: (name) => counted.push(name) },
+  };
+});
+
+afterAll(async () => {
+  await sqs.close();
+  await table.close();
+});
+
+function request(payload: unknown, headers: Record<string, string>): WebhookRequest {
+  const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
+  return { method: 'POST', headers, body: Buffer.from(body, 'utf8') };
+}
+
+async function queuedIds(): Promise<string[]> {
+  const ids: string[] = [];
+  for (;;) {
+    const received = await sqs.client.send(new ReceiveMessageCommand({ QueueUrl: sqs.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60 }));
+    if (!received.Messages?.length) return ids;
+    ids.push(...received.Messages.map((message) => (JSON.parse(message.Body ?? '{}') as { deliveryId: string }).deliveryId));
+  }
+}
+
+const pipeline = readFixture('pipeline--success.json');
+
+describe('handleWebhook answers', () => {
+  it('202 with the delivery id, and queues it, for a handled event', async () => {
+    const headers = gitlabHeaders('Pipeline Hook', NEW_TOKEN);
+    const response = await handleWebhook(request(pipeline, headers), deps);
+    expect(response).toEqual({ statusCode: 202, body: { deliveryId: headers['idempotency-key'], status: 'queued' } });
+    expect(await queuedIds()).toEqual([headers['idempotency-key']]);
+  });
+
+  it('401 for a wrong token and writes nothing', async () => {
+    const headers = gitlabHeaders('Pipeline Hook', 'not-the-token');
+    const before = counted.filter((name) => name === 'rejected').length;
+    const response = await handleWebhook(request(pipeline, headers), deps);
+    expect(response.statusCode).toBe(401);
+    expect(await store.get(headers['idempotency-key'] ?? '')).toBeUndefined();
+    expect(counted.filter((name) => name === 'rejected').length).toBe(before + 1);
+  });
+
+  it('401 for a missing token', async () => {
+    const { 'x-gitlab-token': _token, ...headers } = gitlabHeaders('Pipeline Hook', '');
+    expect((await handleWebhook(request(pipeline, headers), deps)).statusCode).toBe(401);
+  });
+
+  it('401 when no token is configured at all (fails closed)', async () => {
+    const response = await handleWebhook(request(pipeline, gitlabHeaders('Pipeline Hook', 'anything')), { ...deps, auth: async () => parseWebhookAuth('') });
+    expect(response.statusCode).toBe(401);
+  });
+
+  it('accepts both the old and the new token during rotation', async () => {
+    for (const token of [OLD_TOKEN, NEW_TOKEN]) {
+      const response = await handleWebhook(request(pipeline, gitlabHeaders('Pipeline Hook', token)), deps);
+      expect(response.statusCode).toBe(202);
+    }
+    await queuedIds();
+  });
+
+  it('400 for a body that is not JSON', async () => {
+    const response = await handleWebhook(request('{"object_kind": "push"', gitlabHeaders('Push Hook', NEW_TOKEN)), deps);
+    expect(response).toEqual({ statusCode: 400, body: { error: 'body is not valid JSON' } });
+  });
+
+  it.each([['[1,2]'], ['"text"'], ['42'], ['null']])('400 for JSON that is not an object: %s', async (body) => {
+    const response = await handleWebhook(request(body, gitlabHeaders('Push Hook', NEW_TOKEN)), deps);
+    expect(response).toEqual({ statusCode: 400, body: { error: 'body must be a JSON object' } });
+  });
+
+  it('400 without X-Gitlab-Event', async () => {
+    const { 'x-gitlab-event': _event, ...headers } = gitlabHeaders('Push Hook', NEW_TOKEN);
+    expect((await handleWebhook(request(pipeline, headers), deps)).statusCode).toBe(400);
+  });
+
+  it('415 for a content type other than JSON', async () => {
+    const response = await handleWebhook(request(pipeline, gitlabHeaders('Pipeline Hook', NEW_TOKEN, { 'content-type': 'application/x-www-form-urlencoded' })), deps);
+    expect(response.statusCode).toBe(415);
+  });
+
+  it('accepts a JSON content type with a charset parameter', async () => {
+    const response = await handleWebhook(request(pipeline, gitlabHeaders('Pipeline Hook', NEW_TOKEN, { 'content-type': 'application/json; charset=utf-8' })), deps);
+    expect(response.statusCode).toBe(202);
+    await queuedIds();
+  });
+
+  it('413 for a body over the limit, before reading it', async () => {
+    const response = await handleWebhook(request({ ...pipeline, padding: 'x'.repeat(2048) }, gitlabHeaders('Pipeline Hook', NEW_TOKEN)), { ...deps, maxBodyBytes: 1024 });
+    expect(response.statusCode).toBe(413);
+  });
+
+  it('405 for a method other than POST', async () => {
+    const response = await handleWebhook({ ...request(pipeline, gitlabHeaders('Pipeline Hook', NEW_TOKEN)), method: 'GET' }, deps);
+    expect(response.statusCode).toBe(405);
+  });
+
+  it('202 and records an event it does not handle as ignored, without queueing it', async () => {
+    const headers = gitlabHeaders('Member Hook', NEW_TOKEN);
+    const response = await handleWebhook(request(readFixture('member--add-to-group.json'), headers), deps);
+    expect(response).toEqual({ statusCode: 202, body: { deliveryId: headers['idempotency-key'], status: 'ignored' } });
+    const stored = await store.get(headers['idempotency-key'] ?? '');
+    expect(stored?.status).toBe('ignored');
+    expect(stored?.statusReason).toBe('event not handled: Member Hook (user_add_to_group)');
+    expect(await queuedIds()).toEqual([]);
+  });
+
+  it('503 when the delivery cannot be made durable', async () => {
+    const broken = new DynamoDbDeliveryStore({ client: table.client, tableName: 'no-such-table' });
+    const response = await handleWebhook(request(pipeline, gitlabHeaders('Pipeline Hook', NEW_TOKEN)), { ...deps, deliveries: broken });
+    expect(response.statusCode).toBe(503);
+  });
+
+  it('503 when the queue refuses, and queues it when GitLab retries', async () => {
+    const headers = gitlabHeaders('Pipeline Hook', NEW_TOKEN);
+    const broken = new SqsDeliveryQueue(sqs.client, `${sqs.queueUrl}-missing`);
+    expect((await handleWebhook(request(pipeline, headers), { ...deps, queue: broken })).statusCode).toBe(503);
+    expect((await store.get(headers['idempotency-key'] ?? ''))?.status).toBe('queued');
+    const retried = await handleWebhook(request(pipeline, headers), deps);
+    expect(retried).toEqual({ statusCode: 202, body: { deliveryId: headers['idempotency-key'], status: 'queued', duplicate: true, requeued: true } });
+    expect(await queuedIds()).toEqual([headers['idempotency-key']]);
+  });
+});
+
+describe('the delivery record', () => {
+  it('holds what an operator needs, with the token redacted', async () => {
+    const headers = gitlabHeaders('Pipeline Hook', NEW_TOKEN);
+    const body = JSON.stringify(pipeline);
+    await handleWebhook(request(body, headers), deps);
+    await queuedIds();
+    const stored = await store.get(headers['idempotency-key'] ?? '');
+    expect(stored).toMatchObject({
+      id: headers['idempotency-key'],
+      receivedAt: NOW.toISOString(),
+      event: 'Pipeline Hook',
+      objectKind: 'pipeline',
+      projectId: 1,
+      projectPath: 'gitlab-org/gitlab-test',
+      ref: 'master',
+      status: 'queued',
+      attempts: 0,
+      outcomes: [],
+      expiresAt: Math.floor(NOW.getTime() / 1000) + 30 * 86_400,
+      payload: body,
+    });
+    expect(stored?.headers['x-gitlab-token']).toBe('[REDACTED]');
+    expect(stored?.headers['x-gitlab-event-uuid']).toBe(headers['x-gitlab-event-uuid']);
+  });
+
+  it('never stores the token anywhere in the item', async () => {
+    const headers = gitlabHeaders('Push Hook', NEW_TOKEN);
+    await handleWebhook(request(readFixture('push--basic.json'), headers), deps);
+    await queuedIds();
+    const raw = await table.client.send(new GetItemCommand({ TableName: table.tableName, Key: { pk: { S: `D#${headers['idempotency-key']}` } } }));
+    const { decodeBody } = await import('../../lib/deliveries/body-codec.js');
+    const text = JSON.stringify(raw.Item) + JSON.stringify(decodeBody(raw.Item?.body?.B ?? new Uint8Array()));
+    expect(text).toContain('[REDACTED]');
+    expect(text).not.toContain(NEW_TOKEN);
+  });
+
+  it('stores the payload compressed', async () => {
+    const headers = gitlabHeaders('Merge Request Hook', NEW_TOKEN);
+    const body = JSON.stringify(readFixture('merge_request--open.json'));
+    await handleWebhook(request(body, headers), deps);
+    await queuedIds();
+    const raw = await table.client.send(new GetItemCommand({ TableName: table.tableName, Key: { pk: { S: `D#${headers['idempotency-key']}` } } }));
+    expect(raw.Item?.body?.B?.byteLength).toBeLessThan(body.length / 2);
+  });
+
+  it('keeps the retention configured', async () => {
+    const headers = gitlabHeaders('Push Hook', NEW_TOKEN);
+    await handleWebhook(request(readFixture('push--basic.json'), headers), { ...deps, retentionDays: 7 });
+    await queuedIds();
+    expect((await store.get(headers['idempotency-key'] ?? ''))?.expiresAt).toBe(Math.floor(NOW.getTime() / 1000) + 7 * 86_400);
+  });
+
+  it('falls back to X-Gitlab-Event-UUID when there is no Idempotency-Key', async () => {
+    const { 'idempotency-key': _key, ...headers } = gitlabHeaders('Push Hook', NEW_TOKEN);
+    const response = await handleWebhook(request(readFixture('push--basic.json'), headers), deps);
+    expect(response.body.deliveryId).toBe(headers['x-gitlab-event-uuid']);
+    await queuedIds();
+  });
+});
+
+describe('deduplication', () => {
+  it('acknowledges a redelivery with 200 and does not queue it again once processed', async () => {
+    const headers = gitlabHeaders('Pipeline Hook', NEW_TOKEN);
+    await handleWebhook(request(pipeline, headers), deps);
+    await queuedIds();
+    const id = headers['idempotency-key'] ?? '';
+    await store.finishAttempt(id, { status: 'done', outcomes: [], attempts: 1 });
+    const again = await handleWebhook(request(pipeline, headers), deps);
+    expect(again).toEqual({ statusCode: 200, body: { deliveryId: id, duplicate: true, status: 'done' } });
+    expect(await queuedIds()).toEqual([]);
+    expect((await store.get(id))?.attempts).toBe(1);
+  });
+
+  it('acknowledges a duplicate of an ignored event without queueing it', async () => {
+    const headers = gitlabHeaders('Issue Hook', NEW_TOKEN);
+    await handleWebhook(request(readFixture('issue--open.json'), headers), deps);
+    const again = await handleWebhook(request(readFixture('issue--open.json'), headers), deps);
+    expect(again.statusCode).toBe(200);
+    expect(await queuedIds()).toEqual([]);
+  });
+});
+
+describe('every event kind GitLab documents', () => {
+  const handledSchemas: Record<string, { safeParse(value: unknown): { success: boolean } }> = {
+    push: PushEventSchema,
+    tag_push: PushEventSchema,
+    merge_request: MergeRequestEventSchema,
+    pipeline: PipelineEventSchema,
+  };
+  const fixtures = allFixtures();
+
+  it('covers the kinds on GitLab\'s webhook events page', () => {
+    const kinds = new Set(fixtures.map((fixture) => fixture.object_kind));
+    for (const kind of ['push', 'tag_push', 'issue', 'work_item', 'note', 'merge_request', 'wiki_page', 'pipeline', 'build', 'deployment', 'feature_flag', 'release', 'milestone', 'emoji', 'access_token', 'vulnerability']) {
+      expect(kinds).toContain(kind);
+    }
+  });
+
+  it.each(fixtures.map((fixture) => [fixture.file, fixture] as const))('accepts %s', async (_file, fixture) => {
+    const headers = gitlabHeaders(fixture.x_gitlab_event, OLD_TOKEN);
+    const body = readFileSync(fixture.path, 'utf8');
+    const response = await handleWebhook(request(body, headers), deps);
+    expect(response.statusCode).toBe(202);
+    const stored = await store.get(headers['idempotency-key'] ?? '');
+    expect(stored?.event).toBe(fixture.x_gitlab_event);
+    const handled = ['push', 'merge_request', 'pipeline'].includes(fixture.object_kind ?? '') && !fixture.file.includes('partial');
+    if (fixture.object_kind) expect(stored?.objectKind).toBe(fixture.object_kind);
+    if (handled) {
+      expect(stored?.status).toBe('queued');
+      expect(handledSchemas[fixture.object_kind ?? '']?.safeParse(JSON.parse(body)).success).toBe(true);
+    } else if (!['push', 'merge_request', 'pipeline'].includes(fixture.object_kind ?? '')) {
+      expect(stored?.status).toBe('ignored');
+    }
+    await queuedIds();
+  });
+
+  it('parses the tag push examples with the push schema', () => {
+    for (const fixture of fixtures.filter((entry) => entry.object_kind === 'tag_push')) {
+      expect(handledSchemas.tag_push?.safeParse(JSON.parse(readFileSync(fixture.path, 'utf8'))).success).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,265 @@
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../lib/config/load.js';
+import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
+import type { DeliveryStatus } from '../../lib/deliveries/record.js';
+import { DynamoDbEffectLedger } from '../../lib/effects/dynamodb-ledger.js';
+import { DownstreamRateLimited, DownstreamRejected, DownstreamUnavailable } from '../../lib/errors.js';
+import { startLocalSqs, type LocalSqs } from '../../lib/local/sqs-server.js';
+import { SqsVisibility } from '../../lib/queue/sqs-queue.js';
+import { DynamoDbStateStore } from '../../lib/state/dynamodb-state-store.js';
+import type { ActionPlanner } from '../../lib/worker/action.js';
+import { processDelivery, type WorkerDeps } from '../../lib/worker/process-delivery.js';
+import { createSqsBatchHandler } from '../../lib/worker/sqs-batch.js';
+import { readFixture } from '../support/gitlab-fixtures.js';
+import { startTestTable } from '../support/local-aws.js';
+import { startRecordingServer } from '../support/recording-server.js';
+
+/**
+ * The worker core, with a planner whose actions POST to a loopback HTTP server: a real wire
+ * that can be made to fail, rate limit or refuse. Slack, Teams and Jira have their own tests.
+ */
+let table: Awaited<ReturnType<typeof startTestTable>>;
+let downstream: Awaited<ReturnType<typeof startRecordingServer>>;
+let deps: WorkerDeps;
+let store: DynamoDbDeliveryStore;
+let seq = 0;
+
+async function post(path: string): Promise<{ result: Record<string, string> }> {
+  let response: Response;
+  try {
+    response = await fetch(`${downstream.url}${path}`, { method: 'POST', body: '{}' });
+  } catch (error) {
+    throw new DownstreamUnavailable('echo', `network error: ${(error as Error).message}`);
+  }
+  if (response.status === 429) throw new DownstreamRateLimited('echo', Number(response.headers.get('retry-after') ?? '1') * 1000);
+  if (response.status >= 500) throw new DownstreamUnavailable('echo', `echo answered ${response.status}`, response.status);
+  if (response.status >= 400) throw new DownstreamRejected('echo', `echo answered ${response.status}`, response.status, [await response.text()]);
+  return { result: { status: String(response.status) } };
+}
+
+/** Two actions per pipeline delivery: `/a/<id>` and `/b/<id>`. */
+const echoPlanner: ActionPlanner = {
+  name: 'echo',
+  objectKinds: ['pipeline'],
+  plan: async ({ delivery }) =>
+    ['a', 'b'].map((name) => ({
+      key: `echo:${name}:${delivery.id}`,
+      kind: 'echo',
+      target: name,
+      summary: `echo ${name}`,
+      run: () => post(`/${name}/${delivery.id}`),
+    })),
+};
+
+async function storeDelivery(status: DeliveryStatus = 'queued', objectKind = 'pipeline'): Promise<string> {
+  const id = `worker-test-${++seq}`;
+  await store.create({
+    id,
+    receivedAt: new Date().toISOString(),
+    event: 'Pipeline Hook',
+    objectKind,
+    projectId: 1,
+    projectPath: 'gitlab-org/gitlab-test',
+    ref: 'master',
+    headers: {},
+    payload: JSON.stringify(readFixture('pipeline--success.json')),
+    status,
+    expiresAt: Math.floor(Date.now() / 1000) + 3600,
+  });
+  return id;
+}
+
+function sqsRecord(deliveryId: string, receiveCount = 1, receiptHandle = `rh-${deliveryId}`): SQSRecord {
+  return {
+    messageId: `m-${deliveryId}`,
+    receiptHandle,
+    body: JSON.stringify({ v: 1, deliveryId }),
+    attributes: { ApproximateReceiveCount: String(receiveCount), SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:q',
+    awsRegion: 'us-east-1',
+  };
+}
+
+beforeAll(async () => {
+  table = await startTestTable();
+  downstream = await startRecordingServer({ status: 200 });
+  store = new DynamoDbDeliveryStore({ client: table.client, tableName: table.tableName });
+  deps = {
+    deliveries: store,
+    effects: new DynamoDbEffectLedger({ client: table.client, tableName: table.tableName }),
+    state: new DynamoDbStateStore(table.client, table.tableName),
+    config: parseConfig({ routes: [] }),
+    planners: [echoPlanner],
+    maxAttempts: 3,
+  };
+});
+
+afterAll(async () => {
+  await downstream.close();
+  await table.close();
+});
+
+beforeEach(() => {
+  downstream.requests.length = 0;
+  downstream.setDefault({ status: 200 });
+});
+
+describe('processDelivery', () => {
+  it('runs each action and records it as sent', async () => {
+    const id = await storeDelivery();
+    const result = await processDelivery({ v: 1, deliveryId: id }, 1, deps);
+    expect(result.kind).toBe('finished');
+    expect(downstream.requests.map((request) => request.path)).toEqual([`/a/${id}`, `/b/${id}`]);
+    const stored = await store.get(id);
+    expect(stored?.status).toBe('done');
+    expect(stored?.attempts).toBe(1);
+    expect(stored?.outcomes.map((outcome) => [outcome.key, outcome.status, outcome.result])).toEqual([
+      [`echo:a:${id}`, 'sent', { status: '200' }],
+      [`echo:b:${id}`, 'sent', { status: '200' }],
+    ]);
+  });
+
+  it('answers an unknown delivery id without touching anything', async () => {
+    expect(await processDelivery({ v: 1, deliveryId: 'never-stored' }, 1, deps)).toEqual({ kind: 'unknown' });
+    expect(downstream.requests).toEqual([]);
+  });
+
+  it('does nothing for a delivery that is already done', async () => {
+    const id = await storeDelivery();
+    await processDelivery({ v: 1, deliveryId: id }, 1, deps);
+    downstream.requests.length = 0;
+    expect(await processDelivery({ v: 1, deliveryId: id }, 1, deps)).toEqual({ kind: 'already-finished', status: 'done' });
+    expect(downstream.requests).toEqual([]);
+  });
+
+  it('a replay skips the actions that already succeeded', async () => {
+    const id = await storeDelivery();
+    await processDelivery({ v: 1, deliveryId: id }, 1, deps);
+    downstream.requests.length = 0;
+    const replay = await processDelivery({ v: 1, deliveryId: id, replay: true }, 1, deps);
+    expect(downstream.requests).toEqual([]);
+    expect(replay.kind === 'finished' && replay.outcomes.map((outcome) => outcome.status)).toEqual(['skipped', 'skipped']);
+    expect((await store.get(id))?.outcomes[0]?.reason).toMatch(/^already sent at /);
+  });
+
+  it('a forced replay runs them again', async () => {
+    const id = await storeDelivery();
+    await processDelivery({ v: 1, deliveryId: id }, 1, deps);
+    downstream.requests.length = 0;
+    await processDelivery({ v: 1, deliveryId: id, replay: true, force: true }, 1, deps);
+    expect(downstream.requests.map((request) => request.path)).toEqual([`/a/${id}`, `/b/${id}`]);
+  });
+
+  it('retries only what failed: the sent action is not repeated on the next attempt', async () => {
+    const id = await storeDelivery();
+    downstream.answerNext({ status: 200 }, { status: 503 });
+    const first = await processDelivery({ v: 1, deliveryId: id }, 1, deps);
+    expect(first).toMatchObject({ kind: 'retry', status: 'processing', error: 'echo answered 503' });
+    expect((await store.get(id))?.status).toBe('processing');
+    const second = await processDelivery({ v: 1, deliveryId: id }, 2, deps);
+    expect(second.kind).toBe('finished');
+    expect(downstream.requests.map((request) => request.path)).toEqual([`/a/${id}`, `/b/${id}`, `/b/${id}`]);
+    const stored = await store.get(id);
+    expect(stored?.status).toBe('done');
+    expect(stored?.attempts).toBe(2);
+    expect(stored?.outcomes.find((outcome) => outcome.target === 'b')).toMatchObject({ status: 'sent', attempts: 2 });
+  });
+
+  it('records a refused action as failed without retrying, the others as sent: partial', async () => {
+    const id = await storeDelivery();
+    downstream.answerNext({ status: 200 }, { status: 404, body: 'no such channel' });
+    const result = await processDelivery({ v: 1, deliveryId: id }, 1, deps);
+    expect(result.kind).toBe('finished');
+    const stored = await store.get(id);
+    expect(stored?.status).toBe('partial');
+    expect(stored?.outcomes[1]).toMatchObject({ status: 'failed', retryable: false, error: 'echo answered 404: no such channel' });
+  });
+
+  it('gives up after the last attempt: failed, and the message fails so SQS dead-letters it', async () => {
+    const id = await storeDelivery();
+    downstream.setDefault({ status: 500 });
+    const result = await processDelivery({ v: 1, deliveryId: id }, 3, deps);
+    expect(result).toMatchObject({ kind: 'retry', status: 'failed' });
+    const stored = await store.get(id);
+    expect(stored?.status).toBe('failed');
+    expect(stored?.statusReason).toBe('gave up after 3 attempts: echo answered 500');
+  });
+
+  it('passes Retry-After on as the retry delay', async () => {
+    const id = await storeDelivery();
+    downstream.answerNext({ status: 429, headers: { 'retry-after': '42' } });
+    const result = await processDelivery({ v: 1, deliveryId: id }, 1, deps);
+    expect(result).toMatchObject({ kind: 'retry', retryAfterMs: 42_000 });
+  });
+
+  it('records a delivery no planner acts on as done with the reason', async () => {
+    const id = await storeDelivery('queued', 'tag_push');
+    expect(await processDelivery({ v: 1, deliveryId: id }, 1, deps)).toEqual({ kind: 'finished', status: 'done', outcomes: [] });
+    expect((await store.get(id))?.statusReason).toBe('no action configured for tag_push');
+  });
+
+  it('a planner that throws fails that delivery, retryably unless the payload is at fault', async () => {
+    const throwing: ActionPlanner = { name: 'broken', objectKinds: ['pipeline'], plan: async () => { throw new Error('state store timed out'); } };
+    const id = await storeDelivery();
+    const result = await processDelivery({ v: 1, deliveryId: id }, 1, { ...deps, planners: [throwing, echoPlanner] });
+    expect(result).toMatchObject({ kind: 'retry', error: 'state store timed out' });
+    expect((await store.get(id))?.outcomes[0]).toMatchObject({ key: 'plan:broken', status: 'failed', retryable: true });
+  });
+});
+
+describe('createSqsBatchHandler', () => {
+  it('fails only the record whose delivery failed; the others in the batch succeed', async () => {
+    const ok1 = await storeDelivery();
+    const bad = await storeDelivery();
+    const ok2 = await storeDelivery();
+    const throwing: ActionPlanner = {
+      name: 'picky',
+      objectKinds: ['pipeline'],
+      plan: async ({ delivery }) => {
+        if (delivery.id === bad) throw new Error('boom');
+        return [];
+      },
+    };
+    const handler = createSqsBatchHandler({ ...deps, planners: [throwing] });
+    const event: SQSEvent = { Records: [sqsRecord(ok1), sqsRecord(bad), sqsRecord(ok2), sqsRecord('unknown-id')] };
+    expect(await handler(event)).toEqual({ batchItemFailures: [{ itemIdentifier: `m-${bad}` }] });
+    expect((await store.get(ok1))?.status).toBe('done');
+    expect((await store.get(ok2))?.status).toBe('done');
+    expect((await store.get(bad))?.status).toBe('processing');
+  });
+
+  it('drops a message that is not a bridge message instead of cycling it', async () => {
+    const handler = createSqsBatchHandler(deps);
+    const record = { ...sqsRecord('x'), body: 'not json' };
+    expect(await handler({ Records: [record] })).toEqual({ batchItemFailures: [] });
+  });
+
+  describe('with SQS', () => {
+    let sqs: LocalSqs;
+    beforeAll(async () => {
+      sqs = await startLocalSqs({ visibilityTimeoutSeconds: 1, queueName: 'visibility-test' });
+    });
+    afterAll(async () => sqs.close());
+
+    it('holds a rate-limited delivery back for Retry-After instead of the queue default', async () => {
+      const id = await storeDelivery();
+      await sqs.client.send(new SendMessageCommand({ QueueUrl: sqs.queueUrl, MessageBody: JSON.stringify({ v: 1, deliveryId: id }) }));
+      const received = await sqs.client.send(new ReceiveMessageCommand({ QueueUrl: sqs.queueUrl, WaitTimeSeconds: 1 }));
+      const message = received.Messages?.[0];
+      expect(message).toBeDefined();
+      downstream.answerNext({ status: 429, headers: { 'retry-after': '120' } });
+      const handler = createSqsBatchHandler(deps, new SqsVisibility(sqs.client, sqs.queueUrl));
+      const response = await handler({ Records: [{ ...sqsRecord(id, 1, message?.ReceiptHandle ?? ''), messageId: message?.MessageId ?? '' }] });
+      expect(response.batchItemFailures).toEqual([{ itemIdentifier: message?.MessageId }]);
+      // The queue's own visibility timeout is 1 s; the message must stay hidden past it.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const again = await sqs.client.send(new ReceiveMessageCommand({ QueueUrl: sqs.queueUrl, WaitTimeSeconds: 0 }));
+      expect(again.Messages ?? []).toEqual([]);
+    });
+  });
+});
