@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../lib/config/load.js';
+import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
+import { LOCAL_TABLE_NAME, startLocalBridge, type LocalBridge } from '../../lib/local/bridge.js';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LOCAL_AWS } from '../../lib/local/dynalite-server.js';
+import { credentialsFromEnv } from '../../lib/secrets/credentials.js';
+import { gitlabHeaders, readFixture } from '../support/gitlab-fixtures.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'bridge-test-'));
+const printed: string[] = [];
+const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+
+async function start(tokens: string[] = ['local-token']): Promise<LocalBridge> {
+  return startLocalBridge({ port: 0, dataDir, tokens, config: parseConfig({ routes: [] }), credentials: credentialsFromEnv({}), print: (text) => printed.push(text), log: quiet });
+}
+
+async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 10_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > until) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('the local bridge (npm start)', () => {
+  it('receives a webhook over HTTP, records it in dynalite and processes it through the local queue', async () => {
+    const bridge = await start();
+    try {
+      expect(await (await fetch(`${bridge.url}/healthz`)).json()).toEqual({ ok: true });
+      const headers = gitlabHeaders('Pipeline Hook', 'local-token');
+      const response = await fetch(bridge.webhookUrl, { method: 'POST', headers, body: JSON.stringify(readFixture('pipeline--success.json')) });
+      expect(response.status).toBe(202);
+      const store = new DynamoDbDeliveryStore({ client: new DynamoDBClient({ ...LOCAL_AWS, endpoint: bridge.dynamoEndpoint }), tableName: LOCAL_TABLE_NAME });
+      const stored = await waitFor(() => store.get(headers['idempotency-key'] ?? ''), (record) => record?.status === 'done');
+      expect(stored?.status).toBe('done');
+      expect((await fetch(bridge.webhookUrl, { method: 'POST', headers: { ...headers, 'x-gitlab-token': 'wrong' }, body: '{}' })).status).toBe(401);
+      expect((await fetch(`${bridge.url}/elsewhere`)).status).toBe(404);
+    } finally {
+      await bridge.stop();
+    }
+  });
+
+  it('keeps the delivery log across a restart and requeues what was left unfinished', async () => {
+    const first = await start();
+    const store = new DynamoDbDeliveryStore({ client: new DynamoDBClient({ ...LOCAL_AWS, endpoint: first.dynamoEndpoint }), tableName: LOCAL_TABLE_NAME });
+    await store.create({
+      id: 'left-over',
+      receivedAt: new Date().toISOString(),
+      event: 'Pipeline Hook',
+      objectKind: 'pipeline',
+      projectId: 1,
+      projectPath: 'gitlab-org/gitlab-test',
+      ref: 'master',
+      headers: {},
+      payload: JSON.stringify(readFixture('pipeline--success.json')),
+      status: 'queued',
+      expiresAt: Math.floor(Date.now() / 1000) + 3600,
+    });
+    await first.stop();
+
+    const second = await start();
+    try {
+      expect(second.requeued).toBeGreaterThanOrEqual(1);
+      const store2 = new DynamoDbDeliveryStore({ client: new DynamoDBClient({ ...LOCAL_AWS, endpoint: second.dynamoEndpoint }), tableName: LOCAL_TABLE_NAME });
+      const record = await waitFor(() => store2.get('left-over'), (value) => value?.status === 'done');
+      expect(record?.status).toBe('done');
+      const page = await store2.list({ limit: 50 });
+      expect(page.items.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('generates a token when none is given and keeps it across restarts', async () => {
+    const first = await start([]);
+    await first.stop();
+    const second = await start([]);
+    await second.stop();
+    expect(first.tokenGenerated).toBe(true);
+    expect(first.tokens[0]?.length).toBeGreaterThanOrEqual(32);
+    expect(second.tokens).toEqual(first.tokens);
+  });
+});
