@@ -1,0 +1,202 @@
+/**
+ * `npm run bench`: prints figures, asserts nothing. Targets (issue: foundation):
+ * - receiver time per delivery within 1.3x of a bare baseline (JSON.parse + PutItem + SendMessage);
+ * - receiver bundle size and cold import within 1.25x of a bare bundle of the same AWS clients;
+ * - <= 5 DynamoDB write units per delivery on average over the GitLab example payloads.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveConfig } from '../lib/config/resolve.js';
+import { DynamoDbDeliveryStore } from '../lib/deliveries/dynamodb-store.js';
+import { DynamoDbEffectLedger } from '../lib/effects/dynamodb-ledger.js';
+import { parseWebhookAuth } from '../lib/gitlab/webhook-auth.js';
+import { startLocalSqs } from '../lib/local/sqs-server.js';
+import { SqsDeliveryQueue } from '../lib/queue/sqs-queue.js';
+import { createApiGatewayHandler } from '../lib/receiver/api-gateway.js';
+import { credentialsFromEnv } from '../lib/secrets/credentials.js';
+import { DynamoDbStateStore } from '../lib/state/dynamodb-state-store.js';
+import { processDelivery } from '../lib/worker/process-delivery.js';
+import { createPlanners } from '../lib/worker/planners.js';
+import { allFixtures } from '../test/support/gitlab-fixtures.js';
+import { startTestTable } from '../test/support/local-aws.js';
+import { createBareReceiver } from './bare-receiver.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 600);
+const TOKEN = 'bench-token';
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+function summarize(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const total = samples.reduce((a, b) => a + b, 0);
+  return { median: percentile(sorted, 50), p99: percentile(sorted, 99), perSecond: (samples.length / total) * 1000 };
+}
+const ms = (value: number) => `${value.toFixed(3)} ms`;
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+
+/** Sums the write units DynamoDB (dynalite) reports for every write the client makes. */
+function meterWrites(client: DynamoDBClient): { units: () => number; reset: () => void } {
+  let units = 0;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = context.commandName ?? '';
+      const input = args.input as Record<string, unknown>;
+      const isWrite = ['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand'].includes(name);
+      if (isWrite) input.ReturnConsumedCapacity = 'TOTAL';
+      try {
+        const result = await next(args);
+        const output = result.output as { ConsumedCapacity?: { CapacityUnits?: number } };
+        if (isWrite) units += output.ConsumedCapacity?.CapacityUnits ?? 0;
+        return result;
+      } catch (error) {
+        // A failed conditional write still consumes write capacity in DynamoDB (1 unit).
+        if (isWrite && (error as Error).name === 'ConditionalCheckFailedException') units += 1;
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'meterWrites' },
+  );
+  return { units: () => units, reset: () => (units = 0) };
+}
+
+async function main(): Promise<void> {
+  const table = await startTestTable('bench-table');
+  const sqs = await startLocalSqs({ queueName: 'bench-queue' });
+  const fixtures = allFixtures().map((fixture) => ({ ...fixture, body: readFileSync(fixture.path, 'utf8') }));
+  const deliveries = new DynamoDbDeliveryStore({ client: table.client, tableName: table.tableName });
+  const auth = parseWebhookAuth(TOKEN);
+  const receiver = createApiGatewayHandler({ deliveries, queue: new SqsDeliveryQueue(sqs.client, sqs.queueUrl), auth: async () => auth });
+  const bare = createBareReceiver({ dynamo: table.client, sqs: sqs.client, tableName: table.tableName, queueUrl: sqs.queueUrl });
+
+  let n = 0;
+  const event = (fixture: (typeof fixtures)[number], id: string) => ({
+    version: '2.0' as const,
+    routeKey: 'POST /webhooks/gitlab',
+    rawPath: '/webhooks/gitlab',
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json', 'x-gitlab-event': fixture.x_gitlab_event, 'x-gitlab-token': TOKEN, 'idempotency-key': id },
+    requestContext: { http: { method: 'POST' } } as never,
+    body: fixture.body,
+    isBase64Encoded: false,
+  });
+  const runReceiver = async () => {
+    const fixture = fixtures[n % fixtures.length]!;
+    const start = performance.now();
+    await receiver(event(fixture, `r-${n++}`));
+    return performance.now() - start;
+  };
+  const runBare = async () => {
+    const fixture = fixtures[n % fixtures.length]!;
+    const start = performance.now();
+    await bare(fixture.body, `b-${n++}`);
+    return performance.now() - start;
+  };
+  // Warm both paths (JIT, connections), then interleave so drift hits both alike.
+  for (let i = 0; i < 100; i++) {
+    await runReceiver();
+    await runBare();
+  }
+  const receiverSamples: number[] = [];
+  const bareSamples: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    receiverSamples.push(await runReceiver());
+    bareSamples.push(await runBare());
+  }
+  const r = summarize(receiverSamples);
+  const b = summarize(bareSamples);
+  console.log(`\nReceiver handler in-process (dynalite + local SQS over HTTP, ${ROUNDS} deliveries cycling ${fixtures.length} GitLab examples)`);
+  console.log(`  receiver  median ${ms(r.median)}  p99 ${ms(r.p99)}  ${r.perSecond.toFixed(0)} deliveries/s`);
+  console.log(`  baseline  median ${ms(b.median)}  p99 ${ms(b.p99)}  ${b.perSecond.toFixed(0)} deliveries/s`);
+  console.log(`  ratio     median ${ratio(r.median, b.median)}  p99 ${ratio(r.p99, b.p99)}  throughput ${ratio(b.perSecond, r.perSecond)}   (target <= 1.30x)`);
+
+  // Bundles: the receiver entry vs the same AWS clients bare, both as the stack bundles them.
+  const dir = mkdtempSync(join(tmpdir(), 'bench-bundle-'));
+  const bundle = async (entry: string, name: string) => {
+    const outfile = join(dir, `${name}.mjs`);
+    await build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      minify: true,
+      outfile,
+      logLevel: 'error',
+      banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+    });
+    return outfile;
+  };
+  const receiverBundle = await bundle('functions/receiver.ts', 'receiver');
+  const bareBundle = await bundle('bench/bare-entry.ts', 'bare');
+  const size = (file: string) => statSync(file).size;
+  const probe = join(dir, 'probe.mjs');
+  writeFileSync(probe, "const t=process.hrtime.bigint(); await import(process.argv[2]); process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6));");
+  const env = { ...process.env, BRIDGE_TABLE_NAME: 't', BRIDGE_QUEUE_URL: 'q', GITLAB_SECRET_ID: 's', AWS_REGION: 'us-east-1' };
+  const coldImport = (file: string) => {
+    const samples: number[] = [];
+    for (let i = 0; i < 15; i++) samples.push(Number(execFileSync(process.execPath, [probe, file], { env }).toString()));
+    return summarize(samples).median;
+  };
+  const receiverCold = coldImport(receiverBundle);
+  const bareCold = coldImport(bareBundle);
+  console.log(`\nReceiver bundle (esbuild, minified, ESM, as the stack builds it)`);
+  console.log(`  size         receiver ${(size(receiverBundle) / 1024).toFixed(0)} KiB  bare clients ${(size(bareBundle) / 1024).toFixed(0)} KiB  ratio ${ratio(size(receiverBundle), size(bareBundle))}   (target <= 1.25x)`);
+  console.log(`  cold import  receiver ${ms(receiverCold)}  bare clients ${ms(bareCold)}  ratio ${ratio(receiverCold, bareCold)}   (target <= 1.25x, median of 15 fresh processes)`);
+
+  // Write units over a delivery's life: receiver write, worker attempt(s), effect keys and
+  // notifier state, with the zero-config planners in print mode (no downstream is called).
+  const lifeTable = await startTestTable('bench-life');
+  const lifeMeter = meterWrites(lifeTable.client);
+  const lifeStore = new DynamoDbDeliveryStore({ client: lifeTable.client, tableName: lifeTable.tableName });
+  const lifeReceiver = createApiGatewayHandler({ deliveries: lifeStore, queue: { send: async () => {} }, auth: async () => auth });
+  const benchEnv = { SLACK_CHANNEL: '#ci', JIRA_HOST: 'https://example.atlassian.net', JIRA_PROJECT_KEYS: 'ABC,PROJ' };
+  const config = resolveConfig(benchEnv);
+  const workerDeps = {
+    deliveries: lifeStore,
+    effects: new DynamoDbEffectLedger({ client: lifeTable.client, tableName: lifeTable.tableName }),
+    state: new DynamoDbStateStore(lifeTable.client, lifeTable.tableName),
+    config,
+    planners: createPlanners({ config, credentials: credentialsFromEnv({}), print: () => {} }),
+    maxAttempts: 5,
+  };
+  let recordUnits = 0;
+  let lifeUnits = 0;
+  let indexUnits = 0;
+  for (const [i, fixture] of fixtures.entries()) {
+    lifeMeter.reset();
+    const id = `life-${i}`;
+    const response = await lifeReceiver(event(fixture, id));
+    const record = await lifeStore.get(id);
+    const inProjectIndex = record?.projectPath ? 1 : 0;
+    // Index writes from the item layout (dynalite reports the table's units only): a new item
+    // writes one entry per index it appears in; a status change deletes and re-puts the
+    // byStatus entry and rewrites the projected status in byProject. Projections are < 1 KB.
+    indexUnits += 1 + inProjectIndex;
+    recordUnits += lifeMeter.units();
+    if (response.statusCode === 202 && record?.status === 'queued') {
+      await processDelivery({ v: 1, deliveryId: id }, 1, workerDeps);
+      indexUnits += 2 + inProjectIndex;
+    }
+    lifeUnits += lifeMeter.units();
+  }
+  const count = fixtures.length;
+  console.log(`\nDynamoDB write units per delivery over its life (${count} GitLab examples; receiver + one worker attempt, zero-config planners in print mode)`);
+  console.log(`  table, receiver write only   ${(recordUnits / count).toFixed(2)}   (dynalite ReturnConsumedCapacity)`);
+  console.log(`  table, whole life            ${(lifeUnits / count).toFixed(2)}   (adds worker record update, effect keys, notifier state)`);
+  console.log(`  indexes (byProject, byStatus) ${(indexUnits / count).toFixed(2)}   (computed from the item layout)`);
+  console.log(`  total                        ${((lifeUnits + indexUnits) / count).toFixed(2)}   (target <= 5)`);
+  await lifeTable.close();
+  await sqs.close();
+  await table.close();
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

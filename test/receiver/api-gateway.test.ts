@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
+import { parseWebhookAuth } from '../../lib/gitlab/webhook-auth.js';
+import { startLocalSqs, type LocalSqs } from '../../lib/local/sqs-server.js';
+import { SqsDeliveryQueue } from '../../lib/queue/sqs-queue.js';
+import { createApiGatewayHandler } from '../../lib/receiver/api-gateway.js';
+import { gitlabHeaders, readFixture } from '../support/gitlab-fixtures.js';
+import { startTestTable } from '../support/local-aws.js';
+
+const KEY = `whsec_${randomBytes(32).toString('base64')}`;
+let table: Awaited<ReturnType<typeof startTestTable>>;
+let sqs: LocalSqs;
+let handler: ReturnType<typeof createApiGatewayHandler>;
+let store: DynamoDbDeliveryStore;
+
+beforeAll(async () => {
+  table = await startTestTable();
+  sqs = await startLocalSqs();
+  store = new DynamoDbDeliveryStore({ client: table.client, tableName: table.tableName });
+  const auth = parseWebhookAuth(JSON.stringify({ tokens: ['tok'], signingKeys: [KEY], projects: { 'gitlab-org/gitlab-test': { requireSignature: true } } }));
+  handler = createApiGatewayHandler({ deliveries: store, queue: new SqsDeliveryQueue(sqs.client, sqs.queueUrl), auth: async () => auth });
+});
+afterAll(async () => {
+  await sqs.close();
+  await table.close();
+});
+
+const body = JSON.stringify(readFixture('pipeline--success.json'));
+
+function v2(headers: Record<string, string>, raw: string, base64: boolean): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: 'POST /webhooks/gitlab',
+    rawPath: '/webhooks/gitlab',
+    rawQueryString: '',
+    headers,
+    requestContext: { http: { method: 'POST', path: '/webhooks/gitlab', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'GitLab' } } as APIGatewayProxyEventV2['requestContext'],
+    body: base64 ? Buffer.from(raw).toString('base64') : raw,
+    isBase64Encoded: base64,
+  };
+}
+
+function signedHeaders(raw: string): Record<string, string> {
+  const base = gitlabHeaders('Pipeline Hook', 'tok');
+  const timestamp = new Date();
+  return {
+    ...base,
+    'webhook-id': base['idempotency-key'] ?? '',
+    'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+    'webhook-signature': new Webhook(KEY).sign(base['idempotency-key'] ?? '', timestamp, raw),
+  };
+}
+
+describe('createApiGatewayHandler', () => {
+  it('accepts a signed HTTP API (v2) event with a base64 body, verifying the signature over its bytes', async () => {
+    const headers = signedHeaders(body);
+    const result = await handler(v2(headers, body, true));
+    expect(result.statusCode).toBe(202);
+    expect(JSON.parse(result.body)).toEqual({ deliveryId: headers['idempotency-key'], status: 'queued' });
+    expect((await store.get(headers['idempotency-key'] ?? ''))?.headers['webhook-signature']).toBe('[REDACTED]');
+  });
+
+  it('refuses the plain token alone for a project that requires the signature', async () => {
+    const result = await handler(v2(gitlabHeaders('Pipeline Hook', 'tok'), body, false));
+    expect(result.statusCode).toBe(401);
+  });
+
+  it('reads REST API (v1) events with mixed-case header names', async () => {
+    const headers = signedHeaders(body);
+    const mixed = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.replace(/(^|-)([a-z])/g, (m) => m.toUpperCase()), value]));
+    const event = { httpMethod: 'POST', headers: mixed, body, isBase64Encoded: false } as unknown as APIGatewayProxyEvent;
+    const result = await handler(event);
+    expect(result.statusCode).toBe(202);
+    expect(result.headers).toEqual({ 'content-type': 'application/json' });
+  });
+});
