@@ -117,11 +117,12 @@ export async function processDelivery(message: QueueMessage, attempt: number, de
     deps.metrics?.count('retried');
     return { kind: 'retry', status: 'processing', outcomes, error: retryError, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   }
-  const status = finalStatus(outcomes);
+  // Nothing in the bridge acts on this kind of event (e.g. a replayed `ignored` delivery).
+  const status = planners.length === 0 ? 'ignored' : finalStatus(outcomes);
   const statusReason =
     retryError !== undefined ? `gave up after ${attempt} attempts: ${retryError}` : planners.length === 0 ? `no action configured for ${delivery.objectKind ?? delivery.event}` : undefined;
   await deps.deliveries.finishAttempt(delivery.id, { status, outcomes, attempts, ...(statusReason ? { statusReason } : {}) });
-  deps.metrics?.count(status === 'done' ? 'processed' : 'failed');
+  deps.metrics?.count(status === 'done' || status === 'ignored' ? 'processed' : 'failed');
   deps.metrics?.timing('DeliveryLatency', now().getTime() - Date.parse(delivery.receivedAt));
   if (retryError !== undefined) {
     // Last attempt: fail the message so SQS moves it to the dead-letter queue.

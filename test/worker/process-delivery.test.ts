@@ -197,9 +197,9 @@ describe('processDelivery', () => {
     expect(result).toMatchObject({ kind: 'retry', retryAfterMs: 42_000 });
   });
 
-  it('records a delivery no planner acts on as done with the reason', async () => {
+  it('records a delivery no planner acts on as ignored with the reason', async () => {
     const id = await storeDelivery('queued', 'tag_push');
-    expect(await processDelivery({ v: 1, deliveryId: id }, 1, deps)).toEqual({ kind: 'finished', status: 'done', outcomes: [] });
+    expect(await processDelivery({ v: 1, deliveryId: id }, 1, deps)).toEqual({ kind: 'finished', status: 'ignored', outcomes: [] });
     expect((await store.get(id))?.statusReason).toBe('no action configured for tag_push');
   });
 
