@@ -29,8 +29,17 @@ export const METRIC_NAMES = {
   duplicate: 'DeliveriesDuplicate',
   /** Worker: a delivery finished processing (count). */
   processed: 'DeliveriesProcessed',
-  /** Worker: a delivery attempt failed (count). */
+  /** Receiver: recorded as `ignored` (an event the bridge does not handle; count). */
+  ignored: 'DeliveriesIgnored',
+  /**
+   * Worker: a delivery finished `failed` or `partial` (count): a downstream refused an action or
+   * the config is wrong (recorded, not retried, never in the DLQ), or the last attempt failed
+   * (then also in the DLQ). The receiver counts `failed` too when it could not record or queue a
+   * delivery (its 5xx).
+   */
   failed: 'DeliveriesFailed',
+  /** Worker: an attempt failed with a retryable error; SQS redelivers it (count). */
+  retried: 'DeliveriesRetried',
   /** Worker: time from `receivedAt` to the end of processing (milliseconds). */
   latency: 'DeliveryLatency',
 } as const;

@@ -1,27 +1,22 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRIC_NAMES, METRICS_NAMESPACE, type MetricService } from './metrics-names.js';
 
-/** CloudWatch namespace of every metric the bridge emits (cdk/ builds alarms on it). */
-export const METRICS_NAMESPACE = 'GitLabBridge';
-
-/** `received` -> `DeliveriesReceived`: the metric names the dashboard and alarms use. */
-export function metricName(counter: string): string {
-  return `Deliveries${counter.charAt(0).toUpperCase()}${counter.slice(1)}`;
-}
+type Counter = Exclude<keyof typeof METRIC_NAMES, 'latency'>;
 
 /**
  * Counters as CloudWatch Embedded Metric Format lines (Powertools Metrics): no PutMetricData
  * call, no IAM permission, flushed with each count so nothing is lost if the Lambda freezes.
  */
-export function emfMetrics(service: string): { count(name: string): void; timing(name: string, ms: number): void } {
+export function emfMetrics(service: MetricService): { count(name: Counter): void; timing(name: 'DeliveryLatency', ms: number): void } {
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: service });
   return {
     count(name) {
-      metrics.addMetric(metricName(name), MetricUnit.Count, 1);
+      metrics.addMetric(METRIC_NAMES[name], MetricUnit.Count, 1);
       metrics.publishStoredMetrics();
     },
-    timing(name, ms) {
-      metrics.addMetric(name, MetricUnit.Milliseconds, ms);
+    timing(_name, ms) {
+      metrics.addMetric(METRIC_NAMES.latency, MetricUnit.Milliseconds, ms);
       metrics.publishStoredMetrics();
     },
   };

@@ -22,7 +22,7 @@ export interface WebhookResponse {
 
 /** Counters the receiver emits (EMF metrics in AWS). */
 export interface ReceiverMetrics {
-  count(name: 'received' | 'rejected' | 'duplicate' | 'ignored' | 'queued' | 'failed'): void;
+  count(name: 'received' | 'rejected' | 'duplicate' | 'ignored' | 'failed'): void;
 }
 
 export interface ReceiverLogger {
@@ -183,6 +183,5 @@ export async function handleWebhook(request: WebhookRequest, deps: ReceiverDeps)
     deps.log?.error('could not queue delivery', { deliveryId: id, error: (error as Error).message });
     return reply(503, { error: 'recorded but could not queue the delivery; GitLab will retry', deliveryId: id });
   }
-  deps.metrics?.count('queued');
   return reply(202, { deliveryId: id, status, ...(created.created ? {} : { duplicate: true, requeued: true }) });
 }

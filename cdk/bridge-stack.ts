@@ -1,0 +1,152 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { ENV, type EnvName } from '../lib/env.js';
+import { STACK_OUTPUTS, type StackOutputKey } from '../lib/stack-outputs.js';
+import { BridgeFunction } from './constructs/bridge-function.js';
+import { BridgeSecrets } from './constructs/bridge-secrets.js';
+import { DeliveryQueue } from './constructs/delivery-queue.js';
+import { DeliveryTable } from './constructs/delivery-table.js';
+import { Monitoring } from './constructs/monitoring.js';
+import { WebhookApi } from './constructs/webhook-api.js';
+import { FUNCTION_ENTRIES } from './paths.js';
+import type { BridgeSettings } from './settings.js';
+
+export interface GitLabBridgeStackProps extends StackProps {
+  settings: BridgeSettings;
+}
+
+/** File name of the routing config inside the worker's bundle. */
+export const SHIPPED_CONFIG_NAME = 'bridge.config.json';
+
+/**
+ * Receiver: GitLab's webhook timeout is 10 s (GitLab docs, "Webhook timeout"), and the receiver
+ * does one cached secret read, one PutItem and one SendMessage (tens of ms warm). 10 s lets a
+ * cold start plus a slow AWS call finish; anything longer would answer after GitLab gave up.
+ * 512 MB: Lambda allots CPU in proportion to memory, and cold-start module loading is CPU-bound.
+ */
+export const RECEIVER_TIMEOUT = Duration.seconds(10);
+export const RECEIVER_MEMORY_MB = 512;
+
+/**
+ * Worker: a batch of up to WORKER_BATCH_SIZE deliveries, each a few calls to Slack, Teams and
+ * Jira whose clients are bounded to about 10 s per call. 60 s covers a slow batch; a timed-out
+ * batch returns to the queue and the effect ledger keeps finished actions from repeating.
+ * The queue's visibility timeout is 6x this (cdk/constructs/delivery-queue.ts).
+ */
+export const WORKER_TIMEOUT = Duration.seconds(60);
+export const WORKER_MEMORY_MB = 512;
+export const WORKER_BATCH_SIZE = 5;
+
+/** Function and access logs: a month covers incident review; the delivery log keeps the rest. */
+export const LOG_RETENTION = RetentionDays.ONE_MONTH;
+
+/**
+ * The whole bridge: webhook API -> receiver -> DynamoDB + SQS -> worker -> Slack / Teams / Jira,
+ * with secrets, alarms and a dashboard. Environment-agnostic (no account or region lookups),
+ * so `cdk synth` runs offline without credentials.
+ */
+export class GitLabBridgeStack extends Stack {
+  readonly table: DeliveryTable;
+  readonly queues: DeliveryQueue;
+  readonly secrets: BridgeSecrets;
+  readonly receiver: BridgeFunction;
+  readonly worker: BridgeFunction;
+  readonly webhookApi: WebhookApi;
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: GitLabBridgeStackProps) {
+    super(scope, id, {
+      description: 'gitlab-bridge: GitLab webhooks to Slack, Microsoft Teams and Jira',
+      ...props,
+    });
+    const { settings } = props;
+    const removalPolicy = settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    this.table = new DeliveryTable(this, 'Deliveries', { retainData: settings.retainData });
+    this.queues = new DeliveryQueue(this, 'Handoff', {
+      workerTimeout: WORKER_TIMEOUT,
+      maxReceiveCount: settings.maxAttempts,
+      retainData: settings.retainData,
+    });
+    this.secrets = new BridgeSecrets(this, 'Secrets', { retainData: settings.retainData });
+
+    const receiverEnv: Partial<Record<EnvName, string>> = { [ENV.retentionDays]: String(settings.retentionDays) };
+    if (settings.maxBodyBytes !== undefined) receiverEnv[ENV.maxBodyBytes] = String(settings.maxBodyBytes);
+    this.receiver = new BridgeFunction(this, 'Receiver', {
+      entry: FUNCTION_ENTRIES.receiver,
+      description: 'gitlab-bridge receiver: verifies GitLab webhooks, records them, queues them',
+      timeout: RECEIVER_TIMEOUT,
+      memorySize: RECEIVER_MEMORY_MB,
+      logRetention: LOG_RETENTION,
+      removalPolicy,
+      environment: receiverEnv,
+    });
+    this.receiver.bindTable(ENV.tableName, this.table.table, ['PutItem', 'GetItem']);
+    this.receiver.bindQueueSender(ENV.queueUrl, this.queues.queue);
+    this.receiver.bindSecret(ENV.gitlabSecretId, this.secrets.gitlab);
+
+    const workerEnv: Partial<Record<EnvName, string>> = { [ENV.maxAttempts]: String(settings.maxAttempts) };
+    if (settings.routingConfigPath) workerEnv[ENV.configPath] = BridgeFunction.deployedPath(SHIPPED_CONFIG_NAME);
+    if (settings.zeroConfig.slackChannel) workerEnv[ENV.slackChannel] = settings.zeroConfig.slackChannel;
+    if (settings.zeroConfig.jiraHost) workerEnv[ENV.jiraHost] = settings.zeroConfig.jiraHost;
+    if (settings.zeroConfig.jiraProjectKeys) workerEnv[ENV.jiraProjectKeys] = settings.zeroConfig.jiraProjectKeys;
+    this.worker = new BridgeFunction(this, 'Worker', {
+      entry: FUNCTION_ENTRIES.worker,
+      description: 'gitlab-bridge worker: turns queued deliveries into Slack, Teams and Jira actions',
+      timeout: WORKER_TIMEOUT,
+      memorySize: WORKER_MEMORY_MB,
+      logRetention: LOG_RETENTION,
+      removalPolicy,
+      environment: workerEnv,
+      extraFiles: settings.routingConfigPath ? [{ source: settings.routingConfigPath, name: SHIPPED_CONFIG_NAME }] : [],
+    });
+    // Deliveries, effect keys and notifier state are items of the same table.
+    this.worker.bindTable(ENV.tableName, this.table.table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']);
+    this.worker.bindSecret(ENV.slackSecretId, this.secrets.slack);
+    this.worker.bindSecret(ENV.teamsSecretId, this.secrets.teams);
+    this.worker.bindSecret(ENV.jiraSecretId, this.secrets.jira);
+    // maxConcurrency caps parallel workers without reserving account concurrency (a reservation
+    // fails to deploy in new accounts whose whole limit is 10). It is what bounds the request
+    // rate into Slack (about 1 message per second per channel) and Jira's per-user limits.
+    this.worker.bindQueueConsumer(ENV.queueUrl, this.queues.queue, {
+      batchSize: WORKER_BATCH_SIZE,
+      maxConcurrency: settings.workerMaxConcurrency,
+    });
+
+    this.webhookApi = new WebhookApi(this, 'Webhook', {
+      receiver: this.receiver.function,
+      rateLimit: settings.apiRateLimit,
+      burstLimit: settings.apiBurstLimit,
+      logRetention: LOG_RETENTION,
+      removalPolicy,
+    });
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      api: this.webhookApi.api,
+      receiver: this.receiver.function,
+      worker: this.worker.function,
+      queue: this.queues.queue,
+      deadLetterQueue: this.queues.deadLetterQueue,
+      ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
+    });
+
+    const output = (key: StackOutputKey, value: string, description: string) => {
+      new CfnOutput(this, key, { value, description }).overrideLogicalId(key);
+    };
+    output(STACK_OUTPUTS.webhookUrl, this.webhookApi.webhookUrl, 'Paste into GitLab: Settings > Webhooks > URL');
+    output(STACK_OUTPUTS.gitlabSecretName, this.secrets.names.gitlab, 'Secret holding the GitLab webhook token (Settings > Webhooks > Secret token)');
+    output(STACK_OUTPUTS.slackSecretName, this.secrets.names.slack, 'Secret to put the Slack bot token in');
+    output(STACK_OUTPUTS.teamsSecretName, this.secrets.names.teams, 'Secret to put the Teams webhook URLs in');
+    output(STACK_OUTPUTS.jiraSecretName, this.secrets.names.jira, 'Secret to put the Jira credentials in');
+    output(STACK_OUTPUTS.tableName, this.table.table.tableName, 'DynamoDB table with the delivery log');
+    output(STACK_OUTPUTS.queueUrl, this.queues.queue.queueUrl, 'Queue between receiver and worker');
+    output(STACK_OUTPUTS.queueName, this.queues.queue.queueName, 'Queue between receiver and worker');
+    output(STACK_OUTPUTS.deadLetterQueueUrl, this.queues.deadLetterQueue.queueUrl, 'Deliveries that exhausted their attempts');
+    output(STACK_OUTPUTS.deadLetterQueueName, this.queues.deadLetterQueue.queueName, 'Deliveries that exhausted their attempts');
+    output(STACK_OUTPUTS.receiverFunctionName, this.receiver.function.functionName, 'Receiver Lambda');
+    output(STACK_OUTPUTS.workerFunctionName, this.worker.function.functionName, 'Worker Lambda');
+    output(STACK_OUTPUTS.alarmTopicArn, this.monitoring.topic.topicArn, 'SNS topic the alarms notify; subscribe to it');
+    output(STACK_OUTPUTS.dashboardName, this.monitoring.dashboard.dashboardName, 'CloudWatch dashboard');
+  }
+}

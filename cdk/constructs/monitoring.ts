@@ -1,0 +1,204 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  MathExpression,
+  Metric,
+  TextWidget,
+  TreatMissingData,
+  type IMetric,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, METRIC_NAMES, METRIC_SERVICE_DIMENSION, METRIC_SERVICES, type MetricName, type MetricService } from '../../lib/metrics-names.js';
+
+export interface MonitoringProps {
+  api: HttpApi;
+  receiver: IFunction;
+  worker: IFunction;
+  queue: IQueue;
+  deadLetterQueue: IQueue;
+  /** Subscribed to the alarm topic by email when set (the recipient must confirm). */
+  alarmEmail?: string;
+}
+
+/** Alarm evaluation period: short enough to page within minutes, long enough to not flap. */
+const PERIOD = Duration.minutes(5);
+
+/** A delivery older than this in the queue means the worker is stuck or throttled. */
+export const QUEUE_AGE_ALARM_SECONDS = 15 * 60;
+
+/** A bridge metric (EMF, namespace GitLabBridge) for one function. */
+export function bridgeMetric(name: MetricName, service: MetricService, statistic: string, label?: string): Metric {
+  return new Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: name,
+    dimensionsMap: { [METRIC_SERVICE_DIMENSION]: service },
+    statistic,
+    period: PERIOD,
+    ...(label ? { label } : {}),
+  });
+}
+
+/**
+ * Alarms to an SNS topic (optionally emailed) and one dashboard. Every alarm means "someone
+ * should look": a delivery in the dead-letter queue, the worker erroring or failing deliveries,
+ * the receiver answering 5xx (GitLab then shows the hook as failing), throttling, a stuck queue.
+ */
+export class Monitoring extends Construct {
+  readonly topic: Topic;
+  readonly dashboard: Dashboard;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const stackName = Stack.of(this).stackName;
+
+    this.topic = new Topic(this, 'AlarmTopic', { displayName: `${stackName} alarms`, enforceSSL: true });
+    if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    const action = new SnsAction(this.topic);
+
+    const alarm = (alarmId: string, metric: IMetric, description: string, threshold = 1): Alarm => {
+      const created = new Alarm(this, alarmId, {
+        alarmName: `${stackName}-${alarmId}`,
+        alarmDescription: description,
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // No data means no traffic, not a problem.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      created.addAlarmAction(action);
+      created.addOkAction(action);
+      this.alarms.push(created);
+      return created;
+    };
+
+    alarm(
+      'DeadLetterQueueNotEmpty',
+      props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+      'A delivery exhausted its attempts and sits in the dead-letter queue. Its record in the delivery log says why (status failed); fix the cause, then replay it with the CLI.',
+    );
+    alarm(
+      'WorkerErrors',
+      props.worker.metricErrors({ period: PERIOD, statistic: 'Sum' }),
+      'The worker Lambda failed a whole invocation (crash or timeout); its batch returns to the queue.',
+    );
+    alarm(
+      'DeliveriesFailed',
+      bridgeMetric(METRIC_NAMES.failed, METRIC_SERVICES.worker, 'Sum'),
+      'A delivery finished failed or partial: Slack, Teams or Jira refused an action or the config is wrong (recorded, not retried, so never in the dead-letter queue), or its last attempt failed. Read the outcomes on the delivery, fix, replay.',
+    );
+    alarm(
+      'Receiver5xx',
+      props.api.metricServerError({ period: PERIOD, statistic: 'Sum' }),
+      'The webhook endpoint answered 5xx: a delivery could not be made durable, and GitLab shows the hook as failing. Resend from GitLab once fixed.',
+    );
+    alarm(
+      'Throttles',
+      new MathExpression({
+        expression: 'receiver + worker',
+        usingMetrics: {
+          receiver: props.receiver.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
+          worker: props.worker.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
+        },
+        label: 'Lambda throttles',
+        period: PERIOD,
+      }),
+      'Lambda throttled the receiver or the worker: the account concurrency limit is reached.',
+    );
+    alarm(
+      'QueueBacklogAge',
+      props.queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum' }),
+      `The oldest queued delivery waited over ${QUEUE_AGE_ALARM_SECONDS / 60} minutes: the worker is stuck, failing, or capped too low (workerMaxConcurrency).`,
+      QUEUE_AGE_ALARM_SECONDS,
+    );
+
+    const { receiver, worker } = METRIC_SERVICES;
+    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: stackName, defaultInterval: Duration.hours(24) });
+    this.dashboard.addWidgets(
+      new TextWidget({
+        markdown: `# ${stackName}\nGitLab webhooks → receiver → queue → worker → Slack / Teams / Jira. Alarms go to the SNS topic \`${this.topic.topicName}\`.`,
+        width: 24,
+        height: 2,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Deliveries',
+        width: 12,
+        left: [
+          bridgeMetric(METRIC_NAMES.received, receiver, 'Sum', 'received'),
+          bridgeMetric(METRIC_NAMES.processed, worker, 'Sum', 'processed'),
+          bridgeMetric(METRIC_NAMES.failed, worker, 'Sum', 'failed'),
+          bridgeMetric(METRIC_NAMES.retried, worker, 'Sum', 'retried'),
+        ],
+      }),
+      new GraphWidget({
+        title: 'Refused, duplicate and ignored deliveries',
+        width: 12,
+        left: [
+          bridgeMetric(METRIC_NAMES.rejected, receiver, 'Sum', 'rejected (401)'),
+          bridgeMetric(METRIC_NAMES.duplicate, receiver, 'Sum', 'duplicate'),
+          bridgeMetric(METRIC_NAMES.ignored, receiver, 'Sum', 'ignored (event not handled)'),
+        ],
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Delivery latency (received → processed, ms)',
+        width: 12,
+        left: [
+          bridgeMetric(METRIC_NAMES.latency, worker, 'p50', 'p50'),
+          bridgeMetric(METRIC_NAMES.latency, worker, 'p99', 'p99'),
+          bridgeMetric(METRIC_NAMES.latency, worker, 'Maximum', 'max'),
+        ],
+      }),
+      new GraphWidget({
+        title: 'Queue',
+        width: 12,
+        left: [
+          props.queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: 'queued' }),
+          props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: 'dead-letter' }),
+        ],
+        right: [props.queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum', label: 'oldest (s)' })],
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Webhook endpoint',
+        width: 12,
+        left: [
+          props.api.metricCount({ period: PERIOD, statistic: 'Sum', label: 'requests' }),
+          props.api.metricClientError({ period: PERIOD, statistic: 'Sum', label: '4xx' }),
+          props.api.metricServerError({ period: PERIOD, statistic: 'Sum', label: '5xx' }),
+        ],
+        right: [props.api.metricLatency({ period: PERIOD, statistic: 'p99', label: 'latency p99 (ms)' })],
+      }),
+      new GraphWidget({
+        title: 'Functions',
+        width: 12,
+        left: [
+          props.receiver.metricErrors({ period: PERIOD, statistic: 'Sum', label: 'receiver errors' }),
+          props.worker.metricErrors({ period: PERIOD, statistic: 'Sum', label: 'worker errors' }),
+          props.receiver.metricThrottles({ period: PERIOD, statistic: 'Sum', label: 'receiver throttles' }),
+          props.worker.metricThrottles({ period: PERIOD, statistic: 'Sum', label: 'worker throttles' }),
+        ],
+        right: [
+          props.receiver.metricDuration({ period: PERIOD, statistic: 'p99', label: 'receiver p99 (ms)' }),
+          props.worker.metricDuration({ period: PERIOD, statistic: 'p99', label: 'worker p99 (ms)' }),
+        ],
+      }),
+    );
+    this.dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }));
+  }
+}

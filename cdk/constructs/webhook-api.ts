@@ -1,0 +1,90 @@
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Validations } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+
+/** The one route GitLab posts to. */
+export const WEBHOOK_PATH = '/webhooks/gitlab';
+
+export interface WebhookApiProps {
+  receiver: IFunction;
+  /** Steady-state requests per second across the API. */
+  rateLimit: number;
+  /** Requests allowed in a burst above the rate. */
+  burstLimit: number;
+  logRetention: RetentionDays;
+  removalPolicy: RemovalPolicy;
+}
+
+/**
+ * One access-log line per request, JSON so CloudWatch Logs Insights can filter on fields.
+ * Request headers are deliberately absent: X-Gitlab-Token is one of them.
+ * Variables: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging-variables.html
+ */
+export const ACCESS_LOG_FIELDS = {
+  requestId: '$context.requestId',
+  ip: '$context.identity.sourceIp',
+  userAgent: '$context.identity.userAgent',
+  requestTime: '$context.requestTime',
+  method: '$context.httpMethod',
+  path: '$context.path',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  latencyMs: '$context.responseLatency',
+  integrationStatus: '$context.integrationStatus',
+  integrationLatencyMs: '$context.integrationLatency',
+  integrationError: '$context.integrationErrorMessage',
+} as const;
+
+/**
+ * HTTP API (API Gateway v2) in front of the receiver: `POST /webhooks/gitlab`, payload format
+ * 2.0, one `$default` stage with throttling and JSON access logs. Other paths and methods get
+ * API Gateway's own 404 without invoking the receiver.
+ */
+export class WebhookApi extends Construct {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly route: HttpRoute;
+  readonly accessLogs: LogGroup;
+  /** The full URL to paste into GitLab. */
+  readonly webhookUrl: string;
+
+  constructor(scope: Construct, id: string, props: WebhookApiProps) {
+    super(scope, id);
+    this.api = new HttpApi(this, 'Api', {
+      description: 'GitLab webhooks -> gitlab-bridge receiver',
+      // The stage is created below, with access logs and throttling the default stage lacks.
+      createDefaultStage: false,
+    });
+    [this.route] = this.api.addRoutes({
+      path: WEBHOOK_PATH,
+      methods: [HttpMethod.POST],
+      integration: new HttpLambdaIntegration('Receiver', props.receiver),
+    }) as [HttpRoute];
+
+    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.rateLimit, burstLimit: props.burstLimit },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+    });
+    // stage.url ends with "/" for the $default stage.
+    this.webhookUrl = `${this.stage.url.replace(/\/$/, '')}${WEBHOOK_PATH}`;
+
+    Validations.of(this.route).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'GitLab webhooks cannot present IAM, JWT or Cognito credentials; they send X-Gitlab-Token (and optionally a Standard Webhooks signature), which the receiver verifies in constant time before writing anything. Refused requests get 401 and are counted in DeliveriesRejected.',
+    });
+  }
+}

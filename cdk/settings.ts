@@ -1,0 +1,141 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import type { Node } from 'constructs';
+import { loadConfigFile } from '../lib/config/load.js';
+import { ConfigError } from '../lib/errors.js';
+import { DEFAULT_STACK_NAME } from '../lib/stack-outputs.js';
+import { REPO_ROOT } from './paths.js';
+
+/**
+ * Deployment settings, read from CDK context (`cdk deploy -c key=value`, or the `context`
+ * block of cdk.json). Every key is optional; the defaults are what most teams want.
+ */
+export interface BridgeSettings {
+  /** CloudFormation stack name (`-c stackName=...`). Default `GitLabBridge`. */
+  stackName: string;
+  /**
+   * Routing config file, already validated (`-c config=path`). Default: `bridge.config.json`
+   * at the repository root when it exists; `-c config=none` or no file means zero-config.
+   */
+  routingConfigPath: string | undefined;
+  /** Email address subscribed to the alarm topic (`-c alarmEmail=...`). */
+  alarmEmail: string | undefined;
+  /**
+   * Keep the delivery table, secrets and logs when the stack is deleted (`-c retainData=false`
+   * for throwaway stacks). Default true: `cdk destroy` must not silently delete the delivery log.
+   */
+  retainData: boolean;
+  /** Days a delivery record is kept before DynamoDB's TTL removes it (`-c retentionDays=30`). */
+  retentionDays: number;
+  /** Worker attempts before SQS moves a delivery to the dead-letter queue (`-c maxAttempts=5`). */
+  maxAttempts: number;
+  /** Most worker instances at once (`-c workerMaxConcurrency=5`): caps calls into Slack and Jira. */
+  workerMaxConcurrency: number;
+  /** Largest accepted webhook body in bytes (`-c maxBodyBytes=...`); the receiver's default when absent. */
+  maxBodyBytes: number | undefined;
+  /** API Gateway steady-state requests per second (`-c apiRateLimit=50`). */
+  apiRateLimit: number;
+  /** API Gateway burst (`-c apiBurstLimit=100`). */
+  apiBurstLimit: number;
+  /** Zero-config routing: non-secret settings passed to the worker's environment. */
+  zeroConfig: { slackChannel?: string; jiraHost?: string; jiraProjectKeys?: string };
+}
+
+/**
+ * Lambda rejects a synchronous invocation whose event is over 6 MB (Lambda quotas: "Invocation
+ * payload (request and response) 6 MB"); the event carries the body plus headers and JSON
+ * escaping, so the receiver's limit must leave room below that.
+ */
+export const MAX_BODY_BYTES_CEILING = 5 * 1024 * 1024 + 512 * 1024;
+
+/** SQS event source mappings accept a maximum concurrency from 2 to 1000. */
+const MIN_WORKER_CONCURRENCY = 2;
+const MAX_WORKER_CONCURRENCY = 1000;
+
+export const DEFAULT_CONFIG_FILE = 'bridge.config.json';
+
+function contextString(node: Node, key: string): string | undefined {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+    throw new ConfigError(`context ${key}: expected a single value, got ${JSON.stringify(value)}`);
+  }
+  const text = String(value).trim();
+  return text === '' ? undefined : text;
+}
+
+function contextInt(node: Node, key: string, fallback: number, range: { min: number; max: number }): number {
+  const text = contextString(node, key);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < range.min || value > range.max) {
+    throw new ConfigError(`context ${key}: expected a whole number from ${range.min} to ${range.max}, got "${text}" (cdk synth -c ${key}=...)`);
+  }
+  return value;
+}
+
+function contextBoolean(node: Node, key: string, fallback: boolean): boolean {
+  const text = contextString(node, key);
+  if (text === undefined) return fallback;
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  throw new ConfigError(`context ${key}: expected true or false, got "${text}"`);
+}
+
+/**
+ * Finds the routing config the worker ships with and validates it now, so a bad file fails
+ * `cdk synth` with the loader's message (`bridge.config.json: routes[2].slack.channel ...`)
+ * instead of failing every delivery after deploy.
+ */
+export function resolveRoutingConfigPath(node: Node, cwd = process.cwd()): string | undefined {
+  const requested = contextString(node, 'config');
+  if (requested === 'none') return undefined;
+  let path: string;
+  if (requested !== undefined) {
+    path = isAbsolute(requested) ? requested : resolve(cwd, requested);
+    if (!existsSync(path)) throw new ConfigError(`${requested}: config file not found (context config, resolved to ${path})`);
+  } else {
+    path = resolve(REPO_ROOT, DEFAULT_CONFIG_FILE);
+    if (!existsSync(path)) return undefined;
+  }
+  loadConfigFile(path);
+  return path;
+}
+
+/** Reads and checks every setting; throws ConfigError naming the context key at fault. */
+export function readBridgeSettings(node: Node, cwd = process.cwd()): BridgeSettings {
+  const alarmEmail = contextString(node, 'alarmEmail');
+  if (alarmEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(alarmEmail)) {
+    throw new ConfigError(`context alarmEmail: "${alarmEmail}" is not an email address`);
+  }
+  const stackName = contextString(node, 'stackName') ?? DEFAULT_STACK_NAME;
+  // CloudFormation: "A stack name can contain only alphanumeric characters (case-sensitive)
+  // and hyphens. It must start with an alphabetic character and can't be longer than 128 characters."
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(stackName)) {
+    throw new ConfigError(`context stackName: "${stackName}" is not a valid CloudFormation stack name (letters, digits, hyphens; starts with a letter)`);
+  }
+  const maxBodyText = contextString(node, 'maxBodyBytes');
+  const maxBodyBytes = maxBodyText === undefined ? undefined : contextInt(node, 'maxBodyBytes', 0, { min: 1024, max: MAX_BODY_BYTES_CEILING });
+  const zeroConfig: BridgeSettings['zeroConfig'] = {};
+  const slackChannel = contextString(node, 'slackChannel');
+  const jiraHost = contextString(node, 'jiraHost');
+  const jiraProjectKeys = contextString(node, 'jiraProjectKeys');
+  if (slackChannel) zeroConfig.slackChannel = slackChannel;
+  if (jiraHost) zeroConfig.jiraHost = jiraHost;
+  if (jiraProjectKeys) zeroConfig.jiraProjectKeys = jiraProjectKeys;
+  return {
+    stackName,
+    routingConfigPath: resolveRoutingConfigPath(node, cwd),
+    alarmEmail,
+    retainData: contextBoolean(node, 'retainData', true),
+    retentionDays: contextInt(node, 'retentionDays', 30, { min: 1, max: 3650 }),
+    // Five attempts with a 6-minute visibility timeout spread retries over roughly half an hour,
+    // enough to ride out a short Slack or Jira incident before the dead-letter queue.
+    maxAttempts: contextInt(node, 'maxAttempts', 5, { min: 1, max: 1000 }),
+    workerMaxConcurrency: contextInt(node, 'workerMaxConcurrency', 5, { min: MIN_WORKER_CONCURRENCY, max: MAX_WORKER_CONCURRENCY }),
+    maxBodyBytes,
+    apiRateLimit: contextInt(node, 'apiRateLimit', 50, { min: 1, max: 10_000 }),
+    apiBurstLimit: contextInt(node, 'apiBurstLimit', 100, { min: 1, max: 5_000 }),
+    zeroConfig,
+  };
+}

@@ -1,0 +1,256 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResult, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SHIPPED_CONFIG_NAME } from '../../cdk/bridge-stack.js';
+import { SECRET_PLACEHOLDERS } from '../../cdk/constructs/bridge-secrets.js';
+import { WEBHOOK_PATH } from '../../cdk/constructs/webhook-api.js';
+import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
+import { ENV } from '../../lib/env.js';
+import { startLocalSqs, type LocalSqs } from '../../lib/local/sqs-server.js';
+import { METRICS_NAMESPACE, METRIC_NAMES, METRIC_SERVICE_DIMENSION } from '../../lib/metrics-names.js';
+import { gitlabHeaders, readFixture } from '../support/gitlab-fixtures.js';
+import { startTestTable } from '../support/local-aws.js';
+import { startLocalSecretsManager, type LocalSecretsManager } from './support/secrets-manager-server.js';
+import { synthBridge, type SynthesizedBridge } from './support/synth.js';
+
+/**
+ * The functions as deployed: the bundles `cdk synth` put in the cloud assembly, each run in a
+ * fresh Node process with the environment variables the template gives it (resolved to local
+ * stand-ins: dynalite, local-aws-sqs, a Secrets Manager speaking its JSON protocol).
+ */
+
+const RUNNER = fileURLToPath(new URL('./support/invoke-bundle.mjs', import.meta.url));
+const REGION = 'us-east-1';
+const GITLAB_TOKEN = 'Q7vL2mX9pR4tW8yB3nC6dF1gH5jK0sZa';
+
+let synth: SynthesizedBridge;
+let table: Awaited<ReturnType<typeof startTestTable>>;
+let sqs: LocalSqs;
+let secretsManager: LocalSecretsManager;
+let configDir: string;
+let secretArns: Record<string, string>;
+
+type Resolved = { env: Record<string, string>; bundle: string };
+const resolved: Partial<Record<'receiver' | 'worker', Resolved>> = {};
+
+function fakeSecretArn(name: string): string {
+  return `arn:aws:secretsmanager:${REGION}:123456789012:secret:${name}-AbCdEf`;
+}
+
+/**
+ * The function's environment from the synthesized template, each CloudFormation reference
+ * replaced by what it resolves to at deploy time, here pointing at the local stand-ins.
+ */
+function resolveFunction(which: 'receiver' | 'worker'): Resolved {
+  const id = synth.stack.getLogicalId(synth.stack[which].function.node.defaultChild as never);
+  const props = synth.json.Resources[id]?.Properties as { Code: { S3Key: string }; Environment: { Variables: Record<string, unknown> } };
+  const assetDir = join(synth.outdir, `asset.${props.Code.S3Key.replace(/\.zip$/, '')}`);
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(props.Environment.Variables)) {
+    if (typeof value === 'string') {
+      // Lambda unpacks the bundle into /var/task; here it is the asset directory.
+      env[name] = value.startsWith('/var/task/') ? join(assetDir, value.slice('/var/task/'.length)) : value;
+      continue;
+    }
+    const ref = (value as { Ref?: string }).Ref;
+    const type = ref ? synth.json.Resources[ref]?.Type : undefined;
+    if (type === 'AWS::DynamoDB::Table') env[name] = table.tableName;
+    else if (type === 'AWS::SQS::Queue') env[name] = sqs.queueUrl;
+    else if (type === 'AWS::SecretsManager::Secret' && ref) env[name] = secretArns[ref] ?? '';
+    else throw new Error(`${which}: cannot resolve ${name} = ${JSON.stringify(value)}`);
+  }
+  return { env, bundle: join(assetDir, 'index.mjs') };
+}
+
+interface Invocation<T> {
+  result: T;
+  /** Everything the function printed: Powertools log lines and EMF metric documents. */
+  output: string;
+}
+
+function invoke<T>(which: 'receiver' | 'worker', event: unknown): Promise<Invocation<T>> {
+  const target = resolved[which];
+  if (!target) throw new Error(`${which} not resolved`);
+  const env = {
+    PATH: process.env.PATH ?? '',
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
+    AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint,
+    AWS_LAMBDA_FUNCTION_NAME: `gitlab-bridge-${which}`,
+    ...target.env,
+  };
+  return new Promise((resolve, reject) => {
+    const child = execFile(process.execPath, [RUNNER, target.bundle], { env, timeout: 30_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) {
+        reject(new Error(`${which} bundle failed: ${error.message}\n${stderr}\n${stdout}`));
+        return;
+      }
+      const marker = stdout.lastIndexOf('@@bundle-result@@');
+      if (marker < 0) {
+        reject(new Error(`${which} bundle printed no result\n${stderr}\n${stdout}`));
+        return;
+      }
+      resolve({ result: JSON.parse(stdout.slice(marker + '@@bundle-result@@'.length)) as T, output: stdout.slice(0, marker) + stderr });
+    });
+    child.stdin?.end(JSON.stringify(event));
+  });
+}
+
+/** EMF documents (CloudWatch Embedded Metric Format) among the function's output lines. */
+function emfMetrics(output: string): { namespace: string; names: string[]; dimensions: string[][]; values: Record<string, unknown> }[] {
+  return output
+    .split('\n')
+    .filter((line) => line.includes('"_aws"'))
+    .map((line) => JSON.parse(line) as { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] } } & Record<string, unknown>)
+    .flatMap((doc) =>
+      doc._aws.CloudWatchMetrics.map((directive) => ({
+        namespace: directive.Namespace,
+        names: directive.Metrics.map((metric) => metric.Name),
+        dimensions: directive.Dimensions,
+        values: doc,
+      })),
+    );
+}
+
+function httpApiEvent(headers: Record<string, string>, body: string): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: `POST ${WEBHOOK_PATH}`,
+    rawPath: WEBHOOK_PATH,
+    rawQueryString: '',
+    headers,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abc123defg',
+      domainName: 'abc123defg.execute-api.us-east-1.amazonaws.com',
+      domainPrefix: 'abc123defg',
+      http: { method: 'POST', path: WEBHOOK_PATH, protocol: 'HTTP/1.1', sourceIp: '192.0.2.10', userAgent: headers['user-agent'] ?? '' },
+      requestId: 'JKJaXmPLvHcESHA=',
+      routeKey: `POST ${WEBHOOK_PATH}`,
+      stage: '$default',
+      time: '26/Nov/2026:01:02:03 +0000',
+      timeEpoch: Date.now(),
+    },
+    body,
+    isBase64Encoded: false,
+  };
+}
+
+beforeAll(async () => {
+  configDir = mkdtempSync(join(tmpdir(), 'bridge-config-'));
+  const configPath = join(configDir, 'bridge.config.json');
+  writeFileSync(configPath, JSON.stringify({ routes: [] }));
+  synth = synthBridge({ config: configPath }, { bundle: true });
+
+  [table, sqs] = await Promise.all([startTestTable('bundle-deliveries'), startLocalSqs({ queueName: 'bundle-handoff' })]);
+  const { secrets } = synth.stack;
+  secretArns = {
+    [synth.stack.getLogicalId(secrets.gitlab.node.defaultChild as never)]: fakeSecretArn(secrets.names.gitlab),
+    [synth.stack.getLogicalId(secrets.slack.node.defaultChild as never)]: fakeSecretArn(secrets.names.slack),
+    [synth.stack.getLogicalId(secrets.teams.node.defaultChild as never)]: fakeSecretArn(secrets.names.teams),
+    [synth.stack.getLogicalId(secrets.jira.node.defaultChild as never)]: fakeSecretArn(secrets.names.jira),
+  };
+  // The values a fresh deployment holds: the generated token (here a fixed one) and the placeholders.
+  secretsManager = await startLocalSecretsManager({
+    [fakeSecretArn(secrets.names.gitlab)]: GITLAB_TOKEN,
+    [fakeSecretArn(secrets.names.slack)]: SECRET_PLACEHOLDERS.slack,
+    [fakeSecretArn(secrets.names.teams)]: SECRET_PLACEHOLDERS.teams,
+    [fakeSecretArn(secrets.names.jira)]: SECRET_PLACEHOLDERS.jira,
+  });
+  resolved.receiver = resolveFunction('receiver');
+  resolved.worker = resolveFunction('worker');
+});
+
+afterAll(async () => {
+  await Promise.all([sqs?.close(), table?.close(), secretsManager?.close()]);
+  synth?.cleanup();
+  if (configDir) rmSync(configDir, { recursive: true, force: true });
+});
+
+describe('synthesized bundles', () => {
+  it('are single ESM files with source maps, with the routing config beside the worker', () => {
+    for (const which of ['receiver', 'worker'] as const) {
+      const bundle = resolved[which]?.bundle ?? '';
+      expect(existsSync(bundle), bundle).toBe(true);
+      expect(existsSync(`${bundle}.map`)).toBe(true);
+    }
+    expect(resolved.worker?.env[ENV.configPath]).toMatch(new RegExp(`${SHIPPED_CONFIG_NAME}$`));
+    expect(existsSync(resolved.worker?.env[ENV.configPath] ?? '')).toBe(true);
+  });
+
+  it('receiver bundle refuses a wrong token with 401 and records nothing', async () => {
+    const body = JSON.stringify(readFixture('push--basic.json'));
+    const headers = gitlabHeaders('Push Hook', 'not-the-token');
+    const { result, output } = await invoke<APIGatewayProxyResult>('receiver', httpApiEvent(headers, body));
+    expect(result.statusCode).toBe(401);
+    const store = new DynamoDbDeliveryStore({ client: table.client, tableName: table.tableName });
+    expect(await store.get(headers['idempotency-key'] ?? '')).toBeUndefined();
+    const rejected = emfMetrics(output).filter((metric) => metric.names.includes(METRIC_NAMES.rejected));
+    expect(rejected.length).toBeGreaterThan(0);
+    expect(output).not.toContain(GITLAB_TOKEN);
+  });
+
+  it('receiver bundle accepts a push through the HTTP API event, records it and queues it; the worker bundle processes it', async () => {
+    const body = JSON.stringify(readFixture('push--basic.json'));
+    const headers = gitlabHeaders('Push Hook', GITLAB_TOKEN);
+    const received = await invoke<APIGatewayProxyResult>('receiver', httpApiEvent(headers, body));
+    expect(received.result.statusCode).toBe(202);
+    const deliveryId = (JSON.parse(received.result.body) as { deliveryId: string }).deliveryId;
+    expect(deliveryId).toBe(headers['idempotency-key']);
+
+    const store = new DynamoDbDeliveryStore({ client: table.client, tableName: table.tableName });
+    const recorded = await store.get(deliveryId);
+    expect(recorded).toMatchObject({ id: deliveryId, status: 'queued', event: 'Push Hook' });
+    expect(JSON.stringify(recorded?.headers)).not.toContain(GITLAB_TOKEN);
+    expect(received.output).not.toContain(GITLAB_TOKEN);
+    // The receiver read its token from the secret the template names, through the real SDK.
+    expect(secretsManager.reads).toContain(fakeSecretArn(synth.stack.secrets.names.gitlab));
+    // The metric the dashboard charts, in the namespace and with the dimension the alarms use.
+    expect(emfMetrics(received.output)).toContainEqual(
+      expect.objectContaining({ namespace: METRICS_NAMESPACE, names: [METRIC_NAMES.received], dimensions: [[METRIC_SERVICE_DIMENSION]] }),
+    );
+
+    const { Messages: messages = [] } = await sqs.client.send(
+      new ReceiveMessageCommand({ QueueUrl: sqs.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'] }),
+    );
+    expect(messages).toHaveLength(1);
+    const [message] = messages as [NonNullable<typeof messages>[number]];
+    const sqsEvent: SQSEvent = {
+      Records: [
+        {
+          messageId: message.MessageId ?? '',
+          receiptHandle: message.ReceiptHandle ?? '',
+          body: message.Body ?? '',
+          attributes: {
+            ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
+            SentTimestamp: message.Attributes?.SentTimestamp ?? String(Date.now()),
+            SenderId: 'AIDAIENQZJOLO23YVJ4VO',
+            ApproximateFirstReceiveTimestamp: message.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+          },
+          messageAttributes: {},
+          md5OfBody: message.MD5OfBody ?? '',
+          eventSource: 'aws:sqs',
+          eventSourceARN: `arn:aws:sqs:${REGION}:123456789012:bundle-handoff`,
+          awsRegion: REGION,
+        },
+      ],
+    };
+    const worked = await invoke<SQSBatchResponse>('worker', sqsEvent);
+    expect(worked.result).toEqual({ batchItemFailures: [] });
+    const processed = await store.get(deliveryId);
+    expect(processed?.attempts).toBe(1);
+    expect(['done', 'ignored', 'partial']).toContain(processed?.status);
+    const workerMetrics = emfMetrics(worked.output).flatMap((metric) => metric.names);
+    expect(workerMetrics).toContain(METRIC_NAMES.processed);
+    expect(workerMetrics).toContain(METRIC_NAMES.latency);
+  });
+});
