@@ -1,30 +1,16 @@
 /**
- * Names the local bridge (`npm start`, lib/local/) creates on its local DynamoDB and SQS.
  * When AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_SQS point at loopback and no table or queue
- * is given, the CLI uses these, so `gitlab-bridge deliveries list` works against the local
- * bridge with nothing but the two variables it prints.
+ * is given, the CLI uses the local bridge's names, so `gitlab-bridge deliveries list` works
+ * against `npm start` with nothing but the two variables it prints.
  */
-export const LOCAL_TABLE_NAME = 'gitlab-bridge';
-export const LOCAL_QUEUE_NAME = 'gitlab-bridge-deliveries';
-export const LOCAL_DLQ_NAME = `${LOCAL_QUEUE_NAME}-dlq`;
-/** Where the local bridge listens for webhooks (lib/local, PORT defaults to 3000). */
-export const LOCAL_WEBHOOK_URL = 'http://127.0.0.1:3000/webhooks/gitlab';
+export { LOCAL_DLQ_NAME, LOCAL_QUEUE_NAME, LOCAL_TABLE_NAME, LOCAL_WEBHOOK_URL } from '../lib/local/names.js';
+
 /**
  * dynalite and local-aws-sqs accept any credentials, but the SDK insists on some; these are
  * used only for loopback endpoints when the environment names no credentials of its own.
  */
 export const LOCAL_AWS_REGION = 'us-east-1';
 export const LOCAL_AWS_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
-
-/** The CDK stack's default name and the output keys the CLI reads (cdk/ defines them). */
-export const DEFAULT_STACK_NAME = 'GitLabBridge';
-export const STACK_OUTPUTS = {
-  tableName: 'TableName',
-  queueUrl: 'QueueUrl',
-  dlqUrl: 'DeadLetterQueueUrl',
-  webhookUrl: 'WebhookUrl',
-  gitlabSecretName: 'GitLabSecretName',
-} as const;
 
 /** True for http(s) URLs on 127.0.0.0/8, ::1 or localhost: a local server, not AWS. */
 export function isLoopbackUrl(url: string | undefined): boolean {

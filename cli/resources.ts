@@ -2,10 +2,12 @@ import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { ENV } from '../lib/env.js';
+import { PLACEHOLDER_PREFIX } from '../lib/secrets/credentials.js';
 import { awsErrorToCliError } from './aws-errors.js';
 import type { CliContext } from './context.js';
 import { CliError, EXIT } from './exit-codes.js';
-import { DEFAULT_STACK_NAME, isLoopbackUrl, LOCAL_DLQ_NAME, LOCAL_QUEUE_NAME, LOCAL_TABLE_NAME, STACK_OUTPUTS } from './local-defaults.js';
+import { DEFAULT_STACK_NAME, STACK_OUTPUTS } from '../lib/stack-outputs.js';
+import { isLoopbackUrl, LOCAL_DLQ_NAME, LOCAL_QUEUE_NAME, LOCAL_TABLE_NAME } from './local-defaults.js';
 
 /** Environment variables the CLI reads besides the AWS SDK's own. */
 export const CLI_ENV = {
@@ -32,7 +34,8 @@ export interface ResourceFlags {
 /**
  * Finds the bridge's table, queues, webhook URL and GitLab secret. For each, the first of:
  * a flag, an environment variable, the local bridge's name (when the AWS endpoint variable
- * points at loopback), the deployed stack's outputs (read once, only if needed).
+ * points at loopback and no stack is named), the deployed stack's outputs (read once, only
+ * if needed).
  */
 export class BridgeResources {
   private outputs: Promise<Record<string, string>> | undefined;
@@ -46,12 +49,17 @@ export class BridgeResources {
     return this.flags.stack || this.context.env[CLI_ENV.stackName] || DEFAULT_STACK_NAME;
   }
 
+  /** A stack named on purpose (--stack, BRIDGE_STACK_NAME) wins over the local bridge's defaults. */
+  private get stackNamed(): boolean {
+    return Boolean(this.flags.stack || this.context.env[CLI_ENV.stackName]);
+  }
+
   private get localDynamo(): boolean {
-    return isLoopbackUrl(this.context.env.AWS_ENDPOINT_URL_DYNAMODB || this.context.env.AWS_ENDPOINT_URL);
+    return !this.stackNamed && isLoopbackUrl(this.context.env.AWS_ENDPOINT_URL_DYNAMODB || this.context.env.AWS_ENDPOINT_URL);
   }
 
   private get localSqs(): boolean {
-    return isLoopbackUrl(this.context.env.AWS_ENDPOINT_URL_SQS || this.context.env.AWS_ENDPOINT_URL);
+    return !this.stackNamed && isLoopbackUrl(this.context.env.AWS_ENDPOINT_URL_SQS || this.context.env.AWS_ENDPOINT_URL);
   }
 
   async tableName(): Promise<string> {
@@ -72,13 +80,17 @@ export class BridgeResources {
     const given = this.flags.dlqUrl || this.context.env[CLI_ENV.dlqUrl];
     if (given) return given;
     if (this.localSqs) return this.localQueueUrl(LOCAL_DLQ_NAME);
-    return this.output(STACK_OUTPUTS.dlqUrl, '--dlq-url or BRIDGE_DLQ_URL');
+    return this.output(STACK_OUTPUTS.deadLetterQueueUrl, '--dlq-url or BRIDGE_DLQ_URL');
   }
 
   /** The webhook URL GitLab should call: --webhook-url, BRIDGE_WEBHOOK_URL, or the stack output. */
   async webhookUrl(flag: string | undefined): Promise<string> {
     const given = flag || this.context.env[CLI_ENV.webhookUrl];
     if (given) return given;
+    if (this.localDynamo || this.localSqs) {
+      // The local bridge listens on 127.0.0.1: only a GitLab on the same machine could call it.
+      throw new CliError('no webhook URL for the local bridge', EXIT.usage, 'pass --webhook-url with an address GitLab can reach (e.g. a tunnel to 127.0.0.1:3000), or --stack for a deployed bridge');
+    }
     return this.output(STACK_OUTPUTS.webhookUrl, '--webhook-url or BRIDGE_WEBHOOK_URL');
   }
 
@@ -91,6 +103,9 @@ export class BridgeResources {
     const token = flags.token || firstOf(this.context.env[CLI_ENV.webhookToken]);
     const signingKey = flags.signingKey || firstOf(this.context.env[CLI_ENV.signingKey]);
     if (token) return { token, ...(signingKey ? { signingKey } : {}), source: flags.token ? '--webhook-token' : CLI_ENV.webhookToken };
+    if ((this.localDynamo || this.localSqs) && !this.context.env[CLI_ENV.gitlabSecretId]) {
+      throw new CliError('no webhook token', EXIT.auth, `pass the token the local bridge printed with --webhook-token, or set ${CLI_ENV.webhookToken}`);
+    }
     const secretId = this.context.env[CLI_ENV.gitlabSecretId] || (await this.output(STACK_OUTPUTS.gitlabSecretName, '--webhook-token or GITLAB_WEBHOOK_TOKEN'));
     let text: string;
     try {
@@ -164,9 +179,11 @@ function firstOf(list: string | undefined): string | undefined {
 export function parseBridgeSecret(text: string): { token?: string; signingKey?: string } {
   const trimmed = text.trim();
   if (!trimmed) return {};
+  // The stack creates the secret with a REPLACE_ME placeholder until the operator sets it.
+  const usable = (item: unknown): item is string => typeof item === 'string' && item.trim() !== '' && !item.trim().startsWith(PLACEHOLDER_PREFIX);
   const first = (value: unknown): string | undefined => {
-    if (typeof value === 'string') return value.trim() || undefined;
-    if (Array.isArray(value)) return value.find((item): item is string => typeof item === 'string' && item.trim() !== '')?.trim();
+    if (usable(value)) return value.trim();
+    if (Array.isArray(value)) return value.find(usable)?.trim();
     return undefined;
   };
   if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
@@ -181,7 +198,7 @@ export function parseBridgeSecret(text: string): { token?: string; signingKey?: 
     const object = parsed as Record<string, unknown>;
     return withDefined({ token: first(object.tokens) ?? first(object.token), signingKey: first(object.signingKeys) });
   }
-  return { token: trimmed };
+  return withDefined({ token: first(trimmed) });
 }
 
 function withDefined<T extends Record<string, unknown>>(value: T): T {

@@ -49,6 +49,14 @@ export class DownstreamRejected extends Error {
   }
 }
 
+/**
+ * A payload that does not match GitLab's documented event schema: the same payload will not
+ * match next time either, so it is recorded and not retried.
+ */
+export class InvalidPayload extends Error {
+  override readonly name = 'InvalidPayload';
+}
+
 /** A delivery that another worker is processing right now (its effect lease is held): retry later. */
 export class EffectInProgress extends Error {
   override readonly name = 'EffectInProgress';
@@ -59,8 +67,8 @@ export class EffectInProgress extends Error {
 
 /** True when the failure is worth another attempt through the queue. */
 export function isRetryable(error: unknown): boolean {
-  if (error instanceof DownstreamRejected || error instanceof ConfigError) return false;
-  // A payload that does not match its schema will not match it next time either.
+  if (error instanceof DownstreamRejected || error instanceof ConfigError || error instanceof InvalidPayload) return false;
+  // A zod error escaping a planner means the same: this payload does not fit its schema.
   if (error instanceof Error && error.name === 'ZodError') return false;
   return true;
 }

@@ -5,22 +5,24 @@
  * https://developer.atlassian.com/cloud/jira/platform/apis/document/structure/
  */
 
-export interface AdfText {
+export type AdfText = {
   type: 'text';
   text: string;
   marks?: ({ type: 'link'; attrs: { href: string } } | { type: 'code' } | { type: 'em' })[];
-}
+};
 
-export interface AdfParagraph {
+export type AdfParagraph = {
   type: 'paragraph';
   content: AdfText[];
-}
+};
 
-export interface AdfDocument {
+// Type aliases, not interfaces: jira.js types a document's content as Record<string, any>[],
+// which only accepts types with an implicit index signature.
+export type AdfDocument = {
   type: 'doc';
   version: 1;
   content: AdfParagraph[];
-}
+};
 
 /** A document of paragraphs; empty text nodes are dropped (ADF rejects them). */
 export function adfDocument(paragraphs: readonly (readonly AdfText[])[]): AdfDocument {
@@ -49,4 +51,23 @@ export function code(value: string): AdfText {
 /** The plain text of a document, for printing in local mode and for logs. */
 export function adfToPlainText(document: AdfDocument): string {
   return document.content.map((paragraph) => paragraph.content.map((node) => node.text).join('')).join('\n');
+}
+
+/**
+ * The same document as Jira wiki markup, for Jira Data Center's REST v2 (which has no ADF):
+ * links as `[text|url]`, code as `{{text}}`, paragraphs separated by a blank line.
+ */
+export function adfToWikiMarkup(document: AdfDocument): string {
+  return document.content
+    .map((paragraph) =>
+      paragraph.content
+        .map((node) => {
+          const href = node.marks?.find((mark) => mark.type === 'link');
+          if (href && href.type === 'link') return `[${node.text.replace(/[[\]|]/g, ' ')}|${href.attrs.href}]`;
+          if (node.marks?.some((mark) => mark.type === 'code')) return `{{${node.text}}}`;
+          return node.text;
+        })
+        .join(''),
+    )
+    .join('\n\n');
 }

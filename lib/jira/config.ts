@@ -20,11 +20,13 @@ export const TransitionTargetSchema = z.union([
   z.string().trim().min(1),
   z.strictObject({ names: z.array(z.string().trim().min(1)).min(1) }),
   z.strictObject({ ids: z.array(z.string().regex(/^\d+$/, 'must be a numeric Jira transition id')).min(1) }),
-]);
+], { error: 'must be a transition name ("Done"), { "names": [...] } or { "ids": ["31"] }' });
 export type TransitionTarget = z.infer<typeof TransitionTargetSchema>;
 
 /** `default`: the project's default branch only. `all`: every branch. A list: branch names or globs (`release/*`). */
-export const BranchPolicySchema = z.union([z.enum(['default', 'all']), z.array(z.string().min(1)).min(1)]);
+export const BranchPolicySchema = z.union([z.enum(['default', 'all']), z.array(z.string().min(1)).min(1)], {
+  error: 'must be "default" (the project\'s default branch), "all", or a list of branch names or globs',
+});
 export type BranchPolicy = z.infer<typeof BranchPolicySchema>;
 
 export const JiraConfigSchema = z.strictObject({
@@ -32,9 +34,15 @@ export const JiraConfigSchema = z.strictObject({
   host: z.url({ protocol: /^https?$/, error: 'must be the Jira site URL, e.g. https://your-site.atlassian.net' }),
   /**
    * Which credential the Jira secret holds: `basic` (Jira Cloud: account email + API token) or
-   * `bearer` (a personal access token). The bridge speaks Jira Cloud's REST v3.
+   * `bearer` (a Data Center personal access token, or a Jira Cloud OAuth access token).
    */
   auth: z.enum(['basic', 'bearer']).default('basic'),
+  /**
+   * `cloud`: Jira Cloud, REST v3 with rich text in Atlassian Document Format. `datacenter`:
+   * Jira Data Center / Server, REST v2 with wiki markup (usually with `auth: "bearer"` and a
+   * personal access token).
+   */
+  deployment: z.enum(['cloud', 'datacenter']).default('cloud'),
   /** Allowlist of Jira project keys. When set, keys of other projects are ignored. */
   projectKeys: z.array(ProjectKeySchema).min(1).optional(),
   /** Allowlist of GitLab projects (`group/project`, globs allowed). When set, others are ignored. */

@@ -6,16 +6,21 @@ import { PROJECT_KEY_PATTERN } from './issue-keys.js';
 /**
  * Zero-config Jira: with no config file, JIRA_HOST turns Jira on with the conservative
  * defaults (closing keywords -> "Done", Smart Commits on, default branch only). The credential
- * kind follows the variables set: JIRA_BEARER_TOKEN means bearer, otherwise JIRA_EMAIL +
- * JIRA_API_TOKEN (read by lib/secrets, never copied into the config). JIRA_PROJECT_KEYS is an
- * optional comma-separated allowlist (`ABC,OPS`).
+ * kind follows the variables set: JIRA_BEARER_TOKEN means bearer (and Jira Data Center unless
+ * the host is `*.atlassian.net`), otherwise JIRA_EMAIL + JIRA_API_TOKEN (read by lib/secrets,
+ * never copied into the config). JIRA_PROJECT_KEYS is an optional comma-separated allowlist
+ * (`ABC,OPS`).
  *
  * @returns the `jira` config section, or undefined when JIRA_HOST is not set.
  */
 export function jiraConfigFromEnv(env: NodeJS.ProcessEnv): JiraConfigInput | undefined {
   const host = env[ENV.jiraHost]?.trim();
   if (!host) return undefined;
-  const config: JiraConfigInput = { host, auth: env[ENV.jiraBearerToken]?.trim() ? 'bearer' : 'basic' };
+  const bearer = Boolean(env[ENV.jiraBearerToken]?.trim());
+  const config: JiraConfigInput = { host, auth: bearer ? 'bearer' : 'basic' };
+  // A bearer token on a site that is not Atlassian's cloud is a Data Center personal access
+  // token; Data Center has no REST v3.
+  if (bearer && !isAtlassianCloud(host)) config.deployment = 'datacenter';
   const keys = env[ENV.jiraProjectKeys]
     ?.split(',')
     .map((key) => key.trim())
@@ -28,4 +33,13 @@ export function jiraConfigFromEnv(env: NodeJS.ProcessEnv): JiraConfigInput | und
     config.projectKeys = [...new Set(keys)];
   }
   return config;
+}
+
+function isAtlassianCloud(host: string): boolean {
+  try {
+    const hostname = new URL(host).hostname;
+    return hostname.endsWith('.atlassian.net') || hostname === 'api.atlassian.com';
+  } catch {
+    return false;
+  }
 }

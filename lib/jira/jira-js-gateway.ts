@@ -1,31 +1,42 @@
 import { createCloudClient, isApiError, isAuthError, isNetworkError, isRateLimitError, isServerError, type CloudClient } from 'jira.js';
+import { createClient, type Client } from 'jira.js/core';
 import { ENV } from '../env.js';
 import { ConfigError, DownstreamRateLimited, DownstreamRejected, DownstreamUnavailable } from '../errors.js';
 import type { JiraCredentials } from '../secrets/credentials.js';
-import type { AdfDocument } from './adf.js';
+import { adfToWikiMarkup, type AdfDocument } from './adf.js';
 import type { JiraGateway, JiraStatus, JiraTransition, NewWorklog } from './gateway.js';
 
 export interface JiraJsGatewayOptions {
   /** Site URL, e.g. `https://acme.atlassian.net`. */
   host: string;
   credentials: JiraCredentials;
+  /**
+   * `cloud` (default): Jira Cloud REST v3, rich text as ADF. `datacenter`: Jira Data Center /
+   * Server, which has no REST v3: the same calls go to REST v2 through jira.js's transport,
+   * with rich text as wiki markup.
+   */
+  deployment?: 'cloud' | 'datacenter';
 }
 
 /**
- * JiraGateway over jira.js 6 (Jira Cloud REST v3). jira.js retries nothing by default and
- * that is kept: a failed call surfaces as a typed error and the queue redelivers the delivery
- * (honouring Retry-After), so a Lambda never sleeps through a rate limit.
+ * JiraGateway over jira.js 6. jira.js retries nothing by default and that is kept: a failed
+ * call surfaces as a typed error and the queue redelivers the delivery (honouring
+ * Retry-After), so a Lambda never sleeps through a rate limit.
  */
 export class JiraJsGateway implements JiraGateway {
+  private readonly transport: Client;
   private readonly client: CloudClient;
+  private readonly deployment: 'cloud' | 'datacenter';
 
   constructor(options: JiraJsGatewayOptions) {
     const auth =
       'bearerToken' in options.credentials
         ? ({ type: 'bearer', token: options.credentials.bearerToken } as const)
         : ({ type: 'basic', email: options.credentials.email, apiToken: options.credentials.apiToken } as const);
+    this.deployment = options.deployment ?? 'cloud';
     try {
-      this.client = createCloudClient({ host: options.host, auth });
+      this.transport = createClient({ host: options.host, auth });
+      this.client = createCloudClient(this.transport);
     } catch (error) {
       // jira.js validates the config with zod: a bad email or host. Never echo the token.
       throw new ConfigError(`Jira client configuration refused (${'bearerToken' in options.credentials ? 'bearer token' : `basic auth for ${options.credentials.email}`}, host ${options.host}): check jira.host and the Jira secret's email (it must be a full address)`, {
@@ -35,14 +46,25 @@ export class JiraJsGateway implements JiraGateway {
   }
 
   async getIssueStatus(issueKey: string): Promise<JiraStatus> {
-    const issue = await this.call('read the status of', issueKey, () => this.client.issues.getIssue({ issueIdOrKey: issueKey, fields: ['status'] }));
+    const issue = await this.call('read the status of', issueKey, () =>
+      this.deployment === 'cloud'
+        ? this.client.issues.getIssue({ issueIdOrKey: issueKey, fields: ['status'] })
+        : this.transport.sendRequest<{ fields?: unknown }>({ url: `/rest/api/2/issue/${issueKey}`, method: 'GET', searchParams: { fields: 'status' } }),
+    );
     const status = (issue.fields as { status?: { id?: string; name?: string; statusCategory?: { key?: string } } } | undefined)?.status;
     if (!status?.name) throw new DownstreamUnavailable('jira', `Jira returned issue ${issueKey} without a status`);
     return { name: status.name, ...(status.id ? { id: status.id } : {}), ...(status.statusCategory?.key ? { categoryKey: status.statusCategory.key } : {}) };
   }
 
   async getTransitions(issueKey: string): Promise<JiraTransition[]> {
-    const result = await this.call('list the transitions of', issueKey, () => this.client.issues.getTransitions({ issueIdOrKey: issueKey }));
+    const result = await this.call('list the transitions of', issueKey, () =>
+      this.deployment === 'cloud'
+        ? this.client.issues.getTransitions({ issueIdOrKey: issueKey })
+        : this.transport.sendRequest<{ transitions?: { id?: string; name?: string; to?: { id?: string; name?: string; statusCategory?: { key?: string } } }[] }>({
+            url: `/rest/api/2/issue/${issueKey}/transitions`,
+            method: 'GET',
+          }),
+    );
     const transitions: JiraTransition[] = [];
     for (const transition of result.transitions ?? []) {
       if (!transition.id || !transition.name) continue;
@@ -57,22 +79,36 @@ export class JiraJsGateway implements JiraGateway {
   }
 
   async transitionIssue(issueKey: string, transitionId: string): Promise<void> {
-    await this.call('transition', issueKey, () => this.client.issues.doTransition({ issueIdOrKey: issueKey, transition: { id: transitionId } }));
+    await this.call('transition', issueKey, () =>
+      this.deployment === 'cloud'
+        ? this.client.issues.doTransition({ issueIdOrKey: issueKey, transition: { id: transitionId } })
+        : this.transport.sendRequest<void>({ url: `/rest/api/2/issue/${issueKey}/transitions`, method: 'POST', body: { transition: { id: transitionId } } }),
+    );
   }
 
   async addComment(issueKey: string, body: AdfDocument): Promise<{ id: string }> {
-    const comment = await this.call('comment on', issueKey, () => this.client.issueComments.addComment({ issueIdOrKey: issueKey, body }));
+    const comment = await this.call('comment on', issueKey, () =>
+      this.deployment === 'cloud'
+        ? this.client.issueComments.addComment({ issueIdOrKey: issueKey, body })
+        : this.transport.sendRequest<{ id?: string }>({ url: `/rest/api/2/issue/${issueKey}/comment`, method: 'POST', body: { body: adfToWikiMarkup(body) } }),
+    );
     return { id: comment.id ?? '' };
   }
 
   async addWorklog(issueKey: string, worklog: NewWorklog): Promise<{ id: string }> {
     const created = await this.call('log work on', issueKey, () =>
-      this.client.issueWorklogs.addWorklog({
-        issueIdOrKey: issueKey,
-        timeSpent: worklog.timeSpent,
-        ...(worklog.started ? { started: worklog.started } : {}),
-        ...(worklog.comment ? { comment: worklog.comment } : {}),
-      }),
+      this.deployment === 'cloud'
+        ? this.client.issueWorklogs.addWorklog({
+            issueIdOrKey: issueKey,
+            timeSpent: worklog.timeSpent,
+            ...(worklog.started ? { started: worklog.started } : {}),
+            ...(worklog.comment ? { comment: worklog.comment } : {}),
+          })
+        : this.transport.sendRequest<{ id?: string }>({
+            url: `/rest/api/2/issue/${issueKey}/worklog`,
+            method: 'POST',
+            body: { timeSpent: worklog.timeSpent, ...(worklog.started ? { started: worklog.started } : {}), ...(worklog.comment ? { comment: adfToWikiMarkup(worklog.comment) } : {}) },
+          }),
     );
     return { id: created.id ?? '' };
   }

@@ -17,11 +17,9 @@ import { ensureBridgeTable } from './create-table.js';
 import { startDynalite } from './dynalite-server.js';
 import { startHttpAdapter, WEBHOOK_PATH } from './http-adapter.js';
 import { startQueuePoller } from './queue-poller.js';
+import { LOCAL_QUEUE_NAME, LOCAL_TABLE_NAME } from './names.js';
 import { startLocalSqs } from './sqs-server.js';
 
-/** Names the local bridge uses; the CLI defaults to them when pointed at local endpoints. */
-export const LOCAL_TABLE_NAME = 'gitlab-bridge';
-export const LOCAL_QUEUE_NAME = 'gitlab-bridge-deliveries';
 
 export interface LocalBridgeOptions {
   host?: string;

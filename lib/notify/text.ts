@@ -79,7 +79,9 @@ export function clampMrkdwn(text: string, max: number): string {
 
 /**
  * Escapes text for the markdown subset Teams renders in Adaptive Card TextBlocks: the
- * characters that start emphasis, links, code, headings, lists or HTML are backslash-escaped.
+ * characters that make emphasis, links, code or tags are backslash-escaped anywhere, and a
+ * leading `-`, `+`, `#` or `1.` (a list or heading) at the start. Newlines become spaces, so
+ * user text cannot start a new markdown line. Hyphens inside words stay as they are.
  */
 export function escapeTeams(text: string): string {
   return text

@@ -38,7 +38,14 @@ export interface PlannedAction {
   run(): Promise<ActionRunResult>;
 }
 
-export type ActionRunResult = void | { result?: EffectResult; skipped?: string };
+/**
+ * - `result`: downstream ids to keep with the effect.
+ * - `skipped`: the effect was decided against at run time (e.g. "already in Done"); its key is
+ *   completed, so it is not reconsidered.
+ * - `dryRun`: nothing was sent because no credentials are configured (local mode printed it
+ *   instead); its key is released, so the effect happens for real once credentials are set.
+ */
+export type ActionRunResult = void | { result?: EffectResult; skipped?: string; dryRun?: string };
 
 /** Decides the actions for one kind of event. Notify and Jira each provide one. */
 export interface ActionPlanner {

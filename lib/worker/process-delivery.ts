@@ -162,6 +162,10 @@ async function runAction(
   }
   try {
     const ran = await action.run();
+    if (ran?.dryRun !== undefined) {
+      await deps.effects.release(action.key, claim.token);
+      return { outcome: { ...base, status: 'skipped', reason: ran.dryRun, attempts, at: now().toISOString() }, retry: false };
+    }
     await deps.effects.complete(action.key, claim.token, ran?.result ?? {});
     if (ran?.skipped !== undefined) {
       return { outcome: { ...base, status: 'skipped', reason: ran.skipped, attempts, at: now().toISOString(), ...(ran.result ? { result: ran.result } : {}) }, retry: false };

@@ -41,12 +41,13 @@ function fallback(verb: string, facts: MergeRequestFacts): string {
 /**
  * The merge request's one top-level message: title, author, source -> target branch,
  * reviewers, link, and a status line that later events update in place (`chat.update`).
- * `by` names who moved it into `status` (merged by, closed by...).
+ * `by` names who moved it into `status` (merged by, closed by...); `action` words the
+ * notification text when it is not the status (e.g. `reopened`).
  */
-export function formatMergeRequestParent(facts: MergeRequestFacts, status: MergeRequestStatus, by?: string): SlackMessage {
+export function formatMergeRequestParent(facts: MergeRequestFacts, status: MergeRequestStatus, by?: string, action?: MergeRequestAction): SlackMessage {
   const line = STATUS_LINE[status];
   const actor = by && status !== 'open' && status !== 'draft' ? ` by ${slackText(by, MAX.name)}` : '';
-  return message(fallback(status === 'open' || status === 'draft' ? 'opened' : status, facts), [
+  return message(fallback(action ?? (status === 'open' || status === 'draft' ? 'opened' : status), facts), [
     section(`:twisted_rightwards_arrows: *${slackLink(facts.url, mrLabel(facts), MAX.title)}*`),
     fields([
       ['Project', slackLink(facts.projectUrl, facts.projectPath, MAX.project)],

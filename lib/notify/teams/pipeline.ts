@@ -1,6 +1,6 @@
 import { MAX_LISTED_JOBS, sourceLabel, type PipelineFacts } from '../pipeline-facts.js';
 import { formatDuration, humanize, teamsLink, teamsText } from '../text.js';
-import { card, factSet, fitMessage, openUrl, textBlock, type AdaptiveCard, type TeamsMessage } from './adaptive-card.js';
+import { card, factSet, fitMessage, openUrl, textBlock, type CardElement, type TeamsMessage } from './adaptive-card.js';
 
 const MAX = { project: 200, ref: 200, title: 300, name: 100, jobName: 120, stage: 60 } as const;
 
@@ -13,7 +13,7 @@ function commonFacts(facts: PipelineFacts, detail: number): Array<readonly [stri
   return [
     ['Project', teamsLink(facts.projectUrl, facts.projectPath, MAX.project)],
     [refKind(facts) === 'tag' ? 'Tag' : 'Branch', teamsLink(facts.refUrl, facts.ref, MAX.ref)],
-    ['Pipeline', teamsLink(facts.pipelineUrl, `#${facts.pipelineId}${facts.pipelineName ? ` ${facts.pipelineName}` : ''}`, MAX.title)],
+    ['Pipeline', teamsLink(facts.pipelineUrl, `#${facts.pipelineId}${facts.pipelineName ? ` (${facts.pipelineName})` : ''}`, MAX.title)],
     ['Commit', facts.commitTitle ? teamsLink(facts.commitUrl, facts.commitTitle, detail > 0 ? 80 : MAX.title) : facts.sha.slice(0, 8)],
     ['Author', facts.commitAuthor ? teamsText(facts.commitAuthor, MAX.name) : undefined],
     ['Triggered by', facts.triggeredBy && facts.triggeredBy !== facts.commitAuthor ? teamsText(facts.triggeredBy, MAX.name) : undefined],
@@ -37,7 +37,7 @@ export function pipelineFailedCard(facts: PipelineFacts): TeamsMessage {
     });
     const more = facts.failedJobCount - listed.length;
     if (more > 0) jobLines.push(`${listed.length > 0 ? '…and ' : ''}${more} ${listed.length > 0 ? 'more' : 'failed jobs'}: ${teamsLink(`${facts.pipelineUrl}/failures`, 'see all failures')}`);
-    const body: AdaptiveCard['body'] = [
+    const body: Array<CardElement | undefined> = [
       textBlock(`❌ Pipeline #${facts.pipelineId} failed on ${teamsText(facts.ref, MAX.ref)}`, { size: 'Large', weight: 'Bolder', color: 'Attention' }),
       factSet([...commonFacts(facts, level), ['Failed stages', facts.failedStages.length > 0 ? teamsText(facts.failedStages.join(', '), 500) : undefined]]),
     ];
@@ -54,7 +54,11 @@ export function pipelineRecoveredCard(facts: PipelineFacts, failed: { pipelineId
     card(
       [
         textBlock(`✅ Fixed: pipeline #${facts.pipelineId} passed on ${teamsText(facts.ref, MAX.ref)}`, { size: 'Large', weight: 'Bolder', color: 'Good' }),
-        textBlock(`The ${refKind(facts)} is green again after ${teamsLink(failed.pipelineUrl, `pipeline #${failed.pipelineId}`)} failed.`),
+        textBlock(
+          failed.pipelineId === facts.pipelineId
+            ? `The ${refKind(facts)} is green again: the failed jobs passed when retried.`
+            : `The ${refKind(facts)} is green again after ${teamsLink(failed.pipelineUrl, `pipeline #${failed.pipelineId}`)} failed.`,
+        ),
         factSet(commonFacts(facts, level)),
       ],
       [openUrl('View pipeline', facts.pipelineUrl)],

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import { REDACTED } from '../../lib/deliveries/record.js';
+import type { CliContext } from '../context.js';
+import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
+import { toJson } from '../format/table.js';
+import { freshenSample, loadSample, SAMPLES, withProject, type SampleKind } from '../samples.js';
+
+/** The GitLab version the sample requests claim to come from (User-Agent `GitLab/<version>`). */
+export const SAMPLE_GITLAB_VERSION = '18.6.0';
+
+export interface SampleRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * The request GitLab would send for the sample: its headers (event, token, a fresh
+ * Idempotency-Key and event UUID, webhook UUID, instance, User-Agent) and, with a signing key,
+ * the Standard Webhooks headers GitLab 18.x adds (`webhook-id` equal to the Idempotency-Key).
+ */
+export function buildSampleRequest(
+  kind: SampleKind,
+  payload: Record<string, unknown>,
+  options: { url: string; token?: string; signingKey?: string; now: Date; webhookUuid?: string },
+): SampleRequest {
+  const body = JSON.stringify(payload);
+  const project = payload.project as { web_url?: unknown } | undefined;
+  let instance = 'https://gitlab.example.com';
+  try {
+    if (typeof project?.web_url === 'string') instance = new URL(project.web_url).origin;
+  } catch {
+    // keep the default: the sample's URL is not one
+  }
+  const idempotencyKey = randomUUID();
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/json',
+    'User-Agent': `GitLab/${SAMPLE_GITLAB_VERSION}`,
+    'X-Gitlab-Event': SAMPLES[kind].event,
+    'X-Gitlab-Instance': instance,
+    'X-Gitlab-Webhook-UUID': options.webhookUuid ?? randomUUID(),
+    'X-Gitlab-Event-UUID': randomUUID(),
+    'Idempotency-Key': idempotencyKey,
+  };
+  if (options.token) headers['X-Gitlab-Token'] = options.token;
+  if (options.signingKey) {
+    const signer = new Webhook(options.signingKey);
+    headers['webhook-id'] = idempotencyKey;
+    headers['webhook-timestamp'] = String(Math.floor(options.now.getTime() / 1000));
+    headers['webhook-signature'] = signer.sign(idempotencyKey, options.now, body);
+  }
+  return { url: options.url, headers, body };
+}
+
+/** Headers safe to print: the token and signature shown as GitLab's own event log shows them. */
+export function printableHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    out[name] = /^(x-gitlab-token|webhook-signature|authorization)$/i.test(name) ? REDACTED : value;
+  }
+  return out;
+}
+
+export interface SendSampleOptions {
+  kind: string;
+  url: string;
+  token?: string;
+  signingKey?: string;
+  project?: string;
+  keepIds: boolean;
+  dryRun: boolean;
+  json: boolean;
+}
+
+/** `send-sample KIND`: posts a realistic GitLab webhook to the bridge. */
+export async function sendSampleCommand(context: CliContext, options: SendSampleOptions): Promise<ExitCode> {
+  let payload = loadSample(options.kind);
+  const kind = options.kind as SampleKind;
+  if (!options.keepIds) payload = freshenSample(kind, payload);
+  if (options.project) payload = withProject(payload, options.project);
+  const request = buildSampleRequest(kind, payload, {
+    url: options.url,
+    ...(options.token ? { token: options.token } : {}),
+    ...(options.signingKey ? { signingKey: options.signingKey } : {}),
+    now: context.now(),
+  });
+  if (options.dryRun) {
+    const shown = { url: request.url, headers: printableHeaders(request.headers), payload };
+    context.stdout.write(
+      options.json
+        ? toJson(shown)
+        : `POST ${request.url}\n${Object.entries(shown.headers).map(([name, value]) => `${name}: ${value}`).join('\n')}\n\n${JSON.stringify(payload, null, 2)}\n`,
+    );
+    return EXIT.ok;
+  }
+  let response: Response;
+  try {
+    response = await context.fetch(request.url, { method: 'POST', headers: request.headers, body: request.body });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause;
+    throw new CliError(`cannot reach ${request.url} (${cause?.code ?? (error as Error).message})`, EXIT.failure, 'is the bridge running (npm start)? Pass its webhook URL with --url');
+  }
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: show it as text
+  }
+  const deliveryId = typeof body === 'object' && body !== null && typeof (body as { deliveryId?: unknown }).deliveryId === 'string' ? (body as { deliveryId: string }).deliveryId : undefined;
+  if (options.json) {
+    context.stdout.write(toJson({ sample: kind, url: request.url, status: response.status, ...(deliveryId ? { deliveryId } : {}), response: body, idempotencyKey: request.headers['Idempotency-Key'] }));
+  } else {
+    context.stdout.write(`Sent ${kind} (${SAMPLES[kind].about}) to ${request.url}: ${response.status} ${response.statusText} ${typeof body === 'string' ? body : JSON.stringify(body)}\n`);
+    if (deliveryId && response.ok) context.stdout.write(`Follow it with \`gitlab-bridge deliveries show ${deliveryId}\`.\n`);
+  }
+  if (response.ok) return EXIT.ok;
+  if (response.status === 401) {
+    if (!options.json) context.stderr.write('gitlab-bridge: the bridge rejected the token; pass the token it prints at start (--token or GITLAB_WEBHOOK_TOKEN)\n');
+    return EXIT.auth;
+  }
+  return EXIT.failure;
+}

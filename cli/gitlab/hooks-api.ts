@@ -1,0 +1,174 @@
+import { CliError, EXIT } from '../exit-codes.js';
+import { projectIdForPath, type GitLabHook } from './hook-plan.js';
+
+/**
+ * The handful of GitLab REST v4 calls the CLI makes (project, project hooks, test trigger),
+ * with plain fetch: five endpoints do not justify a client library and its dependency tree
+ * (see docs/cli.md). Authenticates with a personal/project access token in PRIVATE-TOKEN.
+ */
+export interface GitLabProject {
+  id: number;
+  path_with_namespace: string;
+  web_url?: string;
+}
+
+export class GitLabApiError extends Error {
+  override readonly name = 'GitLabApiError';
+  constructor(
+    readonly status: number,
+    readonly method: string,
+    readonly path: string,
+    /** GitLab's own words from the response body. */
+    readonly detail: string,
+  ) {
+    super(`GitLab answered ${status} to ${method} ${path}${detail ? `: ${detail}` : ''}`);
+  }
+}
+
+/** GitLab's error bodies: `{"message":"404 Project Not Found"}`, `{"error":"url is missing"}`, `{"message":{"url":["is blocked"]}}`. */
+export function gitlabErrorDetail(body: unknown): string {
+  if (typeof body !== 'object' || body === null) return typeof body === 'string' ? body.slice(0, 300) : '';
+  const record = body as { message?: unknown; error?: unknown };
+  const value = record.message ?? record.error;
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.map(String).join('; ');
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value as Record<string, unknown>)
+      .map(([field, problems]) => `${field} ${Array.isArray(problems) ? problems.join(', ') : String(problems)}`)
+      .join('; ');
+  }
+  return '';
+}
+
+/** GitLab's API base from GITLAB_URL, accepting `https://gitlab.example.com`, with or without `/api/v4` and a trailing slash. */
+export function gitlabApiBase(url: string): string {
+  const trimmed = url.trim().replace(/\/+$/, '').replace(/\/api\/v4$/, '');
+  let parsed: URL;
+  try {
+    parsed = new URL(trimmed);
+  } catch {
+    throw new CliError(`GITLAB_URL "${url}" is not a URL`, EXIT.usage, 'use e.g. https://gitlab.com or https://gitlab.example.com');
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new CliError(`GITLAB_URL "${url}" must be http(s)`, EXIT.usage, 'use e.g. https://gitlab.com');
+  }
+  return `${trimmed}/api/v4`;
+}
+
+/** GitLab pages lists (20 per page by default, 100 at most). */
+const PER_PAGE = 100;
+/** A safety stop for `GET /projects` on a big instance. */
+const MAX_PAGES = 50;
+
+export class GitLabHooksApi {
+  private readonly base: string;
+
+  constructor(
+    private readonly options: { url: string; token: string; fetch: typeof fetch },
+  ) {
+    this.base = gitlabApiBase(options.url);
+  }
+
+  /** The instance's web address, for messages. */
+  get instance(): string {
+    return this.base.replace(/\/api\/v4$/, '');
+  }
+
+  getProject(project: string): Promise<GitLabProject> {
+    return this.request<GitLabProject>('GET', `/projects/${projectIdForPath(project)}`);
+  }
+
+  listHooks(project: string): Promise<GitLabHook[]> {
+    return this.paged<GitLabHook>(`/projects/${projectIdForPath(project)}/hooks`);
+  }
+
+  createHook(project: string, body: Record<string, unknown>): Promise<GitLabHook> {
+    return this.request<GitLabHook>('POST', `/projects/${projectIdForPath(project)}/hooks`, body);
+  }
+
+  updateHook(project: string, hookId: number, body: Record<string, unknown>): Promise<GitLabHook> {
+    return this.request<GitLabHook>('PUT', `/projects/${projectIdForPath(project)}/hooks/${hookId}`, body);
+  }
+
+  async deleteHook(project: string, hookId: number): Promise<void> {
+    await this.request<unknown>('DELETE', `/projects/${projectIdForPath(project)}/hooks/${hookId}`);
+  }
+
+  async testHook(project: string, hookId: number, trigger: string): Promise<void> {
+    await this.request<unknown>('POST', `/projects/${projectIdForPath(project)}/hooks/${hookId}/test/${trigger}`);
+  }
+
+  /** Projects where the token's user may manage webhooks (Maintainer, access level 40, or more). */
+  listMaintainedProjects(): Promise<GitLabProject[]> {
+    return this.paged<GitLabProject>('/projects?membership=true&min_access_level=40&simple=true&archived=false');
+  }
+
+  private async paged<T>(path: string): Promise<T[]> {
+    const out: T[] = [];
+    let page: string | null = '1';
+    for (let count = 0; page && count < MAX_PAGES; count++) {
+      const separator = path.includes('?') ? '&' : '?';
+      const { body, headers } = await this.send('GET', `${path}${separator}per_page=${PER_PAGE}&page=${page}`);
+      if (Array.isArray(body)) out.push(...(body as T[]));
+      page = headers.get('x-next-page') || null;
+    }
+    return out;
+  }
+
+  private async request<T>(method: string, path: string, body?: Record<string, unknown>): Promise<T> {
+    return (await this.send(method, path, body)).body as T;
+  }
+
+  private async send(method: string, path: string, body?: Record<string, unknown>): Promise<{ body: unknown; headers: Headers }> {
+    let response: Response;
+    try {
+      response = await this.options.fetch(`${this.base}${path}`, {
+        method,
+        headers: {
+          'PRIVATE-TOKEN': this.options.token,
+          Accept: 'application/json',
+          ...(body ? { 'Content-Type': 'application/json' } : {}),
+        },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw new CliError(`cannot reach GitLab at ${this.instance} (${cause?.code ?? cause?.message ?? (error as Error).message})`, EXIT.failure, 'check GITLAB_URL and your network');
+    }
+    const text = await response.text();
+    let parsed: unknown = text;
+    if (text) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = text;
+      }
+    }
+    if (!response.ok) throw new GitLabApiError(response.status, method, path.split('?')[0]!, gitlabErrorDetail(parsed));
+    return { body: parsed, headers: response.headers };
+  }
+}
+
+/**
+ * One line with the fix for GitLab's refusals: a bad token (401), too little access (403), an
+ * unknown project (404), a refused hook (400/422).
+ */
+export function gitlabErrorToCliError(error: unknown, context: { instance: string; project?: string; action: string }): CliError {
+  if (error instanceof CliError) return error;
+  if (!(error instanceof GitLabApiError)) return new CliError(`${context.action}: ${error instanceof Error ? error.message : String(error)}`, EXIT.failure);
+  const detail = error.detail ? ` (${error.detail})` : '';
+  switch (error.status) {
+    case 401:
+      return new CliError(`GitLab at ${context.instance} rejected the access token${detail}`, EXIT.auth, 'set GITLAB_TOKEN to a personal or project access token with the api scope that has not expired');
+    case 403:
+      return new CliError(`GitLab refused to let the token ${context.action}${detail}`, EXIT.auth, 'managing webhooks needs the Maintainer (or Owner) role on the project and a token with the api scope');
+    case 404:
+      return new CliError(
+        context.project ? `project ${context.project} not found on ${context.instance}${detail}` : `not found on ${context.instance}${detail}`,
+        EXIT.notFound,
+        'check --project (the full path, e.g. group/subgroup/app, or the numeric id) and that the token\'s user is a member',
+      );
+    default:
+      return new CliError(`GitLab refused to ${context.action}: ${error.status}${detail}`, EXIT.failure, error.status === 422 || error.status === 400 ? 'fix what GitLab names above and run the command again' : 'try again; if it persists, check GitLab\'s status');
+  }
+}

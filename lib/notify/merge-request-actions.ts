@@ -1,0 +1,207 @@
+import type { MergeRequestEvent } from '../gitlab/schemas.js';
+import type { MergeRequestAction } from '../routing/schema.js';
+import type { StateStore } from '../state/store.js';
+import type { ActionRunResult, PlannedAction } from '../worker/action.js';
+import { mergeRequestAction, mergeRequestFacts, type MergeRequestFacts } from './merge-request-facts.js';
+import { isPrinted, type Outlets } from './outlets.js';
+import { formatMergeRequestParent, formatMergeRequestReply, statusAfter, type MergeRequestStatus } from './slack/merge-request.js';
+import { targetName, type TargetRoutes } from './targets.js';
+import { mergeRequestCard } from './teams/merge-request.js';
+
+/**
+ * A merge request's parent message in a Slack channel (state key
+ * `slack:<channel>:mr:<project id>:<iid>`): replies thread under it and its status line follows
+ * the MR's life.
+ */
+export interface MergeRequestThreadState {
+  ts: string;
+  /** Channel id as Slack returned it. */
+  channel: string;
+  status: MergeRequestStatus;
+  /** Epoch ms of the event that set `status`; an older event does not overwrite a newer status. */
+  statusAt?: number;
+  /** GitLab sends the author's name only with the `open` event; kept for later re-renders. */
+  author?: string;
+  /** Effect key of the action that posted the parent. */
+  postedBy: string;
+}
+
+interface MergeRequestPlanContext {
+  state: StateStore;
+  outlets: Outlets;
+  /** Fallback for effect keys when the payload carries no event time. */
+  deliveryId: string;
+}
+
+/** GitLab times look like `2026-01-16 05:56:26 UTC` (hooks) or ISO 8601. */
+export function parseGitLabTime(value: unknown): number | undefined {
+  if (typeof value !== 'string' || value === '') return undefined;
+  const iso = value.replace(/^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) UTC$/, '$1T$2Z');
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+export function mergeRequestThreadKey(targetId: string, projectId: number, iid: number): string {
+  return `${targetId}:mr:${projectId}:${iid}`;
+}
+
+/**
+ * What makes this occurrence of an action distinct from the next one (an MR can be closed and
+ * reopened several times, approved by several people): the event time (`actioned_at`, GitLab
+ * 18+, else `updated_at`) and, for approvals, the approver. Opening and merging happen once.
+ * A redelivery or replay of the same event yields the same suffix, hence the same effect key.
+ */
+function occurrence(event: MergeRequestEvent, action: MergeRequestAction, deliveryId: string): string {
+  if (action === 'opened' || action === 'merged') return '';
+  const attributes = event.object_attributes as Record<string, unknown>;
+  const at = typeof attributes.actioned_at === 'string' ? attributes.actioned_at : attributes.updated_at;
+  const time = typeof at === 'string' && at !== '' ? at.replace(/\D/g, '') : deliveryId;
+  const who = action === 'approved' || action === 'unapproved' ? `:${event.user.id ?? event.user.username ?? ''}` : '';
+  return `:${time}${who}`;
+}
+
+/**
+ * The parent's new status after this event, or undefined when the event does not change it:
+ * `approval`/`unapproval` are one person's (un)approval while the MR's approval state stays.
+ */
+function parentStatus(event: MergeRequestEvent, action: MergeRequestAction, draft: boolean): MergeRequestStatus | undefined {
+  const raw = event.object_attributes.action;
+  if (raw === 'approval' || raw === 'unapproval') return undefined;
+  return statusAfter(action, draft);
+}
+
+/** The actions a merge request event calls for at each destination. */
+export async function planMergeRequest(event: MergeRequestEvent, targets: readonly TargetRoutes[], context: MergeRequestPlanContext): Promise<PlannedAction[]> {
+  const facts = mergeRequestFacts(event);
+  const action = mergeRequestAction(event);
+  const actions: PlannedAction[] = [];
+  const label = `MR !${facts.iid}`;
+  for (const target of targets) {
+    const { kind } = target.target;
+    const name = targetName(target.target);
+    const keyBase = `${target.id}:mr:${facts.projectId}:${facts.iid}`;
+    const skip = (suffix: string, reason: string): PlannedAction => ({ key: `${keyBase}:${suffix}`, kind, target: name, summary: `${label} ${suffix} notice`, skipReason: reason, run: async () => undefined });
+    if (action === undefined) {
+      const raw = event.object_attributes.action ?? 'unknown';
+      actions.push(skip(raw, `merge request ${raw}: not an action that notifies`));
+      continue;
+    }
+    const suffix = `${action}${occurrence(event, action, context.deliveryId)}`;
+    if (!target.routes.some((route) => route.options.mergeRequestActions.includes(action))) {
+      actions.push(skip(suffix, `merge request ${action}: not in mergeRequestActions of the matching routes`));
+      continue;
+    }
+    if (facts.draft && target.routes.every((route) => route.options.skipDraftMergeRequests)) {
+      actions.push(skip(suffix, 'draft merge request; skipDraftMergeRequests is on'));
+      continue;
+    }
+    if (target.target.kind === 'teams') {
+      const webhook = target.target.webhook;
+      actions.push({
+        key: `${keyBase}:${suffix}`,
+        kind,
+        target: name,
+        summary: `${label} ${action} card`,
+        run: async (): Promise<ActionRunResult> => {
+          const sent = await context.outlets.teamsPost(webhook, mergeRequestCard(facts, action));
+          return isPrinted(sent) ? { dryRun: sent.reason } : { result: { status: String(sent.status) } };
+        },
+      });
+      continue;
+    }
+    actions.push(...(await planSlack(event, facts, action, suffix, target.target.channel, target, context)));
+  }
+  return actions;
+}
+
+async function planSlack(
+  event: MergeRequestEvent,
+  facts: MergeRequestFacts,
+  action: MergeRequestAction,
+  suffix: string,
+  channel: string,
+  target: TargetRoutes,
+  context: MergeRequestPlanContext,
+): Promise<PlannedAction[]> {
+  const threadKey = mergeRequestThreadKey(target.id, facts.projectId, facts.iid);
+  const key = `${target.id}:mr:${facts.projectId}:${facts.iid}:${suffix}`;
+  const label = `MR !${facts.iid}`;
+  const statusAt = parseGitLabTime((event.object_attributes as Record<string, unknown>).actioned_at) ?? parseGitLabTime(event.object_attributes.updated_at);
+  const newStatus = parentStatus(event, action, facts.draft);
+  const parent = await context.state.get<MergeRequestThreadState>(threadKey);
+
+  // No parent yet (the MR was opened before the bridge was set up, or this event overtook the
+  // `open` one): this event's notice becomes the parent, with the status line set.
+  if (!parent || parent.postedBy === key) {
+    return [
+      {
+        key,
+        kind: 'slack',
+        target: channel,
+        summary: action === 'opened' ? `${label} opened message` : `${label} ${action} message (no earlier message to thread under)`,
+        run: async (): Promise<ActionRunResult> => {
+          const status = newStatus ?? (facts.draft ? 'draft' : 'open');
+          const sent = await context.outlets.slackPost(channel, formatMergeRequestParent(facts, status, facts.actor, action));
+          if (isPrinted(sent)) return { dryRun: sent.reason };
+          const current = await context.state.get<MergeRequestThreadState>(threadKey);
+          if (!current) {
+            await context.state.put<MergeRequestThreadState>(threadKey, {
+              ts: sent.ts,
+              channel: sent.channel,
+              status,
+              ...(statusAt !== undefined ? { statusAt } : {}),
+              ...(facts.author ? { author: facts.author } : {}),
+              postedBy: key,
+            });
+          }
+          return { result: { ts: sent.ts, channel: sent.channel } };
+        },
+      },
+    ];
+  }
+  if (action === 'opened') {
+    return [
+      {
+        key,
+        kind: 'slack',
+        target: channel,
+        summary: `${label} opened message`,
+        skipReason: `merge request already has a message in this channel (ts ${parent.ts}); later events thread under it`,
+        run: async () => undefined,
+      },
+    ];
+  }
+
+  const reply: PlannedAction = {
+    key,
+    kind: 'slack',
+    target: channel,
+    summary: `${label} ${action} reply`,
+    run: async (): Promise<ActionRunResult> => {
+      const sent = await context.outlets.slackPost(parent.channel, formatMergeRequestReply(facts, action), parent.ts);
+      if (isPrinted(sent)) return { dryRun: sent.reason };
+      return { result: { ts: sent.ts, channel: sent.channel, thread_ts: parent.ts } };
+    },
+  };
+  if (newStatus === undefined) return [reply];
+  const update: PlannedAction = {
+    key: `${key}:parent`,
+    kind: 'slack',
+    target: channel,
+    summary: `${label} message status set to ${newStatus}`,
+    run: async (): Promise<ActionRunResult> => {
+      // Deliveries run concurrently: read the parent again and never move its status back.
+      const current = (await context.state.get<MergeRequestThreadState>(threadKey)) ?? parent;
+      if (current.status === 'merged' && newStatus !== 'merged') return { skipped: 'message already shows the merge request as merged' };
+      if (current.statusAt !== undefined && statusAt !== undefined && statusAt < current.statusAt) {
+        return { skipped: `message already shows a newer status (${current.status})` };
+      }
+      const author = facts.author ?? current.author;
+      const sent = await context.outlets.slackUpdate(current.channel, current.ts, formatMergeRequestParent({ ...facts, ...(author ? { author } : {}) }, newStatus, facts.actor));
+      if (isPrinted(sent)) return { dryRun: sent.reason };
+      await context.state.put<MergeRequestThreadState>(threadKey, { ...current, status: newStatus, ...(statusAt !== undefined ? { statusAt } : {}) });
+      return { result: { ts: current.ts, channel: current.channel } };
+    },
+  };
+  return [reply, update];
+}

@@ -1,0 +1,189 @@
+import type { PipelineEvent } from '../gitlab/schemas.js';
+import { describeBranchFilter, matchesBranches, type RefFacts } from '../routing/match.js';
+import type { StateStore } from '../state/store.js';
+import type { ActionRunResult, PlannedAction } from '../worker/action.js';
+import { isPrinted, type Outlets } from './outlets.js';
+import { compactPipelineFacts, pipelineFacts, type PipelineFacts } from './pipeline-facts.js';
+import { formatPipelineFailed, formatPipelinePassed, formatPipelineRecovered } from './slack/pipeline.js';
+import { targetName, type TargetRoutes } from './targets.js';
+import { pipelineFailedCard, pipelinePassedCard, pipelineRecoveredCard } from './teams/pipeline.js';
+
+/**
+ * The last failure notice a destination got for a ref (state key
+ * `<target>:ref:<project id>:<ref>`): what a later green pipeline on that ref threads its
+ * recovery under, and the facts to re-render the notice as fixed.
+ */
+export interface RefFailureState {
+  pipelineId: number;
+  pipelineUrl: string;
+  /** Slack only: the notice's message ts and channel id. */
+  ts?: string;
+  channel?: string;
+  facts: PipelineFacts;
+  /** The pipeline whose success was announced as the recovery. */
+  resolvedBy?: number;
+}
+
+/** Key of the remembered protection of a branch, written when a push event says it. */
+export function refProtectionKey(projectId: number, ref: string): string {
+  return `ref-protected:${projectId}:${ref}`;
+}
+
+export function refFailureKey(targetId: string, projectId: number, ref: string): string {
+  return `${targetId}:ref:${projectId}:${ref}`;
+}
+
+/** Pipeline statuses that end a pipeline and can notify. */
+const NOTIFIED_STATUSES = new Set(['failed', 'success']);
+
+interface PipelinePlanContext {
+  state: StateStore;
+  outlets: Outlets;
+}
+
+/**
+ * Whether the pipeline's ref is protected. The pipeline payload does not say (GitLab's pipeline
+ * hook has no such field today), so in order: a `ref_protected` field if the payload has one;
+ * else what the last push event to that branch said (push events carry `ref_protected`);
+ * else the default branch counts as protected (GitLab protects it by default) and others not.
+ */
+export async function isProtectedRef(event: PipelineEvent, ref: string, state: StateStore): Promise<boolean> {
+  const attributes = event.object_attributes as Record<string, unknown>;
+  const direct = [(event as Record<string, unknown>).ref_protected, attributes.ref_protected, attributes.protected_ref].find((value) => typeof value === 'boolean');
+  if (typeof direct === 'boolean') return direct;
+  const remembered = await state.get<{ protected: boolean }>(refProtectionKey(event.project.id, ref));
+  if (remembered) return remembered.protected;
+  return event.object_attributes.tag !== true && event.project.default_branch != null && ref === event.project.default_branch;
+}
+
+/** The actions a pipeline event calls for at each destination. */
+export async function planPipeline(event: PipelineEvent, targets: readonly TargetRoutes[], context: PipelinePlanContext): Promise<PlannedAction[]> {
+  const facts = pipelineFacts(event);
+  const needsProtection = targets.some((target) => target.routes.some((route) => route.branches === 'protected'));
+  const refFacts: RefFacts = {
+    ref: facts.ref,
+    isTag: facts.isTag,
+    defaultBranch: facts.defaultBranch,
+    isProtected: needsProtection ? await isProtectedRef(event, facts.ref, context.state) : undefined,
+  };
+  const actions: PlannedAction[] = [];
+  for (const target of targets) {
+    actions.push(...(await planForTarget(facts, refFacts, target, context)));
+  }
+  return actions;
+}
+
+async function planForTarget(facts: PipelineFacts, refFacts: RefFacts, target: TargetRoutes, context: PipelinePlanContext): Promise<PlannedAction[]> {
+  const { kind } = target.target;
+  const name = targetName(target.target);
+  const id = facts.pipelineId;
+  const base = (suffix: string, summary: string) => ({ key: `${target.id}:pipeline:${id}:${suffix}`, kind, target: name, summary });
+  const skip = (suffix: string, summary: string, reason: string): PlannedAction => ({ ...base(suffix, summary), skipReason: reason, run: async () => undefined });
+
+  const watching = target.routes.filter((route) => matchesBranches(route.branches, refFacts));
+  const statusSuffix = facts.status === 'success' ? 'passed' : facts.status;
+  if (watching.length === 0) {
+    const filters = [...new Set(target.routes.map((route) => describeBranchFilter(route.branches)))].join('; ');
+    return [skip(statusSuffix, `pipeline #${id} ${facts.status} notice`, `${facts.isTag ? 'tag' : 'branch'} ${facts.ref} is not watched (branches: ${filters})`)];
+  }
+  if (!NOTIFIED_STATUSES.has(facts.status)) {
+    return [skip(statusSuffix, `pipeline #${id} ${facts.status} notice`, `pipeline ${facts.status}: only failed and passed pipelines notify`)];
+  }
+
+  const failureKey = refFailureKey(target.id, facts.projectId, facts.ref);
+  if (facts.status === 'failed') return [failureAction(facts, target, failureKey, base('failed', `pipeline #${id} failed notice`), context)];
+
+  // Passed: a recovery where this destination was told of a failure on the ref (by an earlier
+  // pipeline, or by this one before its failed jobs were retried), else a "passed" notice for
+  // routes that want every pipeline.
+  const onRecovery = watching.some((route) => route.options.notifyOnRecovery);
+  const onlyBroken = watching.every((route) => route.options.notifyOnlyBrokenPipelines);
+  const failure = onRecovery ? await context.state.get<RefFailureState>(failureKey) : undefined;
+  if (failure && failure.pipelineId <= id && (failure.resolvedBy === undefined || failure.resolvedBy === id)) {
+    return recoveryActions(facts, failure, target, failureKey, context);
+  }
+  if (onlyBroken) {
+    return [skip('passed', `pipeline #${id} passed notice`, 'pipeline passed; only broken pipelines notify (notifyOnlyBrokenPipelines)')];
+  }
+  const passed = base('passed', `pipeline #${id} passed notice`);
+  return [
+    {
+      ...passed,
+      run: async (): Promise<ActionRunResult> => {
+        if (target.target.kind === 'slack') {
+          const sent = await context.outlets.slackPost(target.target.channel, formatPipelinePassed(facts));
+          return isPrinted(sent) ? { dryRun: sent.reason } : { result: { ts: sent.ts, channel: sent.channel } };
+        }
+        const sent = await context.outlets.teamsPost(target.target.webhook, pipelinePassedCard(facts));
+        return isPrinted(sent) ? { dryRun: sent.reason } : { result: { status: String(sent.status) } };
+      },
+    },
+  ];
+}
+
+function failureAction(facts: PipelineFacts, target: TargetRoutes, failureKey: string, base: Omit<PlannedAction, 'run'>, context: PipelinePlanContext): PlannedAction {
+  return {
+    ...base,
+    run: async (): Promise<ActionRunResult> => {
+      const remember = async (extra: { ts?: string; channel?: string }) => {
+        const existing = await context.state.get<RefFailureState>(failureKey);
+        // An older pipeline's failure arriving late must not replace a newer one's notice.
+        if (existing && existing.pipelineId > facts.pipelineId) return;
+        await context.state.put<RefFailureState>(failureKey, { pipelineId: facts.pipelineId, pipelineUrl: facts.pipelineUrl, facts: compactPipelineFacts(facts), ...extra });
+      };
+      if (target.target.kind === 'slack') {
+        const sent = await context.outlets.slackPost(target.target.channel, formatPipelineFailed(facts));
+        if (isPrinted(sent)) {
+          // Local mode remembers the failure too, so the recovery shows up (unthreaded).
+          await remember({});
+          return { dryRun: sent.reason };
+        }
+        await remember({ ts: sent.ts, channel: sent.channel });
+        return { result: { ts: sent.ts, channel: sent.channel } };
+      }
+      const sent = await context.outlets.teamsPost(target.target.webhook, pipelineFailedCard(facts));
+      await remember({});
+      if (isPrinted(sent)) return { dryRun: sent.reason };
+      return { result: { status: String(sent.status) } };
+    },
+  };
+}
+
+function recoveryActions(facts: PipelineFacts, failure: RefFailureState, target: TargetRoutes, failureKey: string, context: PipelinePlanContext): PlannedAction[] {
+  const name = targetName(target.target);
+  const failed = { pipelineId: failure.pipelineId, pipelineUrl: failure.pipelineUrl };
+  const markResolved = () => context.state.put<RefFailureState>(failureKey, { ...failure, resolvedBy: facts.pipelineId });
+  const reply: PlannedAction = {
+    key: `${target.id}:pipeline:${facts.pipelineId}:recovered`,
+    kind: target.target.kind,
+    target: name,
+    summary: `pipeline #${facts.pipelineId} recovered notice (after #${failure.pipelineId})`,
+    run: async (): Promise<ActionRunResult> => {
+      if (target.target.kind === 'slack') {
+        const channel = failure.channel ?? target.target.channel;
+        const sent = await context.outlets.slackPost(channel, formatPipelineRecovered(facts, failed), failure.ts);
+        await markResolved();
+        if (isPrinted(sent)) return { dryRun: sent.reason };
+        return { result: { ts: sent.ts, channel: sent.channel, ...(failure.ts ? { thread_ts: failure.ts } : {}) } };
+      }
+      const sent = await context.outlets.teamsPost(target.target.webhook, pipelineRecoveredCard(facts, failed));
+      await markResolved();
+      if (isPrinted(sent)) return { dryRun: sent.reason };
+      return { result: { status: String(sent.status) } };
+    },
+  };
+  if (target.target.kind !== 'slack' || !failure.ts || !failure.channel) return [reply];
+  const { ts, channel } = failure;
+  const parent: PlannedAction = {
+    key: `${target.id}:pipeline:${failure.pipelineId}:fixed`,
+    kind: 'slack',
+    target: name,
+    summary: `pipeline #${failure.pipelineId} failure notice marked fixed by #${facts.pipelineId}`,
+    run: async (): Promise<ActionRunResult> => {
+      const sent = await context.outlets.slackUpdate(channel, ts, formatPipelineFailed(failure.facts, { resolvedBy: { pipelineId: facts.pipelineId, pipelineUrl: facts.pipelineUrl } }));
+      if (isPrinted(sent)) return { dryRun: sent.reason };
+      return { result: { ts, channel } };
+    },
+  };
+  return [reply, parent];
+}

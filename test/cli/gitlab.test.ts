@@ -1,0 +1,197 @@
+import type { Server } from 'node:http';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
+import { webhookAuthFromEnv } from '../../lib/gitlab/webhook-auth.js';
+import { startHttpAdapter, WEBHOOK_PATH } from '../../lib/local/http-adapter.js';
+import { startLocalSqs, type LocalSqs } from '../../lib/local/sqs-server.js';
+import { SqsDeliveryQueue } from '../../lib/queue/sqs-queue.js';
+import { createApiGatewayHandler } from '../../lib/receiver/api-gateway.js';
+import { startFakeGitLab, type FakeGitLab, type FakeProject } from '../support/gitlab-server.js';
+import { startTestTable } from '../support/local-aws.js';
+import { cli, localEnv } from './harness.js';
+
+type TestTable = Awaited<ReturnType<typeof startTestTable>>;
+
+const MAINTAINER = 'glpat-maintainer-token';
+const DEVELOPER = 'glpat-developer-token';
+const BRIDGE_TOKEN = 'bridge-webhook-token-1';
+
+describe('gitlab connect / disconnect / status against a local GitLab hooks API', () => {
+  let gitlab: FakeGitLab;
+  let table: TestTable;
+  let sqs: LocalSqs;
+  let receiver: Server;
+  let webhookUrl: string;
+  let env: Record<string, string>;
+  let app: FakeProject;
+
+  beforeAll(async () => {
+    // Page size 2 makes the CLI follow GitLab's x-next-page header.
+    gitlab = await startFakeGitLab({ maintainerTokens: [MAINTAINER], developerTokens: [DEVELOPER], maxPerPage: 2 });
+    table = await startTestTable('cli-gitlab');
+    sqs = await startLocalSqs({ queueName: 'cli-gitlab-queue' });
+    // The real receiver behind the local HTTP adapter: GitLab's test event lands in the delivery log.
+    const handler = createApiGatewayHandler({
+      deliveries: new DynamoDbDeliveryStore({ client: table.client, tableName: table.tableName }),
+      queue: new SqsDeliveryQueue(sqs.client, sqs.queueUrl),
+      auth: async () => webhookAuthFromEnv(BRIDGE_TOKEN, undefined),
+    });
+    const adapter = await startHttpAdapter({ handler, port: 0, host: '127.0.0.1', maxBodyBytes: 5 * 1024 * 1024, healthy: () => true });
+    receiver = adapter.server;
+    webhookUrl = `${adapter.url}${WEBHOOK_PATH}`;
+    env = localEnv(
+      { dynamo: table.endpoint, sqs: sqs.endpoint },
+      { GITLAB_URL: gitlab.url, GITLAB_TOKEN: MAINTAINER, BRIDGE_WEBHOOK_URL: webhookUrl, GITLAB_WEBHOOK_TOKEN: BRIDGE_TOKEN, BRIDGE_TABLE_NAME: table.tableName },
+    );
+  });
+
+  beforeEach(() => {
+    gitlab.requests.length = 0;
+  });
+
+  afterAll(async () => {
+    await gitlab?.stop();
+    receiver?.closeAllConnections();
+    await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
+    await sqs?.close();
+    await table?.close();
+  });
+
+  it('creates the hook with the token, event flags and branch filter', async () => {
+    app = gitlab.addProject('group/app');
+    gitlab.addHook(app, { url: 'https://ci.example.com/hook' });
+    gitlab.addHook(app, { url: 'https://chat.example.com/hook' });
+    gitlab.addHook(app, { url: 'https://deploy.example.com/hook' });
+    const run = await cli(env, ['gitlab', 'connect', '--project', 'group/app', '--branch-filter', 'main', '--events', 'pipeline,merge_request,push']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Created webhook #4 on group\/app -> http:\/\/127\.0\.0\.1:\d+\/webhooks\/gitlab \(events: push, merge_requests, pipeline; push branch filter: main\)\.\n$/);
+
+    const creates = gitlab.requestsTo('POST', /^\/api\/v4\/projects\/group%2Fapp\/hooks$/);
+    expect(creates).toHaveLength(1);
+    expect(creates[0]!.headers['private-token']).toBe(MAINTAINER);
+    expect(creates[0]!.body).toEqual({
+      url: webhookUrl,
+      name: 'gitlab-bridge',
+      description: 'GitLab events to Slack, Teams and Jira (gitlab-bridge)',
+      token: BRIDGE_TOKEN,
+      enable_ssl_verification: true,
+      push_events: true,
+      tag_push_events: false,
+      merge_requests_events: true,
+      pipeline_events: true,
+      issues_events: false,
+      confidential_issues_events: false,
+      note_events: false,
+      confidential_note_events: false,
+      job_events: false,
+      deployment_events: false,
+      releases_events: false,
+      wiki_page_events: false,
+      emoji_events: false,
+      feature_flag_events: false,
+      resource_access_token_events: false,
+      branch_filter_strategy: 'wildcard',
+      push_events_branch_filter: 'main',
+    });
+    // The existing hooks were read across two pages before deciding to create.
+    expect(gitlab.requestsTo('GET', /^\/api\/v4\/projects\/group%2Fapp\/hooks$/).map((request) => new URL(request.url, 'http://x').searchParams.get('page'))).toEqual(['1', '2']);
+    expect(app.hooks).toHaveLength(4);
+  });
+
+  it('updates the existing hook on a second connect instead of adding one', async () => {
+    const run = await cli({ ...env, GITLAB_WEBHOOK_TOKEN: 'bridge-webhook-token-2' }, ['gitlab', 'connect', '--project', 'group/app', '--events', 'pipeline', '--json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ project: 'group/app', projectId: app.id, hookId: 4, action: 'updated', url: webhookUrl, events: ['pipeline'], duplicates: [] });
+    expect(gitlab.requestsTo('POST', /\/hooks$/)).toHaveLength(0);
+    const updates = gitlab.requestsTo('PUT', /^\/api\/v4\/projects\/group%2Fapp\/hooks\/4$/);
+    expect(updates).toHaveLength(1);
+    expect(updates[0]!.body).toMatchObject({ token: 'bridge-webhook-token-2', pipeline_events: true, push_events: false, merge_requests_events: false });
+    expect(app.hooks).toHaveLength(4);
+    expect(app.hooks[3]!.token).toBe('bridge-webhook-token-2');
+  });
+
+  it('--test has GitLab send a test push and waits until the delivery reaches the bridge', async () => {
+    const run = await cli(env, ['gitlab', 'connect', '--project', 'group/app', '--test', '--wait', '10']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(gitlab.requestsTo('POST', /^\/api\/v4\/projects\/group%2Fapp\/hooks\/4\/test\/push_events$/)).toHaveLength(1);
+    expect(gitlab.testDeliveries.at(-1)).toEqual({ hookUrl: webhookUrl, trigger: 'push_events', status: 202 });
+    const match = /Test push_events event arrived: delivery (\S+) \(queued\)\./.exec(run.stdout);
+    expect(match).not.toBeNull();
+    const store = new DynamoDbDeliveryStore({ client: table.client, tableName: table.tableName });
+    expect(await store.get(match![1]!)).toMatchObject({ projectPath: 'group/app', event: 'Push Hook', objectKind: 'push' });
+  });
+
+  it('reports GitLab\'s 422 for a test the project cannot produce', async () => {
+    const empty = gitlab.addProject('group/empty', { hasCommits: false });
+    const run = await cli(env, ['gitlab', 'connect', '--project', 'group/empty', '--test']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('gitlab-bridge: GitLab refused to send a test push_events event: 422 (Ensure the project has at least one commit.); fix what GitLab names above and run the command again\n');
+    // The hook itself was created before the test.
+    expect(empty.hooks).toHaveLength(1);
+  });
+
+  it('reports a refused hook URL (422) with GitLab\'s field message', async () => {
+    const run = await cli({ ...env, BRIDGE_WEBHOOK_URL: 'ftp://bridge.example.com/webhooks/gitlab' }, ['gitlab', 'connect', '--project', 'group/app']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('gitlab-bridge: GitLab refused to create the webhook: 422 (url is blocked: Only allowed schemes are http, https); fix what GitLab names above and run the command again\n');
+  });
+
+  it.each([
+    ['a bad token', { GITLAB_TOKEN: 'glpat-wrong' }, ['gitlab', 'connect', '--project', 'group/app'], 4, /^gitlab-bridge: GitLab at http:\/\/127\.0\.0\.1:\d+ rejected the access token \(401 Unauthorized\); set GITLAB_TOKEN to a personal or project access token with the api scope/],
+    ['a Developer\'s token', { GITLAB_TOKEN: DEVELOPER }, ['gitlab', 'connect', '--project', 'group/app'], 4, /^gitlab-bridge: GitLab refused to let the token list the project's webhooks \(403 Forbidden\); managing webhooks needs the Maintainer/],
+    ['an unknown project', {}, ['gitlab', 'connect', '--project', 'group/missing'], 3, /^gitlab-bridge: project group\/missing not found on http:\/\/127\.0\.0\.1:\d+ \(404 Project Not Found\); check --project/],
+    ['no token', { GITLAB_TOKEN: '' }, ['gitlab', 'status'], 4, /^gitlab-bridge: no GitLab access token; set GITLAB_TOKEN/],
+    ['the local bridge without --webhook-url', { BRIDGE_WEBHOOK_URL: '' }, ['gitlab', 'connect', '--project', 'group/app'], 2, /^gitlab-bridge: no webhook URL for the local bridge; pass --webhook-url with an address GitLab can reach/],
+    ['an unknown event', {}, ['gitlab', 'connect', '--project', 'group/app', '--events', 'pipelines,deploys'], 2, /^gitlab-bridge: unknown event "deploys"; use a comma-separated list of push, tag_push/],
+  ])('answers %s with exit code and one line', async (_name, extra, argv, code, message) => {
+    const run = await cli({ ...env, ...extra }, argv);
+    expect(run.code).toBe(code);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(run.stderr).not.toContain(BRIDGE_TOKEN);
+  });
+
+  it('status lists the bridge hooks with GitLab\'s alert status and exits 1 when one is disabled', async () => {
+    const other = gitlab.addProject('group/other');
+    gitlab.addHook(other, { url: webhookUrl, alert_status: 'temporarily_disabled', disabled_until: '2026-01-16T12:00:00Z', flags: { push_events: true, pipeline_events: true } });
+    gitlab.addProject('group/unhooked');
+    const run = await cli(env, ['gitlab', 'status']);
+    expect(run.code).toBe(1);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^PROJECT\s+HOOK\s+STATE\s+EVENTS\s+BRANCH FILTER\s+URL$/);
+    // connect without --branch-filter leaves GitLab's existing filter (main, from the first connect).
+    expect(lines.find((line) => line.startsWith('group/app '))).toMatch(/#4\s+ok\s+push,merge_requests,pipeline\s+main\s+http:\/\/127/);
+    expect(lines.find((line) => line.startsWith('group/other '))).toMatch(/#\d+\s+temporarily disabled until 2026-01-16 12:00:00 UTC\s+push,pipeline/);
+    expect(lines.some((line) => line.startsWith('group/unhooked'))).toBe(false);
+    expect(lines.at(-1)).toBe('1 hook is disabled by GitLab after failed deliveries: fix the cause, then re-enable with `gitlab-bridge gitlab connect --project P --test`.');
+    // Every project the token maintains was listed, page by page.
+    expect(gitlab.requestsTo('GET', /^\/api\/v4\/projects$/).length).toBeGreaterThan(1);
+
+    const json = JSON.parse((await cli(env, ['gitlab', 'status', '--project', 'group/app,group/unhooked', '--json'])).stdout) as { hooks: { project: string; state: string }[] };
+    expect(json.hooks.map((hook) => [hook.project, hook.state])).toEqual([
+      ['group/app', 'ok'],
+      ['group/unhooked', 'not_connected'],
+    ]);
+  });
+
+  it('a successful --test re-enables a disabled hook', async () => {
+    const other = gitlab.projects.find((project) => project.path_with_namespace === 'group/other')!;
+    const run = await cli(env, ['gitlab', 'connect', '--project', 'group/other', '--test', 'push', '--wait', '10']);
+    expect(run.code).toBe(0);
+    expect(other.hooks[0]!.alert_status).toBe('executable');
+    expect((await cli(env, ['gitlab', 'status', '--project', 'group/other'])).code).toBe(0);
+  });
+
+  it('disconnect removes only the bridge hook, and is a no-op the second time', async () => {
+    const run = await cli(env, ['gitlab', 'disconnect', '--project', 'group/app']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('Removed webhook #4 from group/app.\n');
+    expect(gitlab.requestsTo('DELETE', /^\/api\/v4\/projects\/group%2Fapp\/hooks\/4$/)).toHaveLength(1);
+    expect(app.hooks.map((hook) => hook.url)).toEqual(['https://ci.example.com/hook', 'https://chat.example.com/hook', 'https://deploy.example.com/hook']);
+    const again = await cli(env, ['gitlab', 'disconnect', '--project', 'group/app']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe(`group/app has no webhook pointing at ${webhookUrl}; nothing to remove.\n`);
+  });
+});

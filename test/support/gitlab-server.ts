@@ -1,0 +1,329 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local stand-in for GitLab's REST API v4, enough of it for the CLI's `gitlab` commands:
+ * projects, project hooks (list/create/update/delete) and hook test triggers, with GitLab's
+ * answers for a bad token (401), too little access (403), an unknown project or hook (404),
+ * invalid input (400/422). A test trigger really POSTs a push event to the hook's URL with the
+ * hook's token, as GitLab does. Every request is recorded so tests assert what crossed the wire.
+ */
+
+export interface FakeHook {
+  id: number;
+  url: string;
+  name: string | null;
+  description: string | null;
+  /** Never returned by GitLab's API; kept to send it with test events. */
+  token: string | null;
+  signing_token: string | null;
+  push_events_branch_filter: string | null;
+  branch_filter_strategy: string;
+  enable_ssl_verification: boolean;
+  alert_status: 'executable' | 'temporarily_disabled' | 'disabled';
+  disabled_until: string | null;
+  created_at: string;
+  flags: Record<string, boolean>;
+}
+
+export interface FakeProject {
+  id: number;
+  path_with_namespace: string;
+  hooks: FakeHook[];
+  /** GitLab refuses a push test (422) on a project without commits. */
+  hasCommits: boolean;
+  /** GitLab refuses a pipeline test (422) on a project without pipelines. */
+  hasPipelines: boolean;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** Path and query as requested, e.g. `/api/v4/projects/group%2Fapp/hooks?per_page=100&page=1`. */
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+}
+
+export interface TestDelivery {
+  hookUrl: string;
+  trigger: string;
+  status: number;
+}
+
+const EVENT_FLAGS = [
+  'push_events',
+  'tag_push_events',
+  'merge_requests_events',
+  'pipeline_events',
+  'issues_events',
+  'confidential_issues_events',
+  'note_events',
+  'confidential_note_events',
+  'job_events',
+  'deployment_events',
+  'releases_events',
+  'wiki_page_events',
+  'emoji_events',
+  'feature_flag_events',
+  'resource_access_token_events',
+] as const;
+
+const TEST_TRIGGERS: ReadonlySet<string> = new Set(EVENT_FLAGS.filter((flag) => flag !== 'deployment_events' && flag !== 'feature_flag_events'));
+
+export interface FakeGitLabOptions {
+  /** Tokens with the Maintainer role on every project. */
+  maintainerTokens?: string[];
+  /** Tokens with only the Developer role: hook endpoints answer 403. */
+  developerTokens?: string[];
+  /** Page size cap, to make pagination observable in tests (GitLab's is 100). */
+  maxPerPage?: number;
+}
+
+export class FakeGitLab {
+  readonly requests: RecordedRequest[] = [];
+  readonly testDeliveries: TestDelivery[] = [];
+  readonly projects: FakeProject[] = [];
+  private nextHookId = 1;
+  private nextProjectId = 100;
+  private server: Server | undefined;
+  url = '';
+
+  constructor(private readonly options: FakeGitLabOptions = {}) {}
+
+  addProject(path: string, options: { hasCommits?: boolean; hasPipelines?: boolean } = {}): FakeProject {
+    const project: FakeProject = { id: this.nextProjectId++, path_with_namespace: path, hooks: [], hasCommits: options.hasCommits ?? true, hasPipelines: options.hasPipelines ?? false };
+    this.projects.push(project);
+    return project;
+  }
+
+  /** Adds a hook directly, as if created in GitLab's settings page. */
+  addHook(project: FakeProject, hook: Partial<Omit<FakeHook, 'id' | 'flags'>> & { url: string; flags?: Record<string, boolean> }): FakeHook {
+    const created: FakeHook = {
+      id: this.nextHookId++,
+      name: null,
+      description: null,
+      token: null,
+      signing_token: null,
+      push_events_branch_filter: null,
+      branch_filter_strategy: 'wildcard',
+      enable_ssl_verification: true,
+      alert_status: 'executable',
+      disabled_until: null,
+      created_at: new Date().toISOString(),
+      ...hook,
+      flags: { ...Object.fromEntries(EVENT_FLAGS.map((flag) => [flag, flag === 'push_events'])), ...(hook.flags ?? {}) },
+    };
+    project.hooks.push(created);
+    return created;
+  }
+
+  /** Requests to a path, matched without the query string. */
+  requestsTo(method: string, pathPattern: RegExp): RecordedRequest[] {
+    return this.requests.filter((request) => request.method === method && pathPattern.test(request.url.split('?')[0]!));
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((request, response) => {
+      void this.handle(request, response).catch((error: unknown) => {
+        response.statusCode = 500;
+        response.end(JSON.stringify({ message: `fake GitLab failed: ${(error as Error).message}` }));
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', () => resolve()));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections?.();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private findProject(id: string): FakeProject | undefined {
+    const decoded = decodeURIComponent(id);
+    return this.projects.find((project) => String(project.id) === decoded || project.path_with_namespace === decoded);
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    let body: unknown = text;
+    if (text) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = text;
+      }
+    }
+    const method = request.method ?? 'GET';
+    const rawUrl = request.url ?? '/';
+    this.requests.push({ method, url: rawUrl, headers: request.headers, body });
+    const send = (status: number, payload?: unknown, headers: Record<string, string> = {}) => {
+      response.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+      response.end(payload === undefined ? '' : JSON.stringify(payload));
+    };
+
+    const url = new URL(rawUrl, 'http://gitlab.local');
+    // Match on the raw path: project ids are URL-encoded paths (group%2Fapp) and must stay one segment.
+    const path = rawUrl.split('?')[0]!;
+    if (!path.startsWith('/api/v4/')) return send(404, { error: '404 Not Found' });
+    const token = request.headers['private-token'];
+    const maintainer = typeof token === 'string' && (this.options.maintainerTokens ?? []).includes(token);
+    const developer = typeof token === 'string' && (this.options.developerTokens ?? []).includes(token);
+    if (!maintainer && !developer) return send(401, { message: '401 Unauthorized' });
+
+    const segments = path.slice('/api/v4/'.length).split('/');
+    if (segments[0] !== 'projects') return send(404, { error: '404 Not Found' });
+
+    if (segments.length === 1 && method === 'GET') {
+      const visible = maintainer ? this.projects : [];
+      return this.paged(send, url, visible.map((project) => ({ id: project.id, path_with_namespace: project.path_with_namespace, web_url: `https://gitlab.example.com/${project.path_with_namespace}` })));
+    }
+    const project = this.findProject(segments[1] ?? '');
+    if (!project) return send(404, { message: '404 Project Not Found' });
+    if (segments.length === 2 && method === 'GET') {
+      return send(200, { id: project.id, path_with_namespace: project.path_with_namespace, web_url: `https://gitlab.example.com/${project.path_with_namespace}` });
+    }
+    if (segments[2] !== 'hooks') return send(404, { error: '404 Not Found' });
+    if (!maintainer) return send(403, { message: '403 Forbidden' });
+
+    if (segments.length === 3 && method === 'GET') return this.paged(send, url, project.hooks.map(view));
+    if (segments.length === 3 && method === 'POST') {
+      const input = (body ?? {}) as Record<string, unknown>;
+      const invalid = validateHookInput(input, true);
+      if (invalid) return send(invalid.status, invalid.body);
+      const hook = this.addHook(project, { url: String(input.url) });
+      applyHookInput(hook, input);
+      return send(201, view(hook));
+    }
+    const hook = project.hooks.find((candidate) => String(candidate.id) === segments[3]);
+    if (!hook) return send(404, { message: '404 Not found' });
+    if (segments.length === 4 && method === 'GET') return send(200, view(hook));
+    if (segments.length === 4 && method === 'PUT') {
+      const input = (body ?? {}) as Record<string, unknown>;
+      const invalid = validateHookInput(input, false);
+      if (invalid) return send(invalid.status, invalid.body);
+      applyHookInput(hook, input);
+      return send(200, view(hook));
+    }
+    if (segments.length === 4 && method === 'DELETE') {
+      project.hooks.splice(project.hooks.indexOf(hook), 1);
+      return send(204);
+    }
+    if (segments.length === 6 && segments[4] === 'test' && method === 'POST') {
+      const trigger = segments[5]!;
+      if (!TEST_TRIGGERS.has(trigger)) return send(400, { error: 'trigger does not have a valid value' });
+      if (trigger === 'push_events' && !project.hasCommits) return send(422, { message: 'Ensure the project has at least one commit.' });
+      if (trigger === 'pipeline_events' && !project.hasPipelines) return send(422, { message: 'Ensure the project has CI pipelines.' });
+      const status = await this.deliverTest(project, hook, trigger);
+      this.testDeliveries.push({ hookUrl: hook.url, trigger, status });
+      // A successful test re-enables a disabled hook (GitLab docs, "Re-enable disabled webhooks").
+      if (status >= 200 && status < 300) {
+        hook.alert_status = 'executable';
+        hook.disabled_until = null;
+      }
+      return send(201, { message: '201 Created' });
+    }
+    return send(405, { error: '405 Method Not Allowed' });
+  }
+
+  private paged(send: (status: number, payload?: unknown, headers?: Record<string, string>) => void, url: URL, items: unknown[]): void {
+    const perPage = Math.min(Number(url.searchParams.get('per_page') ?? '20'), this.options.maxPerPage ?? 100);
+    const page = Number(url.searchParams.get('page') ?? '1');
+    const slice = items.slice((page - 1) * perPage, page * perPage);
+    const next = page * perPage < items.length ? String(page + 1) : '';
+    send(200, slice, { 'x-next-page': next, 'x-page': String(page), 'x-per-page': String(perPage), 'x-total': String(items.length) });
+  }
+
+  /** GitLab's test push: the project's latest commit, sent like a real delivery. */
+  private async deliverTest(project: FakeProject, hook: FakeHook, trigger: string): Promise<number> {
+    const sha = 'a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e';
+    const payload = {
+      object_kind: 'push',
+      event_name: 'push',
+      before: '0000000000000000000000000000000000000000',
+      after: sha,
+      ref: 'refs/heads/main',
+      checkout_sha: sha,
+      user_id: 1,
+      user_name: 'Administrator',
+      user_username: 'root',
+      project_id: project.id,
+      project: { id: project.id, name: project.path_with_namespace.split('/').at(-1), web_url: `https://gitlab.example.com/${project.path_with_namespace}`, path_with_namespace: project.path_with_namespace, default_branch: 'main' },
+      commits: [{ id: sha, message: 'Initial commit', title: 'Initial commit', timestamp: '2026-01-16T10:00:00+00:00', url: `https://gitlab.example.com/${project.path_with_namespace}/-/commit/${sha}`, author: { name: 'Administrator', email: 'admin@example.com' } }],
+      total_commits_count: 1,
+      repository: { name: project.path_with_namespace },
+    };
+    const idempotencyKey = randomUUID();
+    const response = await fetch(hook.url, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        'User-Agent': 'GitLab/18.6.0',
+        'X-Gitlab-Event': trigger === 'push_events' ? 'Push Hook' : 'Test Hook',
+        'X-Gitlab-Instance': 'https://gitlab.example.com',
+        'X-Gitlab-Webhook-UUID': randomUUID(),
+        'X-Gitlab-Event-UUID': randomUUID(),
+        'Idempotency-Key': idempotencyKey,
+        ...(hook.token ? { 'X-Gitlab-Token': hook.token } : {}),
+      },
+      body: JSON.stringify(payload),
+    });
+    await response.arrayBuffer();
+    return response.status;
+  }
+}
+
+/** A hook as GitLab's API shows it: no token, flags at the top level. */
+function view(hook: FakeHook): Record<string, unknown> {
+  return {
+    id: hook.id,
+    url: hook.url,
+    name: hook.name,
+    description: hook.description,
+    push_events_branch_filter: hook.push_events_branch_filter,
+    branch_filter_strategy: hook.branch_filter_strategy,
+    enable_ssl_verification: hook.enable_ssl_verification,
+    alert_status: hook.alert_status,
+    disabled_until: hook.disabled_until,
+    created_at: hook.created_at,
+    ...hook.flags,
+  };
+}
+
+function validateHookInput(input: Record<string, unknown>, creating: boolean): { status: number; body: unknown } | undefined {
+  if (creating && (typeof input.url !== 'string' || input.url === '')) return { status: 400, body: { error: 'url is missing' } };
+  if (input.url !== undefined) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(String(input.url));
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+      return { status: 422, body: { message: { url: ['is blocked: Only allowed schemes are http, https'] } } };
+    }
+  }
+  if (input.branch_filter_strategy !== undefined && !['wildcard', 'regex', 'all_branches'].includes(String(input.branch_filter_strategy))) {
+    return { status: 400, body: { error: 'branch_filter_strategy does not have a valid value' } };
+  }
+  return undefined;
+}
+
+function applyHookInput(hook: FakeHook, input: Record<string, unknown>): void {
+  if (typeof input.url === 'string') hook.url = input.url;
+  if (typeof input.name === 'string') hook.name = input.name;
+  if (typeof input.description === 'string') hook.description = input.description;
+  if (typeof input.token === 'string') hook.token = input.token;
+  if (typeof input.signing_token === 'string') hook.signing_token = input.signing_token;
+  if (typeof input.push_events_branch_filter === 'string') hook.push_events_branch_filter = input.push_events_branch_filter;
+  if (typeof input.branch_filter_strategy === 'string') hook.branch_filter_strategy = input.branch_filter_strategy;
+  if (typeof input.enable_ssl_verification === 'boolean') hook.enable_ssl_verification = input.enable_ssl_verification;
+  for (const flag of EVENT_FLAGS) if (typeof input[flag] === 'boolean') hook.flags[flag] = input[flag];
+}
+
+export async function startFakeGitLab(options: FakeGitLabOptions = {}): Promise<FakeGitLab> {
+  return new FakeGitLab(options).start();
+}
