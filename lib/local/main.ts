@@ -22,10 +22,19 @@ const log = {
   error: (message: string, extra?: Record<string, unknown>) => process.stderr.write(`[bridge] ERROR ${message}${extra ? ` ${JSON.stringify(extra)}` : ''}\n`),
 };
 
+/**
+ * With nothing configured, the local bridge still shows the product working: notices for a
+ * demo Slack channel and Jira updates for a demo site, printed (there are no credentials), so
+ * a sample delivery shows what would be sent. Any real setting turns the demo off.
+ */
+const DEMO_ENV = { [ENV.slackChannel]: '#gitlab-bridge-demo', [ENV.jiraHost]: 'https://your-site.atlassian.net' };
+const REAL_SETTINGS = [ENV.configPath, ENV.slackChannel, ENV.slackBotToken, ENV.teamsWebhookUrl, ENV.jiraHost];
+
 async function main(): Promise<void> {
+  const demo = REAL_SETTINGS.every((name) => !env[name]);
   let config;
   try {
-    config = resolveConfig(env);
+    config = resolveConfig(demo ? { ...env, ...DEMO_ENV } : env);
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     process.exit(2);
@@ -47,8 +56,8 @@ async function main(): Promise<void> {
   write(`gitlab-bridge is running locally`);
   write(`  webhook URL   ${bridge.webhookUrl}   (health: ${bridge.url}/healthz)`);
   write(`  data          ${dataDir}`);
-  write(`  config        ${env[ENV.configPath] ? resolve(env[ENV.configPath] ?? '') : 'none: zero-config from environment variables'}`);
-  write(`  routes        ${config.routes.length}${config.jira ? ', Jira on' : ''}`);
+  write(`  config        ${env[ENV.configPath] ? resolve(env[ENV.configPath] ?? '') : demo ? 'demo: nothing configured, notices and Jira updates are printed' : 'zero-config from environment variables'}`);
+  write(`  routes        ${config.routes.length}${config.jira ? `, Jira ${config.jira.host}` : ''}${demo ? ' (set SLACK_CHANNEL, TEAMS_WEBHOOK_URL, JIRA_HOST or BRIDGE_CONFIG for real ones)' : ''}`);
   if (bridge.tokenGenerated) write(`  webhook token ${token}   (generated; set GITLAB_WEBHOOK_TOKEN to choose your own)`);
   if (bridge.requeued > 0) write(`  requeued      ${bridge.requeued} unfinished deliveries from the last run`);
   write('');
@@ -57,13 +66,15 @@ async function main(): Promise<void> {
   write(`  export AWS_ENDPOINT_URL_SQS=${bridge.sqsEndpoint}`);
   write(`  export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`);
   write('');
-  write('Try it:');
+  const shownToken = bridge.tokenGenerated ? token : '<your GITLAB_WEBHOOK_TOKEN>';
+  write('Try it (in another terminal):');
   write(
     `  curl -sS -X POST ${bridge.webhookUrl} -H 'Content-Type: application/json' -H 'X-Gitlab-Event: Pipeline Hook' ` +
-      `-H "Idempotency-Key: $(node -e 'console.log(crypto.randomUUID())')" -H 'X-Gitlab-Token: ${bridge.tokenGenerated ? token : '<your GITLAB_WEBHOOK_TOKEN>'}' ` +
+      `-H "Idempotency-Key: $(node -e 'console.log(crypto.randomUUID())')" -H 'X-Gitlab-Token: ${shownToken}' ` +
       `--data @cli/samples/pipeline-failed.json`,
   );
-  write(`  npx gitlab-bridge deliveries list`);
+  write(`  npx gitlab-bridge send-sample push-smart-commit --url ${bridge.webhookUrl} --token ${shownToken}`);
+  write(`  AWS_ENDPOINT_URL_DYNAMODB=${bridge.dynamoEndpoint} npx gitlab-bridge deliveries list`);
   write('');
 
   let stopping = false;
