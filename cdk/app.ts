@@ -1,6 +1,6 @@
 /**
  * CDK entry (cdk.json: `npx tsx cdk/app.ts`). Settings come from context, e.g.
- * `npx cdk deploy -c config=bridge.config.json -c alarmEmail=ops@example.com` (docs/cdk.md).
+ * `npx cdk deploy -c config=bridge.config.json -c alarmEmail=ops@example.com` (README: Deploy).
  */
 import { ConfigError } from '../lib/errors.js';
 import { createBridgeApp } from './bridge-app.js';

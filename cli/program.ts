@@ -75,7 +75,7 @@ export function buildProgram(context: CliContext, setExit: (code: ExitCode) => v
     .addHelpText('after', `${RESOURCES_HELP}
 
 Exit codes: 0 ok, 1 failed, 2 usage or missing setting, 3 not found, 4 credentials refused or missing.
-Docs: docs/cli.md`);
+Docs: README.md, section "The gitlab-bridge CLI"`);
 
   const resources = (command: Command) => new BridgeResources(context, command.optsWithGlobals<ResourceFlags>());
   const run = (work: (command: Command) => Promise<ExitCode>) => async (...args: unknown[]) => {
