@@ -7,8 +7,10 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 
-/** The one route GitLab posts to. */
-export const WEBHOOK_PATH = '/webhooks/gitlab';
+import { WEBHOOK_PATH } from '../../lib/receiver/api-gateway.js';
+
+/** The one route GitLab posts to (shared with the local bridge). */
+export { WEBHOOK_PATH };
 
 export interface WebhookApiProps {
   receiver: IFunction;

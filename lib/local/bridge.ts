@@ -7,15 +7,15 @@ import { DynamoDbDeliveryStore } from '../deliveries/dynamodb-store.js';
 import { DynamoDbEffectLedger } from '../effects/dynamodb-ledger.js';
 import { webhookAuthFromEnv } from '../gitlab/webhook-auth.js';
 import { SqsDeliveryQueue, SqsVisibility } from '../queue/sqs-queue.js';
-import { createApiGatewayHandler } from '../receiver/api-gateway.js';
+import { createApiGatewayHandler, WEBHOOK_PATH } from '../receiver/api-gateway.js';
 import type { Credentials } from '../secrets/credentials.js';
 import { DynamoDbStateStore } from '../state/dynamodb-state-store.js';
 import { createPlanners } from '../worker/planners.js';
-import type { WorkerLogger } from '../worker/process-delivery.js';
+import type { BridgeLogger } from '../logger.js';
 import { createSqsBatchHandler } from '../worker/sqs-batch.js';
 import { ensureBridgeTable } from './create-table.js';
 import { startDynalite } from './dynalite-server.js';
-import { startHttpAdapter, WEBHOOK_PATH } from './http-adapter.js';
+import { startHttpAdapter } from './http-adapter.js';
 import { startQueuePoller } from './queue-poller.js';
 import { LOCAL_QUEUE_NAME, LOCAL_TABLE_NAME } from './names.js';
 import { startLocalSqs } from './sqs-server.js';
@@ -37,7 +37,7 @@ export interface LocalBridgeOptions {
   credentials: Credentials;
   /** Where notifiers print what they would send without credentials. */
   print: (text: string) => void;
-  log: WorkerLogger;
+  log: BridgeLogger;
   maxAttempts?: number;
   /** Seconds a failed delivery waits before the next attempt. */
   retryDelaySeconds?: number;

@@ -1,10 +1,10 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WEBHOOK_PATH } from '../receiver/api-gateway.js';
 
 export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResult>;
 
-export const WEBHOOK_PATH = '/webhooks/gitlab';
 
 /** Reads the body, stopping early once it passes `limit` (the handler answers 413). */
 async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {

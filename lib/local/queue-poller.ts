@@ -1,5 +1,29 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Message } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+
+/** The event Lambda's SQS event source would build from received messages. */
+export function toSqsEvent(messages: readonly Message[], queueArn: string): SQSEvent {
+  const region = queueArn.split(':')[3] || 'us-east-1';
+  return {
+    Records: messages.map((message) => ({
+      messageId: message.MessageId ?? '',
+      receiptHandle: message.ReceiptHandle ?? '',
+      body: message.Body ?? '',
+      attributes: {
+        ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
+        SentTimestamp: message.Attributes?.SentTimestamp ?? String(Date.now()),
+        SenderId: message.Attributes?.SenderId ?? 'local',
+        ApproximateFirstReceiveTimestamp: message.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+      },
+      messageAttributes: {},
+      md5OfBody: message.MD5OfBody ?? '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: queueArn,
+      awsRegion: region,
+    })),
+  };
+}
 
 /**
  * The local stand-in for Lambda's SQS event source: long-polls the queue, hands batches to
@@ -24,24 +48,7 @@ export function startQueuePoller(options: {
         );
         const messages = received.Messages ?? [];
         if (messages.length === 0 || !running) continue;
-        const event: SQSEvent = {
-          Records: messages.map((message) => ({
-            messageId: message.MessageId ?? '',
-            receiptHandle: message.ReceiptHandle ?? '',
-            body: message.Body ?? '',
-            attributes: {
-              ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
-              SentTimestamp: message.Attributes?.SentTimestamp ?? String(Date.now()),
-              SenderId: 'local',
-              ApproximateFirstReceiveTimestamp: message.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
-            },
-            messageAttributes: {},
-            md5OfBody: message.MD5OfBody ?? '',
-            eventSource: 'aws:sqs',
-            eventSourceARN: options.queueArn,
-            awsRegion: 'us-east-1',
-          })),
-        };
+        const event = toSqsEvent(messages, options.queueArn);
         const result = await options.handler(event);
         const failed = new Set(result.batchItemFailures.map((failure) => failure.itemIdentifier));
         const done = messages.filter((message) => !failed.has(message.MessageId ?? ''));

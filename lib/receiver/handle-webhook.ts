@@ -5,6 +5,7 @@ import type { DeliveryStore } from '../deliveries/store.js';
 import { authenticateWebhook } from '../gitlab/authenticate.js';
 import { HANDLED_OBJECT_KINDS, summarizeEvent } from '../gitlab/events.js';
 import type { WebhookAuth } from '../gitlab/webhook-auth.js';
+import type { BridgeLogger } from '../logger.js';
 import type { DeliveryQueue } from '../queue/queue.js';
 
 export interface WebhookRequest {
@@ -25,12 +26,6 @@ export interface ReceiverMetrics {
   count(name: 'received' | 'rejected' | 'duplicate' | 'ignored' | 'failed'): void;
 }
 
-export interface ReceiverLogger {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
-}
-
 export interface ReceiverDeps {
   deliveries: DeliveryStore;
   queue: DeliveryQueue;
@@ -44,7 +39,7 @@ export interface ReceiverDeps {
   /** Allowed clock skew for signed webhooks. Default 300 s. */
   signatureToleranceSeconds?: number;
   metrics?: ReceiverMetrics;
-  log?: ReceiverLogger;
+  log?: BridgeLogger;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;

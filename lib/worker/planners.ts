@@ -3,7 +3,7 @@ import { createJiraPlanner } from '../jira/planner.js';
 import { createNotifyPlanner } from '../notify/planner.js';
 import type { Credentials } from '../secrets/credentials.js';
 import type { ActionPlanner } from './action.js';
-import type { WorkerLogger } from './process-delivery.js';
+import type { BridgeLogger } from '../logger.js';
 
 /** What the planners need from the outside world; built once per Lambda container. */
 export interface PlannerDeps {
@@ -14,7 +14,7 @@ export interface PlannerDeps {
    * Absent in AWS: there a missing credential is a ConfigError recorded on the delivery.
    */
   print?: (text: string) => void;
-  log?: WorkerLogger;
+  log?: BridgeLogger;
 }
 
 /** The event-to-actions table: every planner the worker consults, in order. */

@@ -1,4 +1,5 @@
 import type { BridgeConfig } from '../config/schema.js';
+import type { BridgeLogger } from '../logger.js';
 import type { ActionOutcome, DeliveryRecord, DeliveryStatus } from '../deliveries/record.js';
 import type { DeliveryStore } from '../deliveries/store.js';
 import type { EffectLedger } from '../effects/ledger.js';
@@ -7,11 +8,6 @@ import type { QueueMessage } from '../queue/queue.js';
 import type { StateStore } from '../state/store.js';
 import type { ActionPlanner, PlannedAction } from './action.js';
 
-export interface WorkerLogger {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
-}
 
 export interface WorkerDeps {
   deliveries: DeliveryStore;
@@ -22,7 +18,7 @@ export interface WorkerDeps {
   /** Attempts before SQS dead-letters the message (the queue's maxReceiveCount). */
   maxAttempts: number;
   now?: () => Date;
-  log?: WorkerLogger;
+  log?: BridgeLogger;
   /** Counters and timings (EMF metrics in AWS): `processed`, `failed`, `retried`, latency. */
   metrics?: WorkerMetrics;
 }

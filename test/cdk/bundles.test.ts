@@ -4,13 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import type { APIGatewayProxyEventV2, APIGatewayProxyResult, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResult, SQSBatchResponse } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHIPPED_CONFIG_NAME } from '../../cdk/bridge-stack.js';
 import { SECRET_PLACEHOLDERS } from '../../cdk/constructs/bridge-secrets.js';
 import { WEBHOOK_PATH } from '../../cdk/constructs/webhook-api.js';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import { ENV } from '../../lib/env.js';
+import { toSqsEvent } from '../../lib/local/queue-poller.js';
 import { startLocalSqs, type LocalSqs } from '../../lib/local/sqs-server.js';
 import { METRICS_NAMESPACE, METRIC_NAMES, METRIC_SERVICE_DIMENSION } from '../../lib/metrics-names.js';
 import { gitlabHeaders, readFixture } from '../support/gitlab-fixtures.js';
@@ -224,26 +225,7 @@ describe('synthesized bundles', () => {
     );
     expect(messages).toHaveLength(1);
     const [message] = messages as [NonNullable<typeof messages>[number]];
-    const sqsEvent: SQSEvent = {
-      Records: [
-        {
-          messageId: message.MessageId ?? '',
-          receiptHandle: message.ReceiptHandle ?? '',
-          body: message.Body ?? '',
-          attributes: {
-            ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
-            SentTimestamp: message.Attributes?.SentTimestamp ?? String(Date.now()),
-            SenderId: 'AIDAIENQZJOLO23YVJ4VO',
-            ApproximateFirstReceiveTimestamp: message.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
-          },
-          messageAttributes: {},
-          md5OfBody: message.MD5OfBody ?? '',
-          eventSource: 'aws:sqs',
-          eventSourceARN: `arn:aws:sqs:${REGION}:123456789012:bundle-handoff`,
-          awsRegion: REGION,
-        },
-      ],
-    };
+    const sqsEvent = toSqsEvent([message], `arn:aws:sqs:${REGION}:123456789012:bundle-handoff`);
     const worked = await invoke<SQSBatchResponse>('worker', sqsEvent);
     expect(worked.result).toEqual({ batchItemFailures: [] });
     const processed = await store.get(deliveryId);

@@ -4,10 +4,10 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import { webhookAuthFromEnv } from '../../lib/gitlab/webhook-auth.js';
-import { startHttpAdapter, WEBHOOK_PATH } from '../../lib/local/http-adapter.js';
+import { startHttpAdapter } from '../../lib/local/http-adapter.js';
 import { startLocalSqs, type LocalSqs } from '../../lib/local/sqs-server.js';
 import { SqsDeliveryQueue } from '../../lib/queue/sqs-queue.js';
-import { createApiGatewayHandler } from '../../lib/receiver/api-gateway.js';
+import { createApiGatewayHandler, WEBHOOK_PATH } from '../../lib/receiver/api-gateway.js';
 import { startTestTable } from '../support/local-aws.js';
 import { cli } from './harness.js';
 

@@ -11,7 +11,8 @@ import type { Credentials } from '../../lib/secrets/credentials.js';
 import { DynamoDbStateStore } from '../../lib/state/dynamodb-state-store.js';
 import type { ActionPlanner } from '../../lib/worker/action.js';
 import { createPlanners } from '../../lib/worker/planners.js';
-import { processDelivery, type DeliveryResult, type WorkerDeps, type WorkerLogger } from '../../lib/worker/process-delivery.js';
+import type { BridgeLogger } from '../../lib/logger.js';
+import { processDelivery, type DeliveryResult, type WorkerDeps } from '../../lib/worker/process-delivery.js';
 import { startTestTable } from '../support/local-aws.js';
 import { startSlackServer, type SlackServer } from '../support/slack-server.js';
 import { startTeamsServer, type TeamsServer } from '../support/teams-server.js';
@@ -73,7 +74,7 @@ export class NotifyHarness {
       teamsWebhooks: async () => Object.fromEntries(names.map((name) => [name, this.teams.webhookUrl(name)])),
       jira: async () => undefined,
     };
-    const log: WorkerLogger = {
+    const log: BridgeLogger = {
       info: (message, extra) => this.logs.push({ level: 'info', message, ...(extra ? { extra } : {}) }),
       warn: (message, extra) => this.logs.push({ level: 'warn', message, ...(extra ? { extra } : {}) }),
       error: (message, extra) => this.logs.push({ level: 'error', message, ...(extra ? { extra } : {}) }),
