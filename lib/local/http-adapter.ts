@@ -6,18 +6,19 @@ import { WEBHOOK_PATH } from '../receiver/api-gateway.js';
 export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResult>;
 
 
-/** Reads the body, stopping early once it passes `limit` (the handler answers 413). */
+/**
+ * Reads the body, keeping at most `limit + 1` bytes: enough for the receiver to answer 413 with
+ * the request still open. The rest is drained, not stored.
+ */
 async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  let size = 0;
+  let kept = 0;
   for await (const chunk of request) {
     const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > limit) {
-      chunks.push(buffer.subarray(0, Math.max(0, limit + 1 - (size - buffer.length))));
-      break;
-    }
-    chunks.push(buffer);
+    if (kept > limit) continue;
+    const take = buffer.subarray(0, limit + 1 - kept);
+    chunks.push(take);
+    kept += take.length;
   }
   return Buffer.concat(chunks);
 }
@@ -40,7 +41,7 @@ export function toApiGatewayEvent(request: IncomingMessage, body: Buffer, path: 
       apiId: 'local',
       domainName: headers.host ?? 'localhost',
       domainPrefix: 'local',
-      http: { method: request.method ?? 'GET', path, protocol: 'HTTP/1.1', sourceIp: request.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      http: { method: request.method ?? 'GET', path, protocol: 'HTTP/1.1', sourceIp: request.socket?.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
       requestId: `local-${now.getTime()}`,
       routeKey: `POST ${WEBHOOK_PATH}`,
       stage: '$default',

@@ -73,7 +73,7 @@ export async function handleWebhook(request: WebhookRequest, deps: ReceiverDeps)
   }
   const maxBody = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   if (request.body.byteLength > maxBody) {
-    return reply(413, { error: `body is ${request.body.byteLength} bytes; the limit is ${maxBody}` });
+    return reply(413, { error: `body is larger than the ${maxBody}-byte limit` });
   }
 
   // Parsed at most once, and only when needed: before authentication only if the secret has

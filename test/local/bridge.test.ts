@@ -43,6 +43,9 @@ describe('the local bridge (npm start)', () => {
       expect(stored?.status).toBe('done');
       expect((await fetch(bridge.webhookUrl, { method: 'POST', headers: { ...headers, 'x-gitlab-token': 'wrong' }, body: '{}' })).status).toBe(401);
       expect((await fetch(`${bridge.url}/elsewhere`)).status).toBe(404);
+      const oversized = await fetch(bridge.webhookUrl, { method: 'POST', headers: gitlabHeaders('Push Hook', 'local-token'), body: `{"pad":"${'x'.repeat(6 * 1024 * 1024)}"}` });
+      expect(oversized.status).toBe(413);
+      expect(await oversized.json()).toEqual({ error: 'body is larger than the 5242880-byte limit' });
     } finally {
       await bridge.stop();
     }
