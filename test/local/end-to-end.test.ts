@@ -1,0 +1,87 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../lib/config/resolve.js';
+import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
+import { startLocalBridge, type LocalBridge } from '../../lib/local/bridge.js';
+import { LOCAL_AWS } from '../../lib/local/dynalite-server.js';
+import { LOCAL_TABLE_NAME } from '../../lib/local/names.js';
+import { credentialsFromEnv } from '../../lib/secrets/credentials.js';
+import { pipelineEvent } from '../fixtures/builders/pipeline.js';
+import { gitlabHeaders } from '../support/gitlab-fixtures.js';
+import { startSlackServer, type SlackServer } from '../support/slack-server.js';
+
+/**
+ * The whole product on one machine, as `npm start` runs it with real Slack credentials: GitLab's
+ * HTTP request -> receiver -> dynalite -> local SQS -> worker -> @slack/web-api -> Slack's wire.
+ */
+const dataDir = mkdtempSync(join(tmpdir(), 'bridge-e2e-'));
+let slack: SlackServer;
+let bridge: LocalBridge;
+let store: DynamoDbDeliveryStore;
+
+beforeAll(async () => {
+  slack = await startSlackServer();
+  const env = { SLACK_BOT_TOKEN: slack.token, SLACK_CHANNEL: '#ci', SLACK_API_URL: slack.apiUrl };
+  bridge = await startLocalBridge({
+    port: 0,
+    dataDir,
+    tokens: ['e2e-token'],
+    config: resolveConfig(env),
+    credentials: credentialsFromEnv(env),
+    print: () => {},
+    log: { info: () => {}, warn: () => {}, error: () => {} },
+  });
+  store = new DynamoDbDeliveryStore({ client: new DynamoDBClient({ ...LOCAL_AWS, endpoint: bridge.dynamoEndpoint }), tableName: LOCAL_TABLE_NAME });
+});
+
+afterAll(async () => {
+  await bridge.stop();
+  await slack.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function deliver(payload: Record<string, unknown>, headers: Record<string, string>): Promise<string> {
+  const response = await fetch(bridge.webhookUrl, { method: 'POST', headers, body: JSON.stringify(payload) });
+  expect(response.status).toBe(202);
+  const id = headers['idempotency-key'] ?? '';
+  const until = Date.now() + 15_000;
+  while (Date.now() < until) {
+    const record = await store.get(id);
+    if (record && !['queued', 'processing'].includes(record.status)) return id;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`delivery ${id} was not processed in time`);
+}
+
+describe('npm start with Slack credentials, end to end', () => {
+  it('posts one failure notice, and GitLab resending the same delivery posts nothing more', async () => {
+    const headers = gitlabHeaders('Pipeline Hook', 'e2e-token');
+    const failed = pipelineEvent({ id: 9001, ref: 'master', status: 'failed', failedJobs: 2, commitTitle: 'Break <the> build' });
+    const id = await deliver(failed, headers);
+    const record = await store.get(id);
+    expect(record?.status).toBe('done');
+    expect(record?.outcomes).toEqual([expect.objectContaining({ kind: 'slack', status: 'sent', key: 'slack:#ci:pipeline:9001:failed' })]);
+    const posts = slack.calls.filter((call) => call.method === 'chat.postMessage');
+    expect(posts).toHaveLength(1);
+    expect(posts[0]?.authorization).toBe(`Bearer ${slack.token}`);
+    expect(String(posts[0]?.params.text)).toContain('Break &lt;the&gt; build');
+
+    // GitLab's "Resend request": same Idempotency-Key. Acknowledged, not processed again.
+    const resend = await fetch(bridge.webhookUrl, { method: 'POST', headers, body: JSON.stringify(failed) });
+    expect(resend.status).toBe(200);
+    expect(await resend.json()).toMatchObject({ duplicate: true, status: 'done' });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(slack.calls.filter((call) => call.method === 'chat.postMessage')).toHaveLength(1);
+  });
+
+  it('threads the recovery under the failure notice when the branch goes green', async () => {
+    await deliver(pipelineEvent({ id: 9002, ref: 'master', status: 'success' }), gitlabHeaders('Pipeline Hook', 'e2e-token'));
+    const parent = slack.channelMessages(slack.channelId('#ci')).find((message) => message.text.includes('9001'));
+    expect(parent).toBeDefined();
+    expect(slack.replies(parent?.ts ?? '')).toHaveLength(1);
+    expect(slack.calls.some((call) => call.method === 'chat.update' && call.params.ts === parent?.ts)).toBe(true);
+  });
+});
