@@ -1,4 +1,5 @@
 import { ENV } from '../env.js';
+import { ConfigError } from '../errors.js';
 import type { SecretReader } from './secret-reader.js';
 
 export type JiraCredentials = { email: string; apiToken: string } | { bearerToken: string };
@@ -18,6 +19,20 @@ export interface Credentials {
 /** Placeholder the stack writes into secrets it creates; treated as "not configured". */
 export const PLACEHOLDER_PREFIX = 'REPLACE_ME';
 
+/**
+ * Parses a secret's JSON. A parse error would quote part of the secret, so it is replaced by one
+ * that names only the secret's role.
+ */
+function parseSecretJson(text: string, what: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // fall through: the message below must not include the text
+  }
+  throw new ConfigError(`the ${what} secret is not a JSON object; see the README for its format`);
+}
+
 function configured(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
   return trimmed && !trimmed.startsWith(PLACEHOLDER_PREFIX) ? trimmed : undefined;
@@ -28,7 +43,7 @@ export function parseTeamsSecret(text: string | undefined): Record<string, strin
   const value = configured(text);
   if (!value) return {};
   if (value.startsWith('{')) {
-    const parsed = JSON.parse(value) as Record<string, unknown>;
+    const parsed = parseSecretJson(value, 'Teams webhooks');
     const out: Record<string, string> = {};
     for (const [name, url] of Object.entries(parsed)) {
       const usable = typeof url === 'string' ? configured(url) : undefined;
@@ -43,7 +58,7 @@ export function parseTeamsSecret(text: string | undefined): Record<string, strin
 export function parseJiraSecret(text: string | undefined): JiraCredentials | undefined {
   const value = configured(text);
   if (!value) return undefined;
-  const parsed = JSON.parse(value) as Record<string, unknown>;
+  const parsed = parseSecretJson(value, 'Jira credentials');
   if (typeof parsed.bearerToken === 'string' && configured(parsed.bearerToken)) return { bearerToken: parsed.bearerToken };
   if (typeof parsed.email === 'string' && typeof parsed.apiToken === 'string' && configured(parsed.apiToken)) {
     return { email: parsed.email, apiToken: parsed.apiToken };

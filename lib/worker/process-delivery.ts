@@ -6,7 +6,7 @@ import type { EffectLedger } from '../effects/ledger.js';
 import { DownstreamRateLimited, EffectInProgress, describeError, isRetryable } from '../errors.js';
 import type { QueueMessage } from '../queue/queue.js';
 import type { StateStore } from '../state/store.js';
-import type { ActionPlanner, PlannedAction } from './action.js';
+import type { ActionPlanner, ActionRunResult, PlannedAction } from './action.js';
 
 
 export interface WorkerDeps {
@@ -156,17 +156,9 @@ async function runAction(
     const error = new EffectInProgress(action.key);
     return { outcome: { ...base, status: 'failed', error: error.message, retryable: true, attempts, at: now().toISOString() }, retry: true };
   }
+  let ran: ActionRunResult;
   try {
-    const ran = await action.run();
-    if (ran?.dryRun !== undefined) {
-      await deps.effects.release(action.key, claim.token);
-      return { outcome: { ...base, status: 'skipped', reason: ran.dryRun, attempts, at: now().toISOString() }, retry: false };
-    }
-    await deps.effects.complete(action.key, claim.token, ran?.result ?? {});
-    if (ran?.skipped !== undefined) {
-      return { outcome: { ...base, status: 'skipped', reason: ran.skipped, attempts, at: now().toISOString(), ...(ran.result ? { result: ran.result } : {}) }, retry: false };
-    }
-    return { outcome: { ...base, status: 'sent', attempts, at: now().toISOString(), ...(ran?.result ? { result: ran.result } : {}) }, retry: false };
+    ran = await action.run();
   } catch (error) {
     await deps.effects.release(action.key, claim.token);
     const retry = isRetryable(error);
@@ -178,5 +170,32 @@ async function runAction(
       retry,
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     };
+  }
+  if (ran?.dryRun !== undefined) {
+    await deps.effects.release(action.key, claim.token);
+    return { outcome: { ...base, status: 'skipped', reason: ran.dryRun, attempts, at: now().toISOString() }, retry: false };
+  }
+  // The effect happened. Releasing the claim now would let a retry repeat it, so a failure to
+  // record it is retried here; if it still fails, the claim stays pending and its lease keeps
+  // other attempts off it for the lease time.
+  await completeWithRetries(deps.effects, action.key, claim.token, ran?.result ?? {}, deps.log);
+  if (ran?.skipped !== undefined) {
+    return { outcome: { ...base, status: 'skipped', reason: ran.skipped, attempts, at: now().toISOString(), ...(ran.result ? { result: ran.result } : {}) }, retry: false };
+  }
+  return { outcome: { ...base, status: 'sent', attempts, at: now().toISOString(), ...(ran?.result ? { result: ran.result } : {}) }, retry: false };
+}
+
+async function completeWithRetries(effects: EffectLedger, key: string, token: string, result: Record<string, string>, log: BridgeLogger | undefined): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await effects.complete(key, token, result);
+      return;
+    } catch (error) {
+      if (attempt >= 3) {
+        log?.error('effect performed but not recorded; its claim stays pending until the lease ends', { key, error: (error as Error).message });
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
   }
 }

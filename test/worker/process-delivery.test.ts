@@ -190,6 +190,18 @@ describe('processDelivery', () => {
     expect(stored?.statusReason).toBe('gave up after 3 attempts: echo answered 500');
   });
 
+  it('does not repeat a sent effect when recording it fails: the claim stays held', async () => {
+    const id = await storeDelivery();
+    const real = deps.effects;
+    // DynamoDB refuses every write that records a completed effect during this attempt.
+    const failingComplete = { ...real, claim: real.claim.bind(real), release: real.release.bind(real), get: real.get.bind(real), complete: async () => { throw new Error('ProvisionedThroughputExceededException'); } };
+    await processDelivery({ v: 1, deliveryId: id }, 1, { ...deps, effects: failingComplete });
+    expect(downstream.requests).toHaveLength(2);
+    const retry = await processDelivery({ v: 1, deliveryId: id, replay: true }, 2, deps);
+    expect(downstream.requests).toHaveLength(2);
+    expect(retry).toMatchObject({ kind: 'retry' });
+  });
+
   it('passes Retry-After on as the retry delay', async () => {
     const id = await storeDelivery();
     downstream.answerNext({ status: 429, headers: { 'retry-after': '42' } });

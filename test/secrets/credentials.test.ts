@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../lib/errors.js';
+import { credentialsFromEnv, parseJiraSecret, parseTeamsSecret } from '../../lib/secrets/credentials.js';
+
+describe('secret parsing', () => {
+  it('reads Teams webhooks as a JSON map or a single URL', () => {
+    expect(parseTeamsSecret('{"platform":"https://example.invalid/a","web":"REPLACE_ME"}')).toEqual({ platform: 'https://example.invalid/a' });
+    expect(parseTeamsSecret('https://example.invalid/b')).toEqual({ default: 'https://example.invalid/b' });
+    expect(parseTeamsSecret('REPLACE_ME with your webhook URLs')).toEqual({});
+  });
+
+  it('refuses a malformed Teams secret without quoting it', () => {
+    const secret = '{"default": https://prod.logic.example/workflows/sig=SECRETSIG}';
+    expect(() => parseTeamsSecret(secret)).toThrow(ConfigError);
+    expect(() => parseTeamsSecret(secret)).toThrow(/^the Teams webhooks secret is not a JSON object; see the README for its format$/);
+  });
+
+  it('reads Jira basic and bearer credentials and treats placeholders as unset', () => {
+    expect(parseJiraSecret('{"email":"bot@example.com","apiToken":"t0k"}')).toEqual({ email: 'bot@example.com', apiToken: 't0k' });
+    expect(parseJiraSecret('{"bearerToken":"pat"}')).toEqual({ bearerToken: 'pat' });
+    expect(parseJiraSecret('{"email":"bot@example.com","apiToken":"REPLACE_ME"}')).toBeUndefined();
+  });
+
+  it('refuses a malformed Jira secret without quoting it', () => {
+    expect(() => parseJiraSecret('{"apiToken": ATATT-secret')).toThrow(/^the Jira credentials secret is not a JSON object; see the README for its format$/);
+  });
+
+  it('reads credentials from the environment', async () => {
+    const credentials = credentialsFromEnv({ SLACK_BOT_TOKEN: 'xoxb-1', TEAMS_WEBHOOK_URL: 'https://example.invalid/t', JIRA_EMAIL: 'bot@example.com', JIRA_API_TOKEN: 'j' });
+    expect(await credentials.slackBotToken()).toBe('xoxb-1');
+    expect(await credentials.teamsWebhooks()).toEqual({ default: 'https://example.invalid/t' });
+    expect(await credentials.jira()).toEqual({ email: 'bot@example.com', apiToken: 'j' });
+  });
+});
