@@ -48,5 +48,7 @@ export function createSqsBatchHandler(deps: WorkerDeps, visibility?: VisibilityC
   };
 
   return async (event: SQSEvent): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, recordHandler, processor, { throwOnFullBatchFailure: false });
+    // One record at a time: two events of the same merge request or ref in one batch (opened,
+    // then approved) then update its thread in order instead of racing for the parent message.
+    processPartialResponse(event, recordHandler, processor, { throwOnFullBatchFailure: false, processInParallel: false });
 }
