@@ -121,10 +121,18 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
     const pages = await Promise.all(
       partitions.map((partition) => this.queryPartition(partition, query.since, query.before, query.limit + 1)),
     );
-    const merged = pages.flat().sort((a, b) => (a.receivedAt < b.receivedAt ? 1 : a.receivedAt > b.receivedAt ? -1 : a.id < b.id ? 1 : -1));
+    const merged = newestFirst(pages.flat());
     const items = merged.slice(0, query.limit);
     const last = items.at(-1);
-    return merged.length > query.limit && last ? { items, nextBefore: last.receivedAt } : { items };
+    if (merged.length <= query.limit || !last) return { items };
+    // The cursor is a time, and the next page starts strictly before it: deliveries received in
+    // the same millisecond as the page's last one must all be on this page, or one would be skipped.
+    if (merged[query.limit]?.receivedAt === last.receivedAt) {
+      const sameTime = await Promise.all(partitions.map((partition) => this.queryPartition(partition, undefined, undefined, 1000, last.receivedAt)));
+      const onPage = new Set(items.map((item) => item.id));
+      items.push(...newestFirst(sameTime.flat()).filter((item) => !onPage.has(item.id)));
+    }
+    return { items, nextBefore: last.receivedAt };
   }
 
   private async queryPartition(
@@ -132,12 +140,17 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
     since: string | undefined,
     before: string | undefined,
     wanted: number,
+    /** Only deliveries received at exactly this time. */
+    at?: string,
   ): Promise<DeliverySummary[]> {
     const names: Record<string, string> = { '#pk': partition.attribute };
     const values: Item = { ':pk': { S: partition.value } };
     let condition = '#pk = :pk';
-    if (since || before) names['#at'] = TABLE.sortAttribute;
-    if (since && before) {
+    if (since || before || at) names['#at'] = TABLE.sortAttribute;
+    if (at) {
+      condition += ' AND #at = :at';
+      values[':at'] = { S: at };
+    } else if (since && before) {
       condition += ' AND #at BETWEEN :since AND :before';
       values[':since'] = { S: since };
       values[':before'] = { S: before };
@@ -184,6 +197,11 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
   private observe(operation: string, units: number | undefined): void {
     if (this.onCapacity && units !== undefined) this.onCapacity(operation, units);
   }
+}
+
+/** Newest first; ties (same millisecond) by id, so the order is stable across pages. */
+function newestFirst(items: DeliverySummary[]): DeliverySummary[] {
+  return items.sort((a, b) => (a.receivedAt < b.receivedAt ? 1 : a.receivedAt > b.receivedAt ? -1 : a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
 }
 
 function keyOf(id: string): Item {

@@ -79,6 +79,15 @@ describe('DynamoDbDeliveryStore', () => {
     expect(third.nextBefore).toBeUndefined();
   });
 
+  it('keeps deliveries received in the same millisecond on one page, so the cursor skips none', async () => {
+    for (const id of ['same-a', 'same-b', 'same-c']) await store.create({ ...delivery(id, 40, 'acme/same', 'done'), receivedAt: '2026-11-25T10:40:00.000Z' });
+    await store.create(delivery('same-older', 39, 'acme/same', 'done'));
+    const first = await store.list({ projectPath: 'acme/same', limit: 2 });
+    expect(ids(first)).toEqual(['same-c', 'same-b', 'same-a']);
+    const second = await store.list({ projectPath: 'acme/same', limit: 2, before: first.nextBefore ?? '' });
+    expect(ids(second)).toEqual(['same-older']);
+  });
+
   it('filters by time', async () => {
     expect(ids(await store.list({ since: '2026-11-25T10:05:00.000Z', before: '2026-11-25T10:08:00.000Z', limit: 10 }))).toEqual(['d7', 'd6', 'd5']);
   });
