@@ -31,7 +31,9 @@ export type BranchPolicy = z.infer<typeof BranchPolicySchema>;
 
 export const JiraConfigSchema = z.strictObject({
   /** Site URL, e.g. `https://acme.atlassian.net` (no API path). */
-  host: z.url({ protocol: /^https?$/, error: 'must be the Jira site URL, e.g. https://your-site.atlassian.net' }),
+  host: z
+    .url({ protocol: /^https?$/, error: 'must be the Jira site URL, e.g. https://your-site.atlassian.net' })
+    .refine((url) => !isRestApiUrl(url), 'must be the Jira site URL without the REST API path, e.g. https://your-site.atlassian.net'),
   /**
    * Which credential the Jira secret holds: `basic` (Jira Cloud: account email + API token) or
    * `bearer` (a Data Center personal access token, or a Jira Cloud OAuth access token).
@@ -83,3 +85,15 @@ export const JiraConfigSchema = z.strictObject({
 export type JiraConfig = z.infer<typeof JiraConfigSchema>;
 /** The config as written (defaults not yet applied), e.g. from environment variables. */
 export type JiraConfigInput = z.input<typeof JiraConfigSchema>;
+
+/**
+ * A URL that already points into Jira's REST API (`.../rest/api/3`): jira.js adds that path
+ * itself, so every request would 404. A context path (`https://intranet/jira`, Data Center) is fine.
+ */
+export function isRestApiUrl(url: string): boolean {
+  try {
+    return /\/rest(\/|$)/.test(new URL(url).pathname);
+  } catch {
+    return false;
+  }
+}

@@ -1,6 +1,6 @@
 import { ENV } from '../env.js';
 import { ConfigError } from '../errors.js';
-import type { JiraConfigInput } from './config.js';
+import { isRestApiUrl, type JiraConfigInput } from './config.js';
 import { PROJECT_KEY_PATTERN } from './issue-keys.js';
 
 /**
@@ -16,6 +16,10 @@ import { PROJECT_KEY_PATTERN } from './issue-keys.js';
 export function jiraConfigFromEnv(env: NodeJS.ProcessEnv): JiraConfigInput | undefined {
   const host = env[ENV.jiraHost]?.trim();
   if (!host) return undefined;
+  // Checked here as well as by the config schema, so the message names the variable to fix.
+  if (!URL.canParse(host) || !/^https?:$/.test(new URL(host).protocol) || isRestApiUrl(host)) {
+    throw new ConfigError(`${ENV.jiraHost}: ${JSON.stringify(host)} is not the Jira site URL; set it like https://acme.atlassian.net`);
+  }
   const bearer = Boolean(env[ENV.jiraBearerToken]?.trim());
   const config: JiraConfigInput = { host, auth: bearer ? 'bearer' : 'basic' };
   // A bearer token on a site that is not Atlassian's cloud is a Data Center personal access

@@ -31,6 +31,8 @@ export type CommitCommand =
 
 export interface RejectedCommand {
   line: number;
+  /** The keys the command was meant for (the keys before the first command on its line). */
+  keys: string[];
   text: string;
   reason: string;
 }
@@ -132,13 +134,13 @@ function readSmartCommands(
     const args = meaningful(line.slice(token.index + token[0].length, end));
     const lower = name.toLowerCase();
     if (lower === 'comment') {
-      if (args === undefined) rejected.push({ line: lineNumber, text: token[0], reason: '#comment has no text' });
+      if (args === undefined) rejected.push({ line: lineNumber, keys, text: token[0], reason: '#comment has no text' });
       else commands.push({ kind: 'comment', keys, text: args, line: lineNumber });
       return;
     }
     if (lower === 'time') {
       const time = readDuration(args ?? '');
-      if (!time) rejected.push({ line: lineNumber, text: `${token[0]}${args ? ` ${args}` : ''}`, reason: '#time needs a duration such as 1w 2d 4h 30m' });
+      if (!time) rejected.push({ line: lineNumber, keys, text: `${token[0]}${args ? ` ${args}` : ''}`, reason: '#time needs a duration such as 1w 2d 4h 30m' });
       else commands.push({ kind: 'time', keys, duration: time.duration, seconds: time.seconds, ...(time.comment ? { comment: time.comment } : {}), line: lineNumber });
       return;
     }

@@ -10,7 +10,7 @@ import type { JiraConfig } from './config.js';
 import type { JiraGateway } from './gateway.js';
 import { findIssueKeys } from './issue-keys.js';
 import { JiraJsGateway } from './jira-js-gateway.js';
-import { parseCommitMessage, type CommitCommand } from './parse-commit.js';
+import { parseCommitMessage, type CommitCommand, type RejectedCommand } from './parse-commit.js';
 import { branchActs, cherryPickOrigin, globMatches, isMergeCommit, jiraDateTime, slug, targetSlug } from './policy.js';
 import { describeRequest, performTransition, type TransitionRequest } from './transition.js';
 
@@ -131,16 +131,17 @@ function planPush(event: PushEvent, config: JiraConfig, jira: JiraSession, conte
     ...(config.projectKeys ? { projectKeys: config.projectKeys } : {}),
   };
   const seen = new Set<string>();
-  const perCommit: { context: CommitContext; commands: CommitCommand[]; mentions: string[] }[] = [];
+  const perCommit: { context: CommitContext; commands: CommitCommand[]; rejected: RejectedCommand[]; mentions: string[] }[] = [];
   for (const commit of event.commits) {
     if (seen.has(commit.id)) continue;
     seen.add(commit.id);
     if (config.skipMergeCommits && isMergeCommit(commit.message)) continue;
     const parsed = parseCommitMessage(commit.message, parseOptions);
-    if (parsed.commands.length === 0 && !(config.commentOnMention && parsed.mentions.length > 0)) continue;
+    if (parsed.commands.length === 0 && parsed.rejected.length === 0 && !(config.commentOnMention && parsed.mentions.length > 0)) continue;
     perCommit.push({
       context: { commit, sha: cherryPickOrigin(commit.message) ?? commit.id, short: commit.id.slice(0, 8), projectPath, branch, pusher: event.user_username ?? event.user_name ?? 'someone' },
       commands: parsed.commands,
+      rejected: parsed.rejected,
       mentions: parsed.mentions,
     });
   }
@@ -151,11 +152,28 @@ function planPush(event: PushEvent, config: JiraConfig, jira: JiraSession, conte
     actions.push(skipped(`${pushKey}:branch`, projectPath, `Jira commands in ${perCommit.length} commit(s) on ${branch}`, decision.reason));
     return actions;
   }
-  for (const entry of perCommit) actions.push(...commitActions(entry.context, entry.commands, entry.mentions, config, jira, context));
+  // A commit and its `-x` cherry-pick in one push share effect keys: plan each key once, so the
+  // delivery log holds one outcome per effect.
+  const planned = new Set(actions.map((action) => action.key));
+  for (const entry of perCommit) {
+    for (const action of commitActions(entry.context, entry.commands, entry.rejected, entry.mentions, config, jira, context)) {
+      if (planned.has(action.key)) continue;
+      planned.add(action.key);
+      actions.push(action);
+    }
+  }
   return actions;
 }
 
-function commitActions(commit: CommitContext, commands: readonly CommitCommand[], mentions: readonly string[], config: JiraConfig, jira: JiraSession, context: PlanContext): PlannedAction[] {
+function commitActions(
+  commit: CommitContext,
+  commands: readonly CommitCommand[],
+  rejected: readonly RejectedCommand[],
+  mentions: readonly string[],
+  config: JiraConfig,
+  jira: JiraSession,
+  context: PlanContext,
+): PlannedAction[] {
   const byKey = new Map<string, PlannedAction>();
   const counters = new Map<string, number>();
   const commented = new Set<string>();
@@ -198,6 +216,14 @@ function commitActions(commit: CommitContext, commands: readonly CommitCommand[]
           add(worklogAction(numbered(issueKey, 'worklog'), issueKey, command, commit, context, jira));
           break;
       }
+    }
+  }
+
+  // A command the author meant but that cannot run (`#time soon`) is recorded with the reason,
+  // so the delivery log answers "why did nothing happen?". Recorded, never claimed: no effect.
+  for (const command of rejected) {
+    for (const issueKey of command.keys) {
+      add(skipped(numbered(issueKey, 'rejected'), issueKey, `${command.text} on ${issueKey} from ${commit.short}`, `${command.reason} (line ${command.line}: ${JSON.stringify(command.text)})`));
     }
   }
 

@@ -29,6 +29,7 @@ describe('jira config section', () => {
 
   it.each([
     [{ host: 'not a url' }, 'bridge.config.json: jira.host must be the Jira site URL, e.g. https://your-site.atlassian.net'],
+    [{ host: 'https://acme.atlassian.net/rest/api/3' }, 'bridge.config.json: jira.host must be the Jira site URL without the REST API path'],
     [{ host: 'https://acme.atlassian.net', projectKeys: ['abc'] }, 'bridge.config.json: jira.projectKeys[0] must be a Jira project key'],
     [{ host: 'https://acme.atlassian.net', branches: 'feature' }, 'bridge.config.json: jira.branches'],
     [{ host: 'https://acme.atlassian.net', transitions: { close: { ids: ['Done'] } } }, 'bridge.config.json: jira.transitions.close'],
@@ -62,6 +63,18 @@ describe('jiraConfigFromEnv (zero-config start)', () => {
 
   it('reads the JIRA_PROJECT_KEYS allowlist, trimmed and deduplicated', () => {
     expect(jiraConfigFromEnv({ JIRA_HOST: 'https://acme.atlassian.net', JIRA_PROJECT_KEYS: ' ABC, OPS ,ABC,' })).toMatchObject({ projectKeys: ['ABC', 'OPS'] });
+  });
+
+  it.each([
+    ['acme.atlassian.net', 'JIRA_HOST: "acme.atlassian.net" is not the Jira site URL; set it like https://acme.atlassian.net'],
+    ['https://acme.atlassian.net/rest/api/3', 'JIRA_HOST: "https://acme.atlassian.net/rest/api/3" is not the Jira site URL; set it like https://acme.atlassian.net'],
+  ])('names JIRA_HOST when it is not a site URL: %s', (host, message) => {
+    expect(() => resolveConfig({ JIRA_HOST: host })).toThrow(ConfigError);
+    expect(() => resolveConfig({ JIRA_HOST: host })).toThrow(message);
+  });
+
+  it('keeps a Data Center context path in JIRA_HOST', () => {
+    expect(resolveConfig({ JIRA_HOST: 'https://intranet.example.com/jira', JIRA_BEARER_TOKEN: 'pat' }).jira).toMatchObject({ host: 'https://intranet.example.com/jira', deployment: 'datacenter' });
   });
 
   it('names JIRA_PROJECT_KEYS when an entry is not a project key', () => {

@@ -225,6 +225,6 @@ describe('parseCommitMessage details', () => {
 
   it('numbers lines from 1 so a rejection points at the line', () => {
     const parsed = parseCommitMessage('Subject\n\nABC-1 #time later');
-    expect(parsed.rejected).toEqual([{ line: 3, text: '#time later', reason: '#time needs a duration such as 1w 2d 4h 30m' }]);
+    expect(parsed.rejected).toEqual([{ line: 3, keys: ['ABC-1'], text: '#time later', reason: '#time needs a duration such as 1w 2d 4h 30m' }]);
   });
 });

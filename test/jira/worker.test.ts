@@ -148,6 +148,7 @@ describe('Jira through the worker', () => {
     expect(jira.writes()).toHaveLength(writesAfterFirst);
     for (const result of [again, cherryPicked, replayed]) {
       expect(result).toMatchObject({ kind: 'finished', status: 'done' });
+      expect(outcomesOf(result)).toHaveLength(5);
       expect(outcomesOf(result).every((outcome) => outcome.status === 'skipped' && outcome.reason?.startsWith('already sent'))).toBe(true);
     }
     expect(jira.comments.get('ABC-3')).toHaveLength(1);
@@ -167,6 +168,17 @@ describe('Jira through the worker', () => {
       [`jira:ABC-3:commit:${shaFor(original)}:comment`, 'skipped'],
     ]);
     expect(jira.writes()).toHaveLength(writes);
+  });
+
+  it('plans a commit and its -x cherry-pick in the same push once', async () => {
+    const original = 'ABC-2 #time 1h #comment same push backport';
+    const picked = `${original}\n\n(cherry picked from commit ${shaFor(original)})`;
+    const result = await harness({ branches: 'all' }).deliver(push({ commits: [{ message: original }, { message: picked }] }));
+    expect(outcomesOf(result).map((outcome) => [outcome.key, outcome.status])).toEqual([
+      [`jira:ABC-2:commit:${shaFor(original)}:worklog`, 'sent'],
+      [`jira:ABC-2:commit:${shaFor(original)}:comment`, 'sent'],
+    ]);
+    expect(jira.worklogs.get('ABC-2')).toHaveLength(1);
   });
 
   it('records a 404 with Jira\'s errorMessages and does not retry it', async () => {
@@ -220,6 +232,23 @@ describe('Jira through the worker', () => {
     const result = await harness().deliver(push({ commits: [{ message, timestamp: '2024-03-01T10:00:00+01:00' }] }));
     expect(outcomesOf(result).map((outcome) => outcome.key)).toEqual([`jira:JRA-34:commit:${shaFor(message)}:worklog`]);
     expect(jira.worklogs.get('JRA-34')).toEqual([expect.objectContaining({ timeSpent: '1w 2d 4h 30m', started: '2024-03-01T09:00:00.000+0000' })]);
+  });
+
+  it('records a Smart Commit command it cannot run, with the reason, instead of dropping it', async () => {
+    const message = 'ABC-1 #time two hours #comment pairing on the parser';
+    const result = await harness().deliver(push({ commits: [{ message }] }));
+    expect(outcomesOf(result).map((outcome) => [outcome.key, outcome.target, outcome.status, outcome.reason ?? ''])).toEqual([
+      [`jira:ABC-1:commit:${shaFor(message)}:comment`, 'ABC-1', 'sent', ''],
+      [`jira:ABC-1:commit:${shaFor(message)}:rejected`, 'ABC-1', 'skipped', '#time needs a duration such as 1w 2d 4h 30m (line 1: "#time two hours")'],
+    ]);
+    expect(jira.worklogs.get('ABC-1')).toBeUndefined();
+  });
+
+  it('records a commit whose only command cannot be run', async () => {
+    const message = 'ABC-2 #time soon';
+    const result = await harness().deliver(push({ commits: [{ message }] }));
+    expect(outcomesOf(result)).toEqual([expect.objectContaining({ key: `jira:ABC-2:commit:${shaFor(message)}:rejected`, status: 'skipped', reason: '#time needs a duration such as 1w 2d 4h 30m (line 1: "#time soon")' })]);
+    expect(jira.requests).toEqual([]);
   });
 
   it('acts only on the default branch by default, and says so', async () => {
