@@ -53,11 +53,15 @@ export function mergeRequestThreadKey(targetId: string, projectId: number, iid: 
  */
 function occurrence(event: MergeRequestEvent, action: MergeRequestAction, deliveryId: string): string {
   if (action === 'opened' || action === 'merged') return '';
+  const who = action === 'approved' || action === 'unapproved' ? `:${event.user.id ?? event.user.username ?? ''}` : '';
+  return `:${eventTime(event, deliveryId)}${who}`;
+}
+
+/** The event's time as digits (`20260116055626`), the same on every redelivery of it. */
+function eventTime(event: MergeRequestEvent, deliveryId: string): string {
   const attributes = event.object_attributes as Record<string, unknown>;
   const at = typeof attributes.actioned_at === 'string' ? attributes.actioned_at : attributes.updated_at;
-  const time = typeof at === 'string' && at !== '' ? at.replace(/\D/g, '') : deliveryId;
-  const who = action === 'approved' || action === 'unapproved' ? `:${event.user.id ?? event.user.username ?? ''}` : '';
-  return `:${time}${who}`;
+  return typeof at === 'string' && at !== '' ? at.replace(/\D/g, '') : deliveryId;
 }
 
 /**
@@ -130,6 +134,41 @@ async function planSlack(
   const newStatus = parentStatus(event, action, facts.draft);
   const parent = await context.state.get<MergeRequestThreadState>(threadKey);
 
+  /** chat.update of the parent's status line (never moving it back), keyed apart from the reply. */
+  const parentUpdate = (updateKey: string, status: MergeRequestStatus): PlannedAction => ({
+    key: updateKey,
+    kind: 'slack',
+    target: channel,
+    summary: `${label} message status set to ${status}`,
+    run: async (): Promise<ActionRunResult> => {
+      // Deliveries run concurrently: read the parent again and never move its status back.
+      const current = (await context.state.get<MergeRequestThreadState>(threadKey)) ?? parent;
+      if (!current) return { skipped: 'merge request has no message in this channel' };
+      if (current.status === 'merged' && status !== 'merged') return { skipped: 'message already shows the merge request as merged' };
+      if (current.statusAt !== undefined && statusAt !== undefined && statusAt < current.statusAt) {
+        return { skipped: `message already shows a newer status (${current.status})` };
+      }
+      const author = facts.author ?? current.author;
+      const sent = await context.outlets.slackUpdate(current.channel, current.ts, formatMergeRequestParent({ ...facts, ...(author ? { author } : {}) }, status, facts.actor));
+      if (isPrinted(sent)) return { dryRun: sent.reason };
+      await context.state.put<MergeRequestThreadState>(threadKey, { ...current, status, ...(statusAt !== undefined ? { statusAt } : {}) });
+      return { result: { ts: current.ts, channel: current.channel } };
+    },
+  });
+
+  // A draft marked ready that already has a message (posted as a draft): its status line
+  // becomes Open; no second top-level message. The key carries the event time, as an MR can go
+  // back to draft and be marked ready again.
+  if (parent && action === 'opened' && event.object_attributes.action === 'update') {
+    const updateKey = `${target.id}:mr:${facts.projectId}:${facts.iid}:ready:${eventTime(event, context.deliveryId)}:parent`;
+    if (parent.status === 'draft') return [parentUpdate(updateKey, 'open')];
+    // Else this event posted the parent itself (skipDraftMergeRequests) and is redelivered: the
+    // usual path below finds it already sent.
+    if (parent.postedBy !== key) {
+      return [{ key: updateKey, kind: 'slack', target: channel, summary: `${label} message status set to open`, skipReason: `message already shows the merge request as ${parent.status}`, run: async () => undefined }];
+    }
+  }
+
   // No parent yet (the MR was opened before the bridge was set up, or this event overtook the
   // `open` one): this event's notice becomes the parent, with the status line set.
   if (!parent || parent.postedBy === key) {
@@ -184,24 +223,6 @@ async function planSlack(
     },
   };
   if (newStatus === undefined) return [reply];
-  const update: PlannedAction = {
-    key: `${key}:parent`,
-    kind: 'slack',
-    target: channel,
-    summary: `${label} message status set to ${newStatus}`,
-    run: async (): Promise<ActionRunResult> => {
-      // Deliveries run concurrently: read the parent again and never move its status back.
-      const current = (await context.state.get<MergeRequestThreadState>(threadKey)) ?? parent;
-      if (current.status === 'merged' && newStatus !== 'merged') return { skipped: 'message already shows the merge request as merged' };
-      if (current.statusAt !== undefined && statusAt !== undefined && statusAt < current.statusAt) {
-        return { skipped: `message already shows a newer status (${current.status})` };
-      }
-      const author = facts.author ?? current.author;
-      const sent = await context.outlets.slackUpdate(current.channel, current.ts, formatMergeRequestParent({ ...facts, ...(author ? { author } : {}) }, newStatus, facts.actor));
-      if (isPrinted(sent)) return { dryRun: sent.reason };
-      await context.state.put<MergeRequestThreadState>(threadKey, { ...current, status: newStatus, ...(statusAt !== undefined ? { statusAt } : {}) });
-      return { result: { ts: current.ts, channel: current.channel } };
-    },
-  };
+  const update = parentUpdate(`${key}:parent`, newStatus);
   return [reply, update];
 }

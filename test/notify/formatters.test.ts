@@ -46,6 +46,12 @@ describe('pipelineFacts', () => {
     expect(facts(spec).failedJobs.map((job) => job.name)).toEqual(names);
   });
 
+  it('the latest attempt decides whatever order GitLab lists the builds in (newest first here)', () => {
+    const event = pipelineEvent({ retriedThenPassed: ['e2e'], failedJobs: [{ name: 'lint' }] }) as { builds: Array<Record<string, unknown>> };
+    const reversed = PipelineEventSchema.parse({ ...event, builds: [...event.builds].reverse() });
+    expect(pipelineFacts(reversed).failedJobs.map((job) => job.name)).toEqual(['lint']);
+  });
+
   it('a tag pipeline links the tag', () => {
     expect(facts({ ref: 'v1.2.0', tag: true })).toMatchObject({ isTag: true, refUrl: 'http://192.168.64.1:3005/gitlab-org/gitlab-test/-/tags/v1.2.0' });
   });

@@ -5,8 +5,12 @@ type Json = Record<string, unknown>;
 /**
  * Asserts a Slack message stays inside Block Kit's documented limits: 50 blocks, section text
  * 3000, fields 10 x 2000, header 150, button text 75, context 10 elements; a fallback text set.
+ * Every mrkdwn text object is `verbatim`, so Slack does not turn user text into links or mentions.
  */
 export function expectWithinSlackLimits(params: Json): void {
+  for (const object of textObjects(params)) {
+    if (object.type === 'mrkdwn') expect(object).toMatchObject({ verbatim: true });
+  }
   expect(typeof params.text).toBe('string');
   expect((params.text as string).length).toBeGreaterThan(0);
   expect((params.text as string).length).toBeLessThanOrEqual(3000);
@@ -44,4 +48,14 @@ export function allSlackTexts(params: Json): string[] {
     }
   }
   return texts;
+}
+
+function textObjects(params: Json): Json[] {
+  const objects: Json[] = [];
+  for (const block of params.blocks as Json[]) {
+    if (block.text) objects.push(block.text as Json);
+    objects.push(...((block.fields as Json[] | undefined) ?? []));
+    for (const element of (block.elements as Json[] | undefined) ?? []) if (typeof element.type === 'string' && element.type === 'mrkdwn') objects.push(element);
+  }
+  return objects;
 }

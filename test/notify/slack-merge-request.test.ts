@@ -173,10 +173,30 @@ describe('merge request filters', () => {
     const ready = await harness.deliver(mr({ action: 'update', draft: false, markedReady: true, title: 'Booking validation' }));
     expect(ready.record.outcomes[0]).toMatchObject({ key: `slack:${CHANNEL}:mr:2:${iid}:opened`, status: 'sent' });
     expect(statusLine(posts()[0]!.params)).toBe(':large_green_circle: *Open*');
+
+    const again = await harness.deliver(mr({ action: 'update', draft: false, markedReady: true, title: 'Booking validation' }));
+    expect(again.record.outcomes).toEqual([expect.objectContaining({ key: `slack:${CHANNEL}:mr:2:${iid}:opened`, status: 'skipped', reason: expect.stringMatching(/^already sent/) })]);
+    expect(harness.slack.calls).toHaveLength(1);
   });
 
   it('drafts are announced as drafts by default', async () => {
     await harness.deliver(mr({ draft: true }));
     expect(statusLine(posts()[0]!.params)).toBe(':white_circle: *Draft*');
+  });
+
+  it('a draft marked ready: its message’s status line goes from Draft to Open, no second message', async () => {
+    await harness.deliver(mr({ draft: true, title: 'Draft: booking validation' }));
+    const parent = harness.slack.messages[0]!;
+    const ready = mr({ action: 'update', draft: false, markedReady: true, title: 'Booking validation', updatedAt: '2026-01-16 08:00:00 UTC' });
+    const { record } = await harness.deliver(ready);
+    expect(harness.slack.channelMessages(CHANNEL)).toHaveLength(1);
+    expect(updates()).toHaveLength(1);
+    expect(updates()[0]!.params).toMatchObject({ channel: parent.channel, ts: parent.ts });
+    expect(statusLine(updates()[0]!.params)).toBe(':large_green_circle: *Open*');
+    expect(wire(updates()[0]!.params)).toContain('|!' + iid + ' Booking validation>');
+    expect(record.outcomes).toEqual([expect.objectContaining({ key: `slack:${CHANNEL}:mr:2:${iid}:ready:20260116080000:parent`, status: 'sent' })]);
+    // Redelivered: nothing new.
+    await harness.deliver(ready);
+    expect(harness.slack.calls).toHaveLength(2);
   });
 });

@@ -133,6 +133,15 @@ describe('a failed pipeline on a watched branch', () => {
     expect(texts).toContain('…');
   });
 
+  it('a plain @channel, #channel or URL in a commit title stays text: every mrkdwn object is verbatim', async () => {
+    await harness.deliver(pipeline({ id: newId(), commitTitle: '@channel @here deploy to #general now https://evil.example/x', commitAuthor: '@everyone' }));
+    const params = posts()[0]!.params;
+    const withTitle = (params.blocks as Json[]).flatMap((block) => [block.text, ...((block.fields as Json[] | undefined) ?? [])]).filter((object) => JSON.stringify(object ?? '').includes('@channel @here'));
+    expect(withTitle.length).toBeGreaterThan(0);
+    for (const object of withTitle) expect(object).toMatchObject({ type: 'mrkdwn', verbatim: true });
+    expectWithinSlackLimits(params);
+  });
+
   it('records the notice as sent once: a redelivery and a replay post nothing new', async () => {
     const payload = pipeline({ id: newId() });
     const first = await harness.deliver(payload);

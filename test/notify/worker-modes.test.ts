@@ -57,6 +57,25 @@ describe('local mode: no credentials, a printer', () => {
     expect(record.outcomes[0]?.reason).toMatch(/^printed, not sent: no Slack bot token/);
   });
 
+  it('a printed notice is sent for real when its delivery is replayed once credentials exist, and only once', async () => {
+    const printed: string[] = [];
+    harness.configure({ routes: [{ slack: { channel: 'C0LATER' } }], slackToken: null, print: (text) => printed.push(text) });
+    const { id } = await harness.deliver(pipelineEvent({ projectId, id: nextId }));
+    expect(printed).toHaveLength(1);
+
+    harness.configure({ routes: [{ slack: { channel: 'C0LATER' } }] });
+    const replayed = await harness.run(id, { replay: true });
+    expect(replayed).toMatchObject({ kind: 'finished', status: 'done' });
+    expect(harness.slack.messages.map((message) => message.channel)).toEqual(['C0LATER']);
+    expect((await harness.store.get(id))?.outcomes[0]).toMatchObject({ key: `slack:C0LATER:pipeline:${nextId}:failed`, status: 'sent', result: { ts: harness.slack.messages[0]!.ts } });
+
+    // Sent for real now: a second replay posts nothing, and the recovery threads under it.
+    await harness.run(id, { replay: true });
+    await harness.deliver(pipelineEvent({ projectId, id: nextId + 1, status: 'success' }));
+    expect(harness.slack.channelMessages('C0LATER')).toHaveLength(1);
+    expect(harness.slack.replies(harness.slack.messages[0]!.ts)).toHaveLength(1);
+  });
+
   it('prints the recovery too when the ref goes green', async () => {
     const printed: string[] = [];
     harness.configure({ routes: [{ slack: { channel: '#ci' } }], slackToken: null, print: (text) => printed.push(text) });
@@ -140,5 +159,18 @@ describe('SQS partial batch', () => {
     expect(failed?.status).toBe('processing');
     expect(failed?.outcomes[0]).toMatchObject({ status: 'failed', retryable: true, error: 'Slack rate limited chat.postMessage to C0API; retry after 3s' });
     expect(harness.slack.messages.map((message) => message.channel).sort()).toEqual(['C0WEB', 'C0WEB']);
+  });
+
+  it('Slack’s Retry-After becomes the failed message’s visibility delay: the queue waits, not the Lambda', async () => {
+    harness.configure({ routes: [{ projects: ['acme/api'], slack: { channel: 'C0SLOW' } }] });
+    harness.slack.failNext('chat.postMessage', { status: 429, retryAfterSeconds: 42 });
+    const id = await harness.storeDelivery(pipelineEvent({ projectPath: 'acme/api', projectId: 2, id: nextId, defaultBranch: 'main', ref: 'main' }));
+    const delays: Array<[string, number]> = [];
+    const handler = createSqsBatchHandler(harness.workerDeps, { delay: async (receiptHandle, seconds) => void delays.push([receiptHandle, seconds]) });
+
+    const response = await handler({ Records: [sqsRecord(id)] });
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: `m-${id}` }] });
+    expect(delays).toEqual([[`rh-${id}`, 42]]);
+    expect(harness.slack.calls).toHaveLength(1);
   });
 });

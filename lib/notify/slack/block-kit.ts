@@ -24,6 +24,19 @@ export interface TextObject {
   type: 'mrkdwn' | 'plain_text';
   text: string;
   emoji?: boolean;
+  /** mrkdwn only: see `mrkdwn()`. */
+  verbatim?: boolean;
+}
+
+/**
+ * A mrkdwn text object with `verbatim: true`. With Slack's default (`false`), Slack rewrites the
+ * plain text it finds: URLs become links, `#channel` names links, and "certain mentions" are
+ * parsed (Block Kit reference, "Text object"). The text here holds GitLab's user-supplied
+ * strings, so nothing in them may turn into a link or a mention; the notice's own links are
+ * explicit `<url|label>` strings, which Slack still renders in verbatim text.
+ */
+export function mrkdwn(text: string): TextObject {
+  return { type: 'mrkdwn', text, verbatim: true };
 }
 
 export interface HeaderBlock {
@@ -66,7 +79,7 @@ export function header(text: string): HeaderBlock {
 }
 
 export function section(text: string): SectionBlock {
-  return { type: 'section', text: { type: 'mrkdwn', text: clampMrkdwn(text, SLACK_LIMITS.sectionText) } };
+  return { type: 'section', text: mrkdwn(clampMrkdwn(text, SLACK_LIMITS.sectionText)) };
 }
 
 /** A section of `*label*\nvalue` fields; empty values are left out, at most 10 fields. */
@@ -75,12 +88,12 @@ export function fields(entries: ReadonlyArray<readonly [label: string, value: st
   if (present.length === 0) return undefined;
   return {
     type: 'section',
-    fields: present.slice(0, SLACK_LIMITS.fields).map(([label, value]) => ({ type: 'mrkdwn', text: clampMrkdwn(`*${label}*\n${value}`, SLACK_LIMITS.fieldText) })),
+    fields: present.slice(0, SLACK_LIMITS.fields).map(([label, value]) => mrkdwn(clampMrkdwn(`*${label}*\n${value}`, SLACK_LIMITS.fieldText))),
   };
 }
 
 export function context(...texts: string[]): ContextBlock {
-  return { type: 'context', elements: texts.slice(0, SLACK_LIMITS.contextElements).map((text) => ({ type: 'mrkdwn', text: clampMrkdwn(text, SLACK_LIMITS.sectionText) })) };
+  return { type: 'context', elements: texts.slice(0, SLACK_LIMITS.contextElements).map((text) => mrkdwn(clampMrkdwn(text, SLACK_LIMITS.sectionText))) };
 }
 
 /** Link buttons; a button whose URL is too long for Slack is left out. */
