@@ -99,3 +99,15 @@ export function parseSince(value: string, now: Date): string {
   }
   return new Date(time).toISOString();
 }
+
+/**
+ * The `--before` page cursor (a `nextBefore` value, or any ISO time) as the ISO time the store
+ * compares with. Anything else is refused: compared as text it would select every delivery.
+ */
+export function parseBefore(value: string): string {
+  const time = Date.parse(value);
+  if (Number.isNaN(time) || !/^\d{4}-\d{2}-\d{2}/.test(value.trim())) {
+    throw new CliError(`--before "${value}" is not a time`, EXIT.usage, 'pass the nextBefore value a previous page printed, or an ISO time like 2026-01-31T09:00:00Z');
+  }
+  return new Date(time).toISOString();
+}

@@ -69,9 +69,8 @@ export function buildProgram(context: CliContext, setExit: (code: ExitCode) => v
     .option('--queue-url <url>', `SQS queue the worker reads (env ${CLI_ENV.queueUrl})`)
     .option('--dlq-url <url>', `SQS dead-letter queue (env ${CLI_ENV.dlqUrl})`)
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
-    .configureOutput({ writeOut: (text) => context.stdout.write(text), writeErr: (text) => context.stderr.write(text) })
+    .configureOutput({ writeOut: (text) => context.stdout.write(text), writeErr: (text) => context.stderr.write(text), outputError: (text, write) => write(usageErrorLine(text)) })
     .exitOverride()
-    .showHelpAfterError('(add --help for usage)')
     .addHelpText('after', `${RESOURCES_HELP}
 
 Exit codes: 0 ok, 1 failed, 2 usage or missing setting, 3 not found, 4 credentials refused or missing.
@@ -119,6 +118,7 @@ Docs: README.md, section "The gitlab-bridge CLI"`);
     .option('-s, --status <status>', `select by status: ${STATUS_HELP}`)
     .option('--since <when>', 'select deliveries received since: 30m, 12h, 1d, or an ISO time')
     .option('-p, --project <path>', 'select deliveries of this project')
+    .option('--before <time>', 'page cursor: only deliveries received before this ISO time (printed when --limit stops a bulk replay)')
     .option('-n, --limit <n>', 'at most this many in one bulk replay', positiveInt('--limit'), 500)
     .option('--force', 're-run actions that already succeeded (posts again)')
     .option('--dry-run', 'show what would be replayed, change nothing')
@@ -126,7 +126,7 @@ Docs: README.md, section "The gitlab-bridge CLI"`);
     .addHelpText('after', '\nExamples:\n  gitlab-bridge deliveries replay 7f0c6a52-3c2e-4f0e-9a57-2b1f2b7f1c11\n  gitlab-bridge deliveries replay --status server_failure --since 1d')
     .action(
       run(async (command) => {
-        const options = opts<{ status?: string; since?: string; project?: string; limit: number; force: boolean; dryRun: boolean; json: boolean }>(command);
+        const options = opts<{ status?: string; since?: string; project?: string; before?: string; limit: number; force: boolean; dryRun: boolean; json: boolean }>(command);
         const bridge = resources(command);
         const store = await openDeliveryStore(context, bridge);
         const queue = options.dryRun ? undefined : await openDeliveryQueue(context, bridge);
@@ -246,7 +246,7 @@ Docs: README.md, section "The gitlab-bridge CLI"`);
   gitlabAccess(
     gitlab
       .command('status')
-      .description('List connected projects with GitLab\'s alert status, so an auto-disabled hook is noticed (exit 1 if one is disabled).')
+      .description('List connected projects with GitLab\'s alert status, so an auto-disabled hook is noticed (exit 1 if one is disabled, or a --project is not connected or cannot be read).')
       .option('-p, --project <path>', 'only these projects (repeat or comma-separate); default: every project you maintain', collect)
       .option('--json', 'JSON for scripts'),
   ).action(
@@ -306,6 +306,21 @@ Docs: README.md, section "The gitlab-bridge CLI"`);
     );
 
   return program;
+}
+
+/**
+ * Commander's usage errors ("error: unknown command 'delivery'\n(Did you mean deliveries?)") in
+ * the CLI's one-line form: `gitlab-bridge: <what happened>; add --help for usage`.
+ */
+function usageErrorLine(text: string): string {
+  const what = text
+    .replace(/^error: /, '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(' ')
+    .replace(/\.$/, '');
+  return `gitlab-bridge: ${what}; add --help for usage\n`;
 }
 
 /**

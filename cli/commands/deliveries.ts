@@ -2,7 +2,7 @@ import type { DeliverySummary } from '../../lib/deliveries/record.js';
 import type { DeliveryStore } from '../../lib/deliveries/store.js';
 import type { DeliveryQueue } from '../../lib/queue/queue.js';
 import type { CliContext } from '../context.js';
-import { matchesStatusFilter, needsOutcomes, parseSince, parseStatusFilter } from '../delivery-filters.js';
+import { matchesStatusFilter, needsOutcomes, parseBefore, parseSince, parseStatusFilter } from '../delivery-filters.js';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
 import { deliveryJson, formatDeliveryDetail, formatDeliveryTable } from '../format/deliveries.js';
 import { toJson } from '../format/table.js';
@@ -35,7 +35,7 @@ export async function selectDeliveries(store: DeliveryStore, selection: Delivery
   const filter = parseStatusFilter(selection.status);
   const since = selection.since ? parseSince(selection.since, now) : undefined;
   const items: DeliverySummary[] = [];
-  let before = selection.before;
+  let before = selection.before !== undefined ? parseBefore(selection.before) : undefined;
   const pageSize = filter.classes.length > 0 ? Math.max(selection.limit, SCAN_PAGE_SIZE) : selection.limit;
   for (;;) {
     const page = await store.list({
@@ -93,6 +93,8 @@ export interface ReplayOptions {
   project?: string;
   status?: string;
   since?: string;
+  /** Cursor from a previous bulk replay that stopped at --limit (`nextBefore`). */
+  before?: string;
   limit: number;
   force: boolean;
   dryRun: boolean;
@@ -106,6 +108,8 @@ export interface ReplayReport {
   failed: { id: string; error: string }[];
   /** Bulk selection stopped at --limit and more deliveries match. */
   more: boolean;
+  /** Pass as `--before` to continue with the next (older) deliveries of the selection. */
+  nextBefore?: string;
   dryRun: boolean;
   force: boolean;
 }
@@ -118,9 +122,9 @@ export interface ReplayReport {
  * at once, and its status must not be overwritten afterwards.
  */
 export async function replayDeliveries(context: CliContext, store: DeliveryStore, queue: DeliveryQueue | undefined, options: ReplayOptions): Promise<ReplayReport> {
-  const bulk = options.status !== undefined || options.since !== undefined || options.project !== undefined;
+  const bulk = options.status !== undefined || options.since !== undefined || options.project !== undefined || options.before !== undefined;
   if (options.ids.length > 0 && bulk) {
-    throw new CliError('give delivery IDs or a selection (--status/--since/--project), not both', EXIT.usage, 'run one replay per form');
+    throw new CliError('give delivery IDs or a selection (--status/--since/--project/--before), not both', EXIT.usage, 'run one replay per form');
   }
   if (options.ids.length === 0 && !bulk) {
     throw new CliError('nothing to replay', EXIT.usage, 'give delivery IDs, or select with --status failed --since 1d (see --help)');
@@ -131,6 +135,7 @@ export async function replayDeliveries(context: CliContext, store: DeliveryStore
     const selected = await selectDeliveries(store, { ...options }, context.now());
     ids = selected.items.map((item) => item.id);
     report.more = selected.nextBefore !== undefined;
+    if (selected.nextBefore) report.nextBefore = selected.nextBefore;
   }
   const progress = ids.length > 1 ? createProgress(context.stderr, ids.length, options.dryRun ? 'checking' : 'replaying') : undefined;
   for (const id of [...new Set(ids)]) {
@@ -178,7 +183,9 @@ export function formatReplaySummary(report: ReplayReport): string {
   for (const skipped of report.skipped) lines.push(`  skipped ${skipped.id}: ${skipped.reason}`);
   for (const id of report.notFound) lines.push(`  not found ${id}`);
   for (const failed of report.failed) lines.push(`  failed ${failed.id}: ${failed.error}`);
-  if (report.more) lines.push('More deliveries match the selection than --limit allows; run the command again (replayed ones are now queued, so they are not selected twice by --status).');
+  // Running the same command again would select the same newest deliveries whenever the
+  // selection does not exclude `queued` (or a replayed delivery fails again): page on instead.
+  if (report.nextBefore) lines.push(`More deliveries match the selection than --limit allows; continue with --before ${report.nextBefore}`);
   if (!report.dryRun && report.queued.length > 0) lines.push('Follow them with `gitlab-bridge deliveries list --status queued,processing`.');
   return `${lines.join('\n')}\n`;
 }

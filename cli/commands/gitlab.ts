@@ -14,7 +14,7 @@ import {
   type BranchFilterStrategy,
   type GitLabHook,
 } from '../gitlab/hook-plan.js';
-import { GitLabHooksApi, gitlabErrorToCliError, type GitLabProject } from '../gitlab/hooks-api.js';
+import { GitLabHooksApi, gitlabErrorToCliError, gitlabTestErrorToCliError, type GitLabProject } from '../gitlab/hooks-api.js';
 import { CLI_ENV } from '../resources.js';
 
 export const DEFAULT_GITLAB_URL = 'https://gitlab.com';
@@ -137,7 +137,11 @@ export async function connectCommand(context: CliContext, api: GitLabHooksApi, s
         })
       : undefined;
     const seen = deliveries ? await recentDeliveryIds(deliveries, path, context.now()) : new Set<string>();
-    await call(api, `send a test ${trigger} event`, path, () => api.testHook(path, hook.id, trigger));
+    try {
+      await api.testHook(path, hook.id, trigger);
+    } catch (error) {
+      throw gitlabTestErrorToCliError(error, { instance: api.instance, project: path, trigger });
+    }
     result.test = { trigger, deliveryId: null, status: null };
     if (!deliveries || options.waitSeconds <= 0) {
       out.push(`GitLab sent a test ${trigger} event; see its response in the hook's "Recent events" in GitLab.`);
@@ -209,7 +213,8 @@ export interface StatusRow {
 /**
  * `gitlab status`: the bridge's hooks on the given projects (or every project the token can
  * maintain), with GitLab's alert status, so an auto-disabled hook is noticed. Exits 1 when a
- * hook is disabled, for use in a scheduled check.
+ * hook is disabled, or a project named with --project is not connected or cannot be read, for
+ * use in a scheduled check.
  */
 export async function statusCommand(context: CliContext, api: GitLabHooksApi, options: { projects: string[]; webhookUrl: string | undefined; json: boolean }): Promise<ExitCode> {
   const explicit = options.projects.length > 0;
@@ -242,6 +247,8 @@ export async function statusCommand(context: CliContext, api: GitLabHooksApi, op
     }
   }
   const disabled = rows.filter((row) => row.state === 'disabled' || row.state === 'temporarily_disabled');
+  // Rows only a --project list produces: a named project the bridge hears nothing from.
+  const unheard = rows.filter((row) => row.state === 'not_connected' || row.state === 'error');
   if (options.json) {
     context.stdout.write(toJson({ hooks: rows }));
   } else if (rows.length === 0) {
@@ -263,6 +270,11 @@ export async function statusCommand(context: CliContext, api: GitLabHooksApi, op
     if (disabled.length > 0) {
       context.stdout.write(`${disabled.length} hook${disabled.length === 1 ? ' is' : 's are'} disabled by GitLab after failed deliveries: fix the cause, then re-enable with \`gitlab-bridge gitlab connect --project P --test\`.\n`);
     }
+    if (unheard.length > 0) {
+      context.stdout.write(
+        `${unheard.length} named project${unheard.length === 1 ? ' is' : 's are'} not connected to the bridge or could not be read: connect ${unheard.length === 1 ? 'it' : 'them'} with \`gitlab-bridge gitlab connect --project P\`, or check the name.\n`,
+      );
+    }
   }
-  return disabled.length > 0 ? EXIT.failure : EXIT.ok;
+  return disabled.length > 0 || unheard.length > 0 ? EXIT.failure : EXIT.ok;
 }

@@ -172,3 +172,30 @@ export function gitlabErrorToCliError(error: unknown, context: { instance: strin
       return new CliError(`GitLab refused to ${context.action}: ${error.status}${detail}`, EXIT.failure, error.status === 422 || error.status === 400 ? 'fix what GitLab names above and run the command again' : 'try again; if it persists, check GitLab\'s status');
   }
 }
+
+/**
+ * GitLab runs a test hook synchronously and answers 422 (API::Hooks::TriggerTest) both when the
+ * project has nothing to test ("Ensure the project has at least one commit.", "Testing not
+ * available for this hook") and when the bridge did not answer 2xx; then the message is the
+ * bridge's response body, or the connection error. Says which, with the fix for each.
+ */
+export function gitlabTestErrorToCliError(error: unknown, context: { instance: string; project: string; trigger: string }): CliError {
+  const action = `send a test ${context.trigger} event`;
+  if (!(error instanceof GitLabApiError) || error.status !== 422 || /^(Ensure |Testing not available)/.test(error.detail)) {
+    return gitlabErrorToCliError(error, { instance: context.instance, project: context.project, action });
+  }
+  let answer = error.detail;
+  try {
+    answer = gitlabErrorDetail(JSON.parse(error.detail)) || error.detail;
+  } catch {
+    // not JSON: the bridge's or GitLab's words as they are
+  }
+  if (/unauthori[sz]ed/i.test(answer)) {
+    return new CliError(
+      `the bridge rejected GitLab's test ${context.trigger} event (${answer})`,
+      EXIT.auth,
+      "the token connect set (--webhook-token, GITLAB_WEBHOOK_TOKEN or the bridge's GitLab secret) is not one the bridge accepts: check it and run connect again",
+    );
+  }
+  return new CliError(`GitLab's test ${context.trigger} event did not succeed (${answer})`, EXIT.failure, 'GitLab shows the request and the answer under the hook\'s "Recent events" (Settings > Webhooks)');
+}

@@ -101,6 +101,15 @@ describe('deliveries list / show / replay against dynalite and local SQS', () =>
     expect(since.stderr).toMatch(/--since "yesterday" is not a duration or a date; use e\.g\. 30m/);
   });
 
+  it('refuses a --before cursor that is not a time, instead of comparing it as text and selecting everything', async () => {
+    for (const argv of [['deliveries', 'list', '--before', 'yesterday'], ['deliveries', 'replay', '--status', 'failed', '--before', 'yesterday', '--force']]) {
+      const run = await cli(env, argv);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe('gitlab-bridge: --before "yesterday" is not a time; pass the nextBefore value a previous page printed, or an ISO time like 2026-01-31T09:00:00Z\n');
+    }
+    expect((await store.get(ids.rejected!))?.status).toBe('failed');
+  });
+
   it('shows one delivery with outcomes, redacted headers and the payload', async () => {
     const run = await cli(env, ['deliveries', 'show', ids.partial!]);
     expect(run.code).toBe(0);
@@ -117,6 +126,19 @@ describe('deliveries list / show / replay against dynalite and local SQS', () =>
     const run = await cli(env, ['deliveries', 'show', 'no-such-delivery']);
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/^gitlab-bridge: delivery no-such-delivery not found; list recent ones/);
+  });
+
+  it('continues a bulk replay past --limit with the --before cursor it prints, not by re-selecting the same deliveries', async () => {
+    const first = await cli(env, ['deliveries', 'replay', '--project', 'flightjs/flight-management', '--limit', '2', '--dry-run']);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain(`${ids.queued} would be queued`);
+    expect(first.stderr).toContain(`${ids.partial} would be queued`);
+    const cursor = /continue with --before (\S+)\n/.exec(first.stdout)?.[1];
+    expect(cursor).toBeDefined();
+    const next = JSON.parse((await cli(env, ['deliveries', 'replay', '--project', 'flightjs/flight-management', '--limit', '2', '--before', cursor!, '--dry-run', '--json'])).stdout) as { queued: string[]; skipped: { id: string }[]; nextBefore?: string };
+    expect(next.queued).toEqual([ids.rejected]);
+    expect(next.skipped.map((skipped) => skipped.id)).toEqual([ids.ignored]);
+    expect(next.nextBefore).toBeDefined();
   });
 
   it('replays by id: marks the record queued and sends a replay message', async () => {

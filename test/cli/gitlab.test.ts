@@ -169,11 +169,23 @@ describe('gitlab connect / disconnect / status against a local GitLab hooks API'
     // Every project the token maintains was listed, page by page.
     expect(gitlab.requestsTo('GET', /^\/api\/v4\/projects$/).length).toBeGreaterThan(1);
 
-    const json = JSON.parse((await cli(env, ['gitlab', 'status', '--project', 'group/app,group/unhooked', '--json'])).stdout) as { hooks: { project: string; state: string }[] };
+    const named = await cli(env, ['gitlab', 'status', '--project', 'group/app,group/unhooked', '--json']);
+    const json = JSON.parse(named.stdout) as { hooks: { project: string; state: string }[] };
     expect(json.hooks.map((hook) => [hook.project, hook.state])).toEqual([
       ['group/app', 'ok'],
       ['group/unhooked', 'not_connected'],
     ]);
+    // A project named on purpose that sends the bridge nothing fails the check like a disabled hook.
+    expect(named.code).toBe(1);
+  });
+
+  it('status exits 1 when a named project cannot be read, and says so under the table', async () => {
+    const run = await cli(env, ['gitlab', 'status', '--project', 'group/app,group/typo']);
+    expect(run.code).toBe(1);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines.find((line) => line.startsWith('group/typo '))).toMatch(/-\s+error: project group\/typo not found on http:\/\/127\.0\.0\.1:\d+ \(404 Project Not Found\)/);
+    expect(lines.at(-1)).toBe('1 named project is not connected to the bridge or could not be read: connect it with `gitlab-bridge gitlab connect --project P`, or check the name.');
+    expect((await cli(env, ['gitlab', 'status', '--project', 'group/app'])).code).toBe(0);
   });
 
   it('a successful --test re-enables a disabled hook', async () => {
@@ -193,5 +205,29 @@ describe('gitlab connect / disconnect / status against a local GitLab hooks API'
     const again = await cli(env, ['gitlab', 'disconnect', '--project', 'group/app']);
     expect(again.code).toBe(0);
     expect(again.stdout).toBe(`group/app has no webhook pointing at ${webhookUrl}; nothing to remove.\n`);
+  });
+
+  // GitLab runs a test synchronously and answers 422 with the bridge's response when it was not 2xx.
+  it('--test names a token the bridge rejects (exit 4), without printing it', async () => {
+    gitlab.addProject('group/rotated');
+    const run = await cli({ ...env, GITLAB_WEBHOOK_TOKEN: 'not-the-bridge-token' }, ['gitlab', 'connect', '--project', 'group/rotated', '--test', '--wait', '1']);
+    expect(gitlab.testDeliveries.at(-1)).toMatchObject({ trigger: 'push_events', status: 401 });
+    expect(run.code).toBe(4);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      "gitlab-bridge: the bridge rejected GitLab's test push_events event (unauthorized: invalid or missing X-Gitlab-Token / webhook-signature); " +
+        'the token connect set (--webhook-token, GITLAB_WEBHOOK_TOKEN or the bridge\'s GitLab secret) is not one the bridge accepts: check it and run connect again\n',
+    );
+    expect(run.stderr).not.toContain('not-the-bridge-token');
+  });
+
+  it('--test reports a bridge GitLab cannot reach, with GitLab\'s words', async () => {
+    gitlab.addProject('group/unreachable');
+    const run = await cli({ ...env, BRIDGE_WEBHOOK_URL: 'http://127.0.0.1:9/webhooks/gitlab' }, ['gitlab', 'connect', '--project', 'group/unreachable', '--test']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      "gitlab-bridge: GitLab's test push_events event did not succeed (Failed to open TCP connection to 127.0.0.1:9 (Connection refused)); " +
+        'GitLab shows the request and the answer under the hook\'s "Recent events" (Settings > Webhooks)\n',
+    );
   });
 });

@@ -60,6 +60,15 @@ describe('bin/gitlab-bridge.js as a process', () => {
   it('exits 2 on a bad flag', async () => {
     const result = await run(['deliveries', 'list', '--limit', 'lots'], {});
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("error: option '-n, --limit <n>' argument 'lots' is invalid. --limit must be a positive whole number.");
+    expect(result.stderr).toBe("gitlab-bridge: option '-n, --limit <n>' argument 'lots' is invalid. --limit must be a positive whole number; add --help for usage\n");
+  });
+
+  it.each([
+    [['deliveries', 'show'], "gitlab-bridge: missing required argument 'id'; add --help for usage\n"],
+    [['delivery', 'list'], "gitlab-bridge: unknown command 'delivery' (Did you mean deliveries?); add --help for usage\n"],
+  ])('reports usage error %j on one line', async (args, line) => {
+    const result = await run(args, {});
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(line);
   });
 });

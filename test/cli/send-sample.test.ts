@@ -139,6 +139,6 @@ describe('send-sample', () => {
     expect(shown.payload.object_kind).toBe('merge_request');
     const unknown = await cli({}, ['send-sample', 'pipeline-exploded']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain("error: command-argument value 'pipeline-exploded' is invalid for argument 'kind'. Allowed choices are pipeline-failed, pipeline-success, mr-opened, mr-merged, push, push-closes, push-smart-commit.");
+    expect(unknown.stderr).toBe("gitlab-bridge: command-argument value 'pipeline-exploded' is invalid for argument 'kind'. Allowed choices are pipeline-failed, pipeline-success, mr-opened, mr-merged, push, push-closes, push-smart-commit; add --help for usage\n");
   });
 });

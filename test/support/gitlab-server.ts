@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
  * projects, project hooks (list/create/update/delete) and hook test triggers, with GitLab's
  * answers for a bad token (401), too little access (403), an unknown project or hook (404),
  * invalid input (400/422). A test trigger really POSTs a push event to the hook's URL with the
- * hook's token, as GitLab does. Every request is recorded so tests assert what crossed the wire.
+ * hook's token and, like GitLab, answers 422 with the receiver's response when it was not 2xx.
+ * Every request is recorded so tests assert what crossed the wire.
  */
 
 export interface FakeHook {
@@ -217,13 +218,19 @@ export class FakeGitLab {
       if (!TEST_TRIGGERS.has(trigger)) return send(400, { error: 'trigger does not have a valid value' });
       if (trigger === 'push_events' && !project.hasCommits) return send(422, { message: 'Ensure the project has at least one commit.' });
       if (trigger === 'pipeline_events' && !project.hasPipelines) return send(422, { message: 'Ensure the project has CI pipelines.' });
-      const status = await this.deliverTest(project, hook, trigger);
-      this.testDeliveries.push({ hookUrl: hook.url, trigger, status });
-      // A successful test re-enables a disabled hook (GitLab docs, "Re-enable disabled webhooks").
-      if (status >= 200 && status < 300) {
-        hook.alert_status = 'executable';
-        hook.disabled_until = null;
+      // GitLab runs a test hook synchronously (API::Hooks::TriggerTest): 201 only when the receiver
+      // answered 2xx, otherwise 422 with the receiver's response body (or the connection error) as message.
+      let answer: { status: number; body: string };
+      try {
+        answer = await this.deliverTest(project, hook, trigger);
+      } catch {
+        return send(422, { message: `Failed to open TCP connection to ${new URL(hook.url).host} (Connection refused)` });
       }
+      this.testDeliveries.push({ hookUrl: hook.url, trigger, status: answer.status });
+      if (answer.status < 200 || answer.status >= 300) return send(422, { message: answer.body });
+      // A successful test re-enables a disabled hook (GitLab docs, "Re-enable disabled webhooks").
+      hook.alert_status = 'executable';
+      hook.disabled_until = null;
       return send(201, { message: '201 Created' });
     }
     return send(405, { error: '405 Method Not Allowed' });
@@ -238,7 +245,7 @@ export class FakeGitLab {
   }
 
   /** GitLab's test push: the project's latest commit, sent like a real delivery. */
-  private async deliverTest(project: FakeProject, hook: FakeHook, trigger: string): Promise<number> {
+  private async deliverTest(project: FakeProject, hook: FakeHook, trigger: string): Promise<{ status: number; body: string }> {
     const sha = 'a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e';
     const payload = {
       object_kind: 'push',
@@ -271,8 +278,7 @@ export class FakeGitLab {
       },
       body: JSON.stringify(payload),
     });
-    await response.arrayBuffer();
-    return response.status;
+    return { status: response.status, body: await response.text() };
   }
 }
 
