@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Node } from 'constructs';
 import { loadConfigFile } from '../lib/config/load.js';
+import { resolveConfig } from '../lib/config/resolve.js';
+import { ENV, type EnvName } from '../lib/env.js';
 import { ConfigError } from '../lib/errors.js';
 import { DEFAULT_STACK_NAME } from '../lib/stack-outputs.js';
 import { REPO_ROOT } from './paths.js';
@@ -102,6 +104,45 @@ export function resolveRoutingConfigPath(node: Node, cwd = process.cwd()): strin
   return path;
 }
 
+/** The context key that sets each zero-config variable of the worker. */
+const ZERO_CONFIG_KEYS = {
+  slackChannel: ENV.slackChannel,
+  jiraHost: ENV.jiraHost,
+  jiraProjectKeys: ENV.jiraProjectKeys,
+} as const satisfies Record<keyof BridgeSettings['zeroConfig'], EnvName>;
+
+/**
+ * The worker builds its zero-config routing from these settings at cold start (lib/config/resolve.ts)
+ * and ignores them when it has a config file. Both mistakes would surface only after deploy (a
+ * cold-start error on every batch until each delivery reaches the dead-letter queue, or a channel
+ * that is never posted to), so synth runs the worker's own check and names the context key.
+ */
+function checkZeroConfig(zeroConfig: BridgeSettings['zeroConfig'], routingConfigPath: string | undefined): void {
+  const keys = Object.keys(zeroConfig) as (keyof typeof ZERO_CONFIG_KEYS)[];
+  if (keys.length === 0) return;
+  if (routingConfigPath !== undefined) {
+    const [key] = keys;
+    throw new ConfigError(
+      `context ${key}: zero-config settings (${keys.join(', ')}) are ignored when the worker has a config file (${routingConfigPath}); put them in the file, or pass -c config=none`,
+    );
+  }
+  if (zeroConfig.jiraProjectKeys !== undefined && zeroConfig.jiraHost === undefined) {
+    throw new ConfigError('context jiraProjectKeys: only used with -c jiraHost (the Jira site URL); without it Jira is off');
+  }
+  const env: NodeJS.ProcessEnv = {};
+  for (const key of keys) env[ZERO_CONFIG_KEYS[key]] = zeroConfig[key];
+  try {
+    resolveConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    let message = error.message;
+    for (const key of keys) message = message.replaceAll(ZERO_CONFIG_KEYS[key], `context ${key}`);
+    // A schema message names the config key (`environment: jira.host ...`), not the context key.
+    if (!keys.some((key) => message.includes(`context ${key}`))) message = `context ${keys.join(', ')}: ${message}`;
+    throw new ConfigError(message);
+  }
+}
+
 /** Reads and checks every setting; throws ConfigError naming the context key at fault. */
 export function readBridgeSettings(node: Node, cwd = process.cwd()): BridgeSettings {
   const alarmEmail = contextString(node, 'alarmEmail');
@@ -123,9 +164,11 @@ export function readBridgeSettings(node: Node, cwd = process.cwd()): BridgeSetti
   if (slackChannel) zeroConfig.slackChannel = slackChannel;
   if (jiraHost) zeroConfig.jiraHost = jiraHost;
   if (jiraProjectKeys) zeroConfig.jiraProjectKeys = jiraProjectKeys;
+  const routingConfigPath = resolveRoutingConfigPath(node, cwd);
+  checkZeroConfig(zeroConfig, routingConfigPath);
   return {
     stackName,
-    routingConfigPath: resolveRoutingConfigPath(node, cwd),
+    routingConfigPath,
     alarmEmail,
     retainData: contextBoolean(node, 'retainData', true),
     retentionDays: contextInt(node, 'retentionDays', 30, { min: 1, max: 3650 }),

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { CfnResource } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -352,6 +353,16 @@ describe('validation on synth', () => {
     expect(() => app.synth()).toThrow(/AwsSolutions-SQS4/);
   });
 
+  it('fails synth when a resource breaks the CloudFormation schema (built-in template validation runs, as errors)', () => {
+    const outdir = tempOutdir();
+    const { app, stack } = createBridgeApp({ outdir, context: { config: 'none', 'aws:cdk:bundling-stacks': [] } });
+    new CfnResource(stack, 'SchemaBreaker', { type: 'AWS::SQS::Queue', properties: { VisibilityTimeout: 'six minutes', SqsManagedSseEnabled: true } });
+    expect(() => app.synth()).toThrow(/VisibilityTimeout.*\(CloudFormation Validate\)/);
+    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as SynthesizedBridge['validationReport'];
+    const cfnValidate = report.pluginReports.find((plugin) => plugin.pluginName === 'CloudFormation Validate');
+    expect(cfnValidate?.violations).toContainEqual(expect.objectContaining({ severity: 'error', description: expect.stringContaining('VisibilityTimeout') }));
+  });
+
   it('records a written reason with every acknowledged rule', () => {
     const acknowledged = Object.values(synth.json.Resources).flatMap(
       (resource) => (resource.Metadata?.cdk_nag as { rules_to_suppress?: { id: string; reason: string }[] } | undefined)?.rules_to_suppress ?? [],
@@ -383,6 +394,22 @@ describe('settings from context', () => {
     expect(() => createBridgeApp({ context: { config: 'none', [key]: value } })).toThrow(message);
   });
 
+  it.each([
+    [{ jiraHost: 'acme.atlassian.net' }, /context jiraHost\b.*(Jira site URL|jira\.host)/],
+    [{ jiraHost: 'https://acme.atlassian.net', jiraProjectKeys: 'OPS,web' }, /context jiraProjectKeys: "web" is not a Jira project key/],
+    [{ jiraProjectKeys: 'OPS' }, /context jiraProjectKeys: only used with -c jiraHost/],
+  ])('fails synth on zero-config settings the worker would refuse at cold start (%o)', (settings, message) => {
+    // The worker builds its zero-config routing from these at cold start; a bad value there
+    // would fail every batch until each delivery reached the dead-letter queue.
+    expect(() => createBridgeApp({ context: { config: 'none', ...settings } })).toThrow(ConfigError);
+    expect(() => createBridgeApp({ context: { config: 'none', ...settings } })).toThrow(message);
+  });
+
+  it.each(['slackChannel', 'jiraHost', 'jiraProjectKeys'])('fails synth when -c %s is given with a routing config file (the worker would ignore it)', (key) => {
+    const value = key === 'jiraHost' ? 'https://acme.atlassian.net' : key === 'jiraProjectKeys' ? 'OPS' : '#ci';
+    expect(() => createBridgeApp({ context: { config: configPath, [key]: value } })).toThrow(new RegExp(`context ${key}: .*config file`));
+  });
+
   it('passes zero-config routing and the body limit as plain (non-secret) variables', () => {
     const zero = synthBridge({ config: 'none', slackChannel: '#ci', jiraHost: 'https://acme.atlassian.net', jiraProjectKeys: 'OPS,WEB', maxBodyBytes: '1048576' }, { bundle: false });
     try {
@@ -403,7 +430,10 @@ describe('settings from context', () => {
       throwaway.template.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: Match.objectLike({ maxReceiveCount: 3 }) });
       throwaway.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 2 } });
       const worker = throwaway.json.Resources[throwaway.stack.getLogicalId(throwaway.stack.worker.function.node.defaultChild as never)];
-      expect((worker?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables[ENV.configPath]).toBeUndefined();
+      const workerVariables = (worker?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(workerVariables[ENV.configPath]).toBeUndefined();
+      // The worker marks the attempt SQS will not redeliver as the last one (status failed).
+      expect(workerVariables[ENV.maxAttempts]).toBe('3');
     } finally {
       throwaway.cleanup();
     }
