@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from './read-body.js';
 
 /**
  * A local stand-in for Slack's Web API (https://api.slack.com/web), enough of it to drive the
@@ -52,14 +53,6 @@ export interface SlackServer {
   close(): Promise<void>;
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}
 
 function parseParams(raw: string, contentType: string | undefined): Record<string, unknown> {
   if (contentType?.startsWith('application/json')) return JSON.parse(raw || '{}') as Record<string, unknown>;

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from './read-body.js';
 
 /**
  * A local stand-in for a Teams Workflows webhook ("When a Teams webhook request is received"):
@@ -29,14 +30,6 @@ export interface TeamsServer {
 
 const SIGNATURE = 'test-signature-do-not-log';
 
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}
 
 export async function startTeamsServer(): Promise<TeamsServer> {
   const posts: TeamsPost[] = [];
