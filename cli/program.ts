@@ -288,7 +288,7 @@ Docs: README.md, section "The gitlab-bridge CLI"`);
           if (isLoopbackUrl(url)) {
             throw new CliError('no webhook token', EXIT.auth, `pass the token the local bridge printed at start with --token, or set ${CLI_ENV.webhookToken}`);
           }
-          const credentials = await resources(command).webhookCredentials({});
+          const credentials = await resources(command).webhookCredentials({}, '--token');
           token = credentials.token;
           signingKey ??= credentials.signingKey;
         }

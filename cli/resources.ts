@@ -99,14 +99,14 @@ export class BridgeResources {
    * or the first of the bridge's GitLab secret in Secrets Manager (GITLAB_SECRET_ID or the
    * stack's GitLabSecretName output).
    */
-  async webhookCredentials(flags: { token?: string; signingKey?: string }): Promise<{ token: string; signingKey?: string; source: string }> {
+  async webhookCredentials(flags: { token?: string; signingKey?: string }, tokenFlag = '--webhook-token'): Promise<{ token: string; signingKey?: string; source: string }> {
     const token = flags.token || firstOf(this.context.env[CLI_ENV.webhookToken]);
     const signingKey = flags.signingKey || firstOf(this.context.env[CLI_ENV.signingKey]);
-    if (token) return { token, ...(signingKey ? { signingKey } : {}), source: flags.token ? '--webhook-token' : CLI_ENV.webhookToken };
+    if (token) return { token, ...(signingKey ? { signingKey } : {}), source: flags.token ? tokenFlag : CLI_ENV.webhookToken };
     if ((this.localDynamo || this.localSqs) && !this.context.env[CLI_ENV.gitlabSecretId]) {
-      throw new CliError('no webhook token', EXIT.auth, `pass the token the local bridge printed with --webhook-token, or set ${CLI_ENV.webhookToken}`);
+      throw new CliError('no webhook token', EXIT.auth, `pass the token the local bridge printed with ${tokenFlag}, or set ${CLI_ENV.webhookToken}`);
     }
-    const secretId = this.context.env[CLI_ENV.gitlabSecretId] || (await this.output(STACK_OUTPUTS.gitlabSecretName, '--webhook-token or GITLAB_WEBHOOK_TOKEN'));
+    const secretId = this.context.env[CLI_ENV.gitlabSecretId] || (await this.output(STACK_OUTPUTS.gitlabSecretName, `${tokenFlag} or GITLAB_WEBHOOK_TOKEN`));
     let text: string;
     try {
       const result = await this.context.aws.secretsManager().send(new GetSecretValueCommand({ SecretId: secretId }));
@@ -116,7 +116,7 @@ export class BridgeResources {
     }
     const parsed = parseBridgeSecret(text);
     if (!parsed.token) {
-      throw new CliError(`secret ${secretId} holds no webhook token`, EXIT.auth, 'set it as the README describes (aws secretsmanager put-secret-value), or pass --webhook-token');
+      throw new CliError(`secret ${secretId} holds no webhook token`, EXIT.auth, `set it as the README describes (aws secretsmanager put-secret-value), or pass ${tokenFlag}`);
     }
     const key = signingKey || parsed.signingKey;
     return { token: parsed.token, ...(key ? { signingKey: key } : {}), source: `secret ${secretId}` };

@@ -129,6 +129,12 @@ describe('send-sample', () => {
     expect(run.stderr).toBe('gitlab-bridge: no webhook token; pass the token the local bridge printed at start with --token, or set GITLAB_WEBHOOK_TOKEN\n');
   });
 
+  it('names --token, its own flag, when a non-local URL has no token and only local endpoints are set', async () => {
+    const run = await cli({ AWS_ENDPOINT_URL_DYNAMODB: table.endpoint }, ['send-sample', 'push', '--url', 'https://bridge.example.invalid/webhooks/gitlab']);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toBe('gitlab-bridge: no webhook token; pass the token the local bridge printed with --token, or set GITLAB_WEBHOOK_TOKEN\n');
+  });
+
   it('prints the request with the token redacted on --dry-run, and rejects unknown kinds', async () => {
     const run = await cli({ GITLAB_WEBHOOK_TOKEN: TOKEN }, ['send-sample', 'mr-opened', '--dry-run', '--json']);
     expect(run.code).toBe(0);
