@@ -136,7 +136,7 @@ async function main(): Promise<void> {
   const bareBundle = await bundle('bench/bare-entry.ts', 'bare');
   const size = (file: string) => statSync(file).size;
   const probe = join(dir, 'probe.mjs');
-  writeFileSync(probe, "const t=process.hrtime.bigint(); await import(process.argv[2]); process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6));");
+  writeFileSync(probe, 'const t=process.hrtime.bigint(); await import(process.argv[2]); process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6));');
   const env = { ...process.env, BRIDGE_TABLE_NAME: 't', BRIDGE_QUEUE_URL: 'q', GITLAB_SECRET_ID: 's', AWS_REGION: 'us-east-1' };
   const coldImport = (file: string) => {
     const samples: number[] = [];
@@ -146,8 +146,12 @@ async function main(): Promise<void> {
   const receiverCold = coldImport(receiverBundle);
   const bareCold = coldImport(bareBundle);
   console.log(`\nReceiver bundle (esbuild, minified, ESM, as the stack builds it)`);
-  console.log(`  size         receiver ${(size(receiverBundle) / 1024).toFixed(0)} KiB  bare clients ${(size(bareBundle) / 1024).toFixed(0)} KiB  ratio ${ratio(size(receiverBundle), size(bareBundle))}   (target <= 1.25x)`);
-  console.log(`  cold import  receiver ${ms(receiverCold)}  bare clients ${ms(bareCold)}  ratio ${ratio(receiverCold, bareCold)}   (target <= 1.25x, median of 15 fresh processes)`);
+  console.log(
+    `  size         receiver ${(size(receiverBundle) / 1024).toFixed(0)} KiB  bare clients ${(size(bareBundle) / 1024).toFixed(0)} KiB  ratio ${ratio(size(receiverBundle), size(bareBundle))}   (target <= 1.25x)`,
+  );
+  console.log(
+    `  cold import  receiver ${ms(receiverCold)}  bare clients ${ms(bareCold)}  ratio ${ratio(receiverCold, bareCold)}   (target <= 1.25x, median of 15 fresh processes)`,
+  );
 
   // Write units over a delivery's life: receiver write, worker attempt(s), effect keys and
   // notifier state, with the zero-config planners in print mode (no downstream is called).
@@ -186,7 +190,9 @@ async function main(): Promise<void> {
     lifeUnits += lifeMeter.units();
   }
   const count = fixtures.length;
-  console.log(`\nDynamoDB write units per delivery over its life (${count} GitLab examples; receiver + one worker attempt, zero-config planners in print mode)`);
+  console.log(
+    `\nDynamoDB write units per delivery over its life (${count} GitLab examples; receiver + one worker attempt, zero-config planners in print mode)`,
+  );
   console.log(`  table, receiver write only   ${(recordUnits / count).toFixed(2)}   (dynalite ReturnConsumedCapacity)`);
   console.log(`  table, whole life            ${(lifeUnits / count).toFixed(2)}   (adds worker record update, effect keys, notifier state)`);
   console.log(`  indexes (byProject, byStatus) ${(indexUnits / count).toFixed(2)}   (computed from the item layout)`);

@@ -41,13 +41,25 @@ export function awsErrorToCliError(error: unknown, subject: AwsErrorSubject): Cl
     );
   }
   if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
-    return new CliError('no AWS credentials found', EXIT.auth, 'set AWS_PROFILE (or run `aws sso login`), or point at the local bridge with the AWS_ENDPOINT_URL_* values `npm start` prints');
+    return new CliError(
+      'no AWS credentials found',
+      EXIT.auth,
+      'set AWS_PROFILE (or run `aws sso login`), or point at the local bridge with the AWS_ENDPOINT_URL_* values `npm start` prints',
+    );
   }
   if (/Region is missing/i.test(message)) {
     return new CliError('no AWS region set', EXIT.usage, 'set AWS_REGION (or a region in your AWS profile)');
   }
-  if (/^(AccessDenied|AccessDeniedException|UnrecognizedClientException|InvalidClientTokenId|ExpiredToken|ExpiredTokenException|InvalidSignatureException|SignatureDoesNotMatch)$/.test(name)) {
-    return new CliError(`AWS refused access to ${subject.resource} (${name})`, EXIT.auth, 'check that your AWS credentials are current and allowed to read the bridge stack');
+  if (
+    /^(AccessDenied|AccessDeniedException|UnrecognizedClientException|InvalidClientTokenId|ExpiredToken|ExpiredTokenException|InvalidSignatureException|SignatureDoesNotMatch)$/.test(
+      name,
+    )
+  ) {
+    return new CliError(
+      `AWS refused access to ${subject.resource} (${name})`,
+      EXIT.auth,
+      'check that your AWS credentials are current and allowed to read the bridge stack',
+    );
   }
   if (name === 'ResourceNotFoundException' || /QueueDoesNotExist|NonExistentQueue/.test(name)) {
     return new CliError(`${subject.resource} does not exist`, EXIT.notFound, 'check --table / --queue-url / --dlq-url, or --stack and AWS_REGION');

@@ -45,7 +45,10 @@ type ServiceEnv = 'DYNAMODB' | 'SQS' | 'CLOUDFORMATION' | 'SECRETS_MANAGER';
  * endpoint (the local bridge) gets a default region and placeholder credentials when the
  * environment has none, since local servers accept any.
  */
-export function clientConfig(env: Record<string, string | undefined>, service: ServiceEnv): {
+export function clientConfig(
+  env: Record<string, string | undefined>,
+  service: ServiceEnv,
+): {
   endpoint?: string;
   region?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };

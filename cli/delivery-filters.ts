@@ -56,7 +56,10 @@ export interface ParsedStatusFilter {
 export function parseStatusFilter(value: string | undefined): ParsedStatusFilter {
   const direct = new Set<DeliveryStatus>();
   const classes = new Set<StatusClass>();
-  for (const raw of (value ?? '').split(',').map((part) => part.trim().toLowerCase().replace(/-/g, '_')).filter(Boolean)) {
+  for (const raw of (value ?? '')
+    .split(',')
+    .map((part) => part.trim().toLowerCase().replace(/-/g, '_'))
+    .filter(Boolean)) {
     if (isDeliveryStatus(raw)) direct.add(raw);
     else if ((STATUS_CLASSES as readonly string[]).includes(raw)) classes.add(raw as StatusClass);
     else throw new CliError(`unknown status "${raw}"`, EXIT.usage, `use one of ${STATUS_FILTER_VALUES.join(', ')}`);
@@ -74,7 +77,11 @@ export function needsOutcomes(filter: ParsedStatusFilter, status: DeliveryStatus
 }
 
 /** Whether a delivery passes the filter, given its outcomes when needsOutcomes said so. */
-export function matchesStatusFilter(filter: ParsedStatusFilter, status: DeliveryStatus, outcomes: readonly Pick<ActionOutcome, 'status' | 'retryable'>[] = []): boolean {
+export function matchesStatusFilter(
+  filter: ParsedStatusFilter,
+  status: DeliveryStatus,
+  outcomes: readonly Pick<ActionOutcome, 'status' | 'retryable'>[] = [],
+): boolean {
   if (filter.query.length === 0 || filter.direct.includes(status)) return true;
   const cls = classifyDelivery(status, outcomes);
   return cls !== undefined && filter.classes.includes(cls);
@@ -107,7 +114,11 @@ export function parseSince(value: string, now: Date): string {
 export function parseBefore(value: string): string {
   const time = Date.parse(value);
   if (Number.isNaN(time) || !/^\d{4}-\d{2}-\d{2}/.test(value.trim())) {
-    throw new CliError(`--before "${value}" is not a time`, EXIT.usage, 'pass the nextBefore value a previous page printed, or an ISO time like 2026-01-31T09:00:00Z');
+    throw new CliError(
+      `--before "${value}" is not a time`,
+      EXIT.usage,
+      'pass the nextBefore value a previous page printed, or an ISO time like 2026-01-31T09:00:00Z',
+    );
   }
   return new Date(time).toISOString();
 }

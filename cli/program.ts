@@ -44,7 +44,13 @@ function opts<T>(command: Command): T {
 }
 
 function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((item) => item.trim()).filter(Boolean)];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  ];
 }
 
 const STATUS_HELP = `one or more of ${STATUS_FILTER_VALUES.join(', ')} (comma-separated); successful = done+ignored, client_failure = refused for good (4xx, config), server_failure = downstream down (5xx, timeouts) or retrying`;
@@ -69,18 +75,27 @@ export function buildProgram(context: CliContext, setExit: (code: ExitCode) => v
     .option('--queue-url <url>', `SQS queue the worker reads (env ${CLI_ENV.queueUrl})`)
     .option('--dlq-url <url>', `SQS dead-letter queue (env ${CLI_ENV.dlqUrl})`)
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
-    .configureOutput({ writeOut: (text) => context.stdout.write(text), writeErr: (text) => context.stderr.write(text), outputError: (text, write) => write(usageErrorLine(text)) })
+    .configureOutput({
+      writeOut: (text) => context.stdout.write(text),
+      writeErr: (text) => context.stderr.write(text),
+      outputError: (text, write) => write(usageErrorLine(text)),
+    })
     .exitOverride()
-    .addHelpText('after', `${RESOURCES_HELP}
+    .addHelpText(
+      'after',
+      `${RESOURCES_HELP}
 
 Exit codes: 0 ok, 1 failed, 2 usage or missing setting, 3 not found, 4 credentials refused or missing.
-Docs: README.md, section "The gitlab-bridge CLI"`);
+Docs: README.md, section "The gitlab-bridge CLI"`,
+    );
 
   const resources = (command: Command) => new BridgeResources(context, command.optsWithGlobals<ResourceFlags>());
-  const run = (work: (command: Command) => Promise<ExitCode>) => async (...args: unknown[]) => {
-    const command = args.at(-1) as Command;
-    setExit(await work(command));
-  };
+  const run =
+    (work: (command: Command) => Promise<ExitCode>) =>
+    async (...args: unknown[]) => {
+      const command = args.at(-1) as Command;
+      setExit(await work(command));
+    };
 
   // deliveries
   const deliveries = program.command('deliveries').description('The delivery log: what the bridge received and what it did with each event.');
@@ -93,7 +108,10 @@ Docs: README.md, section "The gitlab-bridge CLI"`);
     .option('--before <time>', 'page cursor: only deliveries received before this ISO time (printed as nextBefore)')
     .option('-n, --limit <n>', 'how many to show', positiveInt('--limit'), 20)
     .option('--json', 'JSON for scripts: { items, nextBefore? }')
-    .addHelpText('after', '\nExamples:\n  gitlab-bridge deliveries list --status server_failure --since 1d\n  gitlab-bridge deliveries list --project group/app --json | jq -r \'.items[].id\'')
+    .addHelpText(
+      'after',
+      "\nExamples:\n  gitlab-bridge deliveries list --status server_failure --since 1d\n  gitlab-bridge deliveries list --project group/app --json | jq -r '.items[].id'",
+    )
     .action(
       run(async (command) => {
         const options = opts<{ project?: string; status?: string; since?: string; before?: string; limit: number; json: boolean }>(command);
@@ -102,7 +120,7 @@ Docs: README.md, section "The gitlab-bridge CLI"`);
     );
   deliveries
     .command('show')
-    .description('Show one delivery: its record, each action\'s outcome, the request headers (token redacted) and the payload.')
+    .description("Show one delivery: its record, each action's outcome, the request headers (token redacted) and the payload.")
     .argument('<id>', 'delivery id (the Idempotency-Key GitLab sent, shown by `deliveries list`)')
     .option('--json', 'the record as JSON, payload parsed')
     .action(
@@ -123,10 +141,22 @@ Docs: README.md, section "The gitlab-bridge CLI"`);
     .option('--force', 're-run actions that already succeeded (posts again)')
     .option('--dry-run', 'show what would be replayed, change nothing')
     .option('--json', 'the summary as JSON')
-    .addHelpText('after', '\nExamples:\n  gitlab-bridge deliveries replay 7f0c6a52-3c2e-4f0e-9a57-2b1f2b7f1c11\n  gitlab-bridge deliveries replay --status server_failure --since 1d')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  gitlab-bridge deliveries replay 7f0c6a52-3c2e-4f0e-9a57-2b1f2b7f1c11\n  gitlab-bridge deliveries replay --status server_failure --since 1d',
+    )
     .action(
       run(async (command) => {
-        const options = opts<{ status?: string; since?: string; project?: string; before?: string; limit: number; force: boolean; dryRun: boolean; json: boolean }>(command);
+        const options = opts<{
+          status?: string;
+          since?: string;
+          project?: string;
+          before?: string;
+          limit: number;
+          force: boolean;
+          dryRun: boolean;
+          json: boolean;
+        }>(command);
         const bridge = resources(command);
         const store = await openDeliveryStore(context, bridge);
         const queue = options.dryRun ? undefined : await openDeliveryQueue(context, bridge);
@@ -155,7 +185,7 @@ Docs: README.md, section "The gitlab-bridge CLI"`);
     );
   dlq
     .command('redrive')
-    .description('Move dead-lettered deliveries back to the worker\'s queue (as replays: succeeded actions are skipped).')
+    .description("Move dead-lettered deliveries back to the worker's queue (as replays: succeeded actions are skipped).")
     .argument('[ids...]', 'only these delivery ids (default: all)')
     .option('-n, --limit <n>', 'move at most this many', positiveInt('--limit'), 1000)
     .option('--dry-run', 'show what would move, change nothing')
@@ -213,7 +243,10 @@ Docs: README.md, section "The gitlab-bridge CLI"`);
         const api = gitlabApi(context, options);
         const bridge = resources(command);
         const webhookUrl = await bridge.webhookUrl(options.webhookUrl);
-        const credentials = await bridge.webhookCredentials({ ...(options.webhookToken ? { token: options.webhookToken } : {}), ...(options.signingKey ? { signingKey: options.signingKey } : {}) });
+        const credentials = await bridge.webhookCredentials({
+          ...(options.webhookToken ? { token: options.webhookToken } : {}),
+          ...(options.signingKey ? { signingKey: options.signingKey } : {}),
+        });
         return connectCommand(context, api, () => openDeliveryStore(context, bridge), {
           project: options.project,
           webhookUrl,
@@ -246,7 +279,9 @@ Docs: README.md, section "The gitlab-bridge CLI"`);
   gitlabAccess(
     gitlab
       .command('status')
-      .description('List connected projects with GitLab\'s alert status, so an auto-disabled hook is noticed (exit 1 if one is disabled, or a --project is not connected or cannot be read).')
+      .description(
+        "List connected projects with GitLab's alert status, so an auto-disabled hook is noticed (exit 1 if one is disabled, or a --project is not connected or cannot be read).",
+      )
       .option('-p, --project <path>', 'only these projects (repeat or comma-separate); default: every project you maintain', collect)
       .option('--json', 'JSON for scripts'),
   ).action(
@@ -258,7 +293,9 @@ Docs: README.md, section "The gitlab-bridge CLI"`);
         webhookUrl = await resources(command).webhookUrl(options.webhookUrl);
       } catch (error) {
         // Without the stack, recognise the bridge's hooks by name and path instead.
-        context.stderr.write(`note: matching hooks named gitlab-bridge or ending in /webhooks/gitlab (${error instanceof CliError ? error.line() : String(error)})\n`);
+        context.stderr.write(
+          `note: matching hooks named gitlab-bridge or ending in /webhooks/gitlab (${error instanceof CliError ? error.line() : String(error)})\n`,
+        );
       }
       return statusCommand(context, api, { projects: options.project ?? [], webhookUrl, json: options.json });
     }),
@@ -267,7 +304,7 @@ Docs: README.md, section "The gitlab-bridge CLI"`);
   // send-sample
   program
     .command('send-sample')
-    .description('Post a realistic sample GitLab webhook (GitLab\'s headers, a fresh Idempotency-Key) to the bridge.')
+    .description("Post a realistic sample GitLab webhook (GitLab's headers, a fresh Idempotency-Key) to the bridge.")
     .addArgument(new Argument('<kind>', 'which sample').choices(SAMPLE_KINDS))
     .option('--url <url>', `webhook URL (env ${CLI_ENV.webhookUrl}; default the local bridge, ${LOCAL_WEBHOOK_URL})`)
     .option('--token <token>', `X-Gitlab-Token to send (env ${CLI_ENV.webhookToken}; for a deployed bridge, default the first token of its GitLab secret)`)
@@ -280,7 +317,9 @@ Docs: README.md, section "The gitlab-bridge CLI"`);
     .action(
       run(async (command) => {
         const [kind] = command.args as [string];
-        const options = opts<{ url?: string; token?: string; signingKey?: string; project?: string; keepIds: boolean; dryRun: boolean; json: boolean }>(command);
+        const options = opts<{ url?: string; token?: string; signingKey?: string; project?: string; keepIds: boolean; dryRun: boolean; json: boolean }>(
+          command,
+        );
         const url = options.url || context.env[CLI_ENV.webhookUrl] || LOCAL_WEBHOOK_URL;
         let token = options.token || context.env[CLI_ENV.webhookToken]?.split(',')[0]?.trim() || undefined;
         let signingKey = options.signingKey || context.env[CLI_ENV.signingKey]?.split(',')[0]?.trim() || undefined;

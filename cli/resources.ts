@@ -89,7 +89,11 @@ export class BridgeResources {
     if (given) return given;
     if (this.localDynamo || this.localSqs) {
       // The local bridge listens on 127.0.0.1: only a GitLab on the same machine could call it.
-      throw new CliError('no webhook URL for the local bridge', EXIT.usage, 'pass --webhook-url with an address GitLab can reach (e.g. a tunnel to 127.0.0.1:3000), or --stack for a deployed bridge');
+      throw new CliError(
+        'no webhook URL for the local bridge',
+        EXIT.usage,
+        'pass --webhook-url with an address GitLab can reach (e.g. a tunnel to 127.0.0.1:3000), or --stack for a deployed bridge',
+      );
     }
     return this.output(STACK_OUTPUTS.webhookUrl, '--webhook-url or BRIDGE_WEBHOOK_URL');
   }
@@ -99,7 +103,10 @@ export class BridgeResources {
    * or the first of the bridge's GitLab secret in Secrets Manager (GITLAB_SECRET_ID or the
    * stack's GitLabSecretName output).
    */
-  async webhookCredentials(flags: { token?: string; signingKey?: string }, tokenFlag = '--webhook-token'): Promise<{ token: string; signingKey?: string; source: string }> {
+  async webhookCredentials(
+    flags: { token?: string; signingKey?: string },
+    tokenFlag = '--webhook-token',
+  ): Promise<{ token: string; signingKey?: string; source: string }> {
     const token = flags.token || firstOf(this.context.env[CLI_ENV.webhookToken]);
     const signingKey = flags.signingKey || firstOf(this.context.env[CLI_ENV.signingKey]);
     if (token) return { token, ...(signingKey ? { signingKey } : {}), source: flags.token ? tokenFlag : CLI_ENV.webhookToken };
@@ -116,7 +123,11 @@ export class BridgeResources {
     }
     const parsed = parseBridgeSecret(text);
     if (!parsed.token) {
-      throw new CliError(`secret ${secretId} holds no webhook token`, EXIT.auth, `set it as the README describes (aws secretsmanager put-secret-value), or pass ${tokenFlag}`);
+      throw new CliError(
+        `secret ${secretId} holds no webhook token`,
+        EXIT.auth,
+        `set it as the README describes (aws secretsmanager put-secret-value), or pass ${tokenFlag}`,
+      );
     }
     const key = signingKey || parsed.signingKey;
     return { token: parsed.token, ...(key ? { signingKey: key } : {}), source: `secret ${secretId}` };
@@ -127,7 +138,10 @@ export class BridgeResources {
       const result = await this.context.aws.sqs().send(new GetQueueUrlCommand({ QueueName: name }));
       if (result.QueueUrl) return result.QueueUrl;
     } catch (error) {
-      throw awsErrorToCliError(error, { resource: `local SQS queue ${name}`, endpoint: this.context.env.AWS_ENDPOINT_URL_SQS || this.context.env.AWS_ENDPOINT_URL });
+      throw awsErrorToCliError(error, {
+        resource: `local SQS queue ${name}`,
+        endpoint: this.context.env.AWS_ENDPOINT_URL_SQS || this.context.env.AWS_ENDPOINT_URL,
+      });
     }
     throw new CliError(`local SQS has no queue ${name}`, EXIT.notFound, 'start the local bridge (npm start) or pass --queue-url / --dlq-url');
   }
@@ -167,7 +181,10 @@ export class BridgeResources {
 }
 
 function firstOf(list: string | undefined): string | undefined {
-  return list?.split(',').map((item) => item.trim()).find(Boolean);
+  return list
+    ?.split(',')
+    .map((item) => item.trim())
+    .find(Boolean);
 }
 
 /**

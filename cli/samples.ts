@@ -51,7 +51,11 @@ export function withProject(payload: Record<string, unknown>, projectPath: strin
   const out = replace(payload as Json) as Record<string, unknown>;
   const segments = path.split('/');
   const name = segments.at(-1) ?? path;
-  for (const project of [out.project, (out.object_attributes as Record<string, unknown> | undefined)?.source, (out.object_attributes as Record<string, unknown> | undefined)?.target]) {
+  for (const project of [
+    out.project,
+    (out.object_attributes as Record<string, unknown> | undefined)?.source,
+    (out.object_attributes as Record<string, unknown> | undefined)?.target,
+  ]) {
     if (project && typeof project === 'object') {
       const record = project as Record<string, unknown>;
       record.name = name;

@@ -71,9 +71,7 @@ export class BridgeFunction extends Construct {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `${props.description} (execution role)`,
     });
-    this.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logGroup.logGroupArn] }),
-    );
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logGroup.logGroupArn] }));
 
     const extraFiles = props.extraFiles ?? [];
     const commandHooks: ICommandHooks | undefined =
@@ -82,8 +80,7 @@ export class BridgeFunction extends Construct {
         : {
             beforeBundling: () => [],
             beforeInstall: () => [],
-            afterBundling: (_inputDir: string, outputDir: string) =>
-              extraFiles.map((file) => copyCommand(file.source, join(outputDir, file.name))),
+            afterBundling: (_inputDir: string, outputDir: string) => extraFiles.map((file) => copyCommand(file.source, join(outputDir, file.name))),
           };
 
     this.function = new NodejsFunction(this, 'Function', {
@@ -128,15 +125,14 @@ export class BridgeFunction extends Construct {
     // so Lambda's active tracing can only be granted on "*".
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'Only X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) is granted on "*": those actions support no resource-level permissions. Every data action of this role names its table, queue, secret or log group.',
+      reason:
+        'Only X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) is granted on "*": those actions support no resource-level permissions. Every data action of this role names its table, queue, secret or log group.',
     });
   }
 
   /** Grants item-level actions on the table (not its indexes) and sets the table name variable. */
   bindTable(envName: EnvName, table: ITable, actions: readonly TableAction[]): void {
-    this.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: actions.map((action) => `dynamodb:${action}`), resources: [table.tableArn] }),
-    );
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: actions.map((action) => `dynamodb:${action}`), resources: [table.tableArn] }));
     this.function.addEnvironment(envName, table.tableName);
   }
 

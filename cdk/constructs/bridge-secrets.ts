@@ -58,7 +58,13 @@ export class BridgeSecrets extends Construct {
     });
     this.slack = this.placeholder('Slack', this.names.slack, 'Slack bot token (xoxb-...) the worker posts with.', SECRET_PLACEHOLDERS.slack, removalPolicy);
     this.teams = this.placeholder('Teams', this.names.teams, 'Teams Workflows webhook URLs by name (JSON object).', SECRET_PLACEHOLDERS.teams, removalPolicy);
-    this.jira = this.placeholder('Jira', this.names.jira, 'Jira credentials (JSON: email + apiToken, or bearerToken).', SECRET_PLACEHOLDERS.jira, removalPolicy);
+    this.jira = this.placeholder(
+      'Jira',
+      this.names.jira,
+      'Jira credentials (JSON: email + apiToken, or bearerToken).',
+      SECRET_PLACEHOLDERS.jira,
+      removalPolicy,
+    );
 
     for (const secret of [this.gitlab, this.slack, this.teams, this.jira]) {
       Validations.of(secret).acknowledge({

@@ -82,7 +82,11 @@ export async function listDeliveriesCommand(context: CliContext, store: Delivery
 export async function showDeliveryCommand(context: CliContext, store: DeliveryStore, id: string, options: { json: boolean }): Promise<ExitCode> {
   const record = await store.get(id);
   if (!record) {
-    throw new CliError(`delivery ${id} not found`, EXIT.notFound, 'list recent ones with `gitlab-bridge deliveries list` (records expire after the retention period, 30 days by default)');
+    throw new CliError(
+      `delivery ${id} not found`,
+      EXIT.notFound,
+      'list recent ones with `gitlab-bridge deliveries list` (records expire after the retention period, 30 days by default)',
+    );
   }
   context.stdout.write(options.json ? toJson(deliveryJson(record)) : formatDeliveryDetail(record));
   return EXIT.ok;
@@ -121,7 +125,12 @@ export interface ReplayReport {
  * succeeded. Marking before sending keeps the log honest: the worker may pick the message up
  * at once, and its status must not be overwritten afterwards.
  */
-export async function replayDeliveries(context: CliContext, store: DeliveryStore, queue: DeliveryQueue | undefined, options: ReplayOptions): Promise<ReplayReport> {
+export async function replayDeliveries(
+  context: CliContext,
+  store: DeliveryStore,
+  queue: DeliveryQueue | undefined,
+  options: ReplayOptions,
+): Promise<ReplayReport> {
   const bulk = options.status !== undefined || options.since !== undefined || options.project !== undefined || options.before !== undefined;
   if (options.ids.length > 0 && bulk) {
     throw new CliError('give delivery IDs or a selection (--status/--since/--project/--before), not both', EXIT.usage, 'run one replay per form');

@@ -1,10 +1,4 @@
-import {
-  ChangeMessageVisibilityBatchCommand,
-  DeleteMessageCommand,
-  ReceiveMessageCommand,
-  type Message,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, DeleteMessageCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DeliverySummary } from '../../lib/deliveries/record.js';
 import type { DeliveryStore } from '../../lib/deliveries/store.js';
 import { parseQueueMessage, type DeliveryQueue, type QueueMessage } from '../../lib/queue/queue.js';
@@ -164,7 +158,14 @@ export async function dlqListCommand(context: CliContext, reader: DlqReader, sto
   }
   context.stdout.write(
     renderTable(
-      [{ header: 'DELIVERY ID' }, { header: 'FIRST SENT (UTC)' }, { header: 'EVENT', maxWidth: 20 }, { header: 'PROJECT', maxWidth: 40 }, { header: 'STATUS' }, { header: 'NOTE', maxWidth: 70 }],
+      [
+        { header: 'DELIVERY ID' },
+        { header: 'FIRST SENT (UTC)' },
+        { header: 'EVENT', maxWidth: 20 },
+        { header: 'PROJECT', maxWidth: 40 },
+        { header: 'STATUS' },
+        { header: 'NOTE', maxWidth: 70 },
+      ],
       letters.map((letter) => {
         const delivery = letter.message ? deliveries.get(letter.message.deliveryId) : undefined;
         if (!letter.message) return [`(not a bridge message: ${letter.messageId})`, shortTime(letter.sentAt), '-', '-', '-', letter.body.slice(0, 60)];
@@ -179,7 +180,9 @@ export async function dlqListCommand(context: CliContext, reader: DlqReader, sto
       }),
     ),
   );
-  context.stdout.write(`${letters.length} message${letters.length === 1 ? '' : 's'} in the dead-letter queue${letters.length === options.limit ? ' (--limit reached; there may be more)' : ''}. Move them back with \`gitlab-bridge dlq redrive\`.\n`);
+  context.stdout.write(
+    `${letters.length} message${letters.length === 1 ? '' : 's'} in the dead-letter queue${letters.length === options.limit ? ' (--limit reached; there may be more)' : ''}. Move them back with \`gitlab-bridge dlq redrive\`.\n`,
+  );
   return EXIT.ok;
 }
 
@@ -212,7 +215,13 @@ export interface RedriveReport {
  * already-`failed` record as finished). The message is deleted from the DLQ only after the send
  * succeeded; effect keys make a duplicate harmless.
  */
-export async function redriveDeadLetters(context: CliContext, reader: DlqReader, store: DeliveryStore, queue: DeliveryQueue, options: RedriveOptions): Promise<RedriveReport> {
+export async function redriveDeadLetters(
+  context: CliContext,
+  reader: DlqReader,
+  store: DeliveryStore,
+  queue: DeliveryQueue,
+  options: RedriveOptions,
+): Promise<RedriveReport> {
   const report: RedriveReport = { moved: [], left: [], failed: [], dryRun: options.dryRun };
   const letters = await withSqsErrors(context, reader.dlqUrl, () => readDeadLetters(reader, options.limit));
   const wanted = new Set(options.ids);
@@ -250,7 +259,9 @@ export async function redriveDeadLetters(context: CliContext, reader: DlqReader,
       }
       await store.markQueuedForReplay(id);
       await queue.send({ ...message, replay: true });
-      await withSqsErrors(context, reader.dlqUrl, () => reader.client.send(new DeleteMessageCommand({ QueueUrl: reader.dlqUrl, ReceiptHandle: letter.receiptHandle })));
+      await withSqsErrors(context, reader.dlqUrl, () =>
+        reader.client.send(new DeleteMessageCommand({ QueueUrl: reader.dlqUrl, ReceiptHandle: letter.receiptHandle })),
+      );
       report.moved.push(id);
       progress?.tick(`${id} moved`);
     } catch (error) {
@@ -278,7 +289,13 @@ export function formatRedriveSummary(report: RedriveReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function dlqRedriveCommand(context: CliContext, reader: DlqReader, store: DeliveryStore, queue: DeliveryQueue, options: RedriveOptions): Promise<ExitCode> {
+export async function dlqRedriveCommand(
+  context: CliContext,
+  reader: DlqReader,
+  store: DeliveryStore,
+  queue: DeliveryQueue,
+  options: RedriveOptions,
+): Promise<ExitCode> {
   const report = await redriveDeadLetters(context, reader, store, queue, options);
   context.stdout.write(options.json ? toJson(report) : formatRedriveSummary(report));
   if (report.failed.length > 0) return EXIT.failure;

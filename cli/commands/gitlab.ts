@@ -32,7 +32,11 @@ export function gitlabApi(context: CliContext, options: GitLabAccessOptions): Gi
   const url = options.gitlabUrl || context.env[CLI_ENV.gitlabUrl] || DEFAULT_GITLAB_URL;
   const token = options.gitlabToken || context.env[CLI_ENV.gitlabToken];
   if (!token) {
-    throw new CliError('no GitLab access token', EXIT.auth, 'set GITLAB_TOKEN to a personal or project access token with the api scope (Maintainer on the project)');
+    throw new CliError(
+      'no GitLab access token',
+      EXIT.auth,
+      'set GITLAB_TOKEN to a personal or project access token with the api scope (Maintainer on the project)',
+    );
   }
   return new GitLabHooksApi({ url, token, fetch: context.fetch });
 }
@@ -84,13 +88,18 @@ function branchStrategy(value: string | undefined): BranchFilterStrategy | undef
  * already does (same URL), so running it twice leaves one hook. With `test`, fires GitLab's
  * test trigger and waits until the delivery shows up in the bridge's delivery log.
  */
-export async function connectCommand(context: CliContext, api: GitLabHooksApi, store: (() => Promise<DeliveryStore>) | undefined, options: ConnectOptions): Promise<ExitCode> {
+export async function connectCommand(
+  context: CliContext,
+  api: GitLabHooksApi,
+  store: (() => Promise<DeliveryStore>) | undefined,
+  options: ConnectOptions,
+): Promise<ExitCode> {
   const events = parseHookEvents(options.events);
   const strategy = branchStrategy(options.branchFilterStrategy);
   const trigger = options.test ? testTrigger(events, typeof options.test === 'string' ? options.test : undefined) : undefined;
   const project: GitLabProject = await call(api, 'read the project', options.project, () => api.getProject(options.project));
   const path = project.path_with_namespace;
-  const hooks = await call(api, 'list the project\'s webhooks', path, () => api.listHooks(path));
+  const hooks = await call(api, "list the project's webhooks", path, () => api.listHooks(path));
   const plan = planConnect(hooks, options.webhookUrl);
   const body = hookRequestBody({
     url: options.webhookUrl,
@@ -121,7 +130,9 @@ export async function connectCommand(context: CliContext, api: GitLabHooksApi, s
       `${options.sslVerification ? '' : '; SSL verification OFF'}${options.signingKey ? '; signing token set' : ''}).`,
   );
   if (result.duplicates.length > 0) {
-    context.stderr.write(`warning: hooks ${result.duplicates.map((id) => `#${id}`).join(', ')} on ${path} also point at the bridge; each event arrives once per hook (effects still happen once). Remove them in GitLab, or run \`gitlab disconnect\` then \`gitlab connect\`.\n`);
+    context.stderr.write(
+      `warning: hooks ${result.duplicates.map((id) => `#${id}`).join(', ')} on ${path} also point at the bridge; each event arrives once per hook (effects still happen once). Remove them in GitLab, or run \`gitlab disconnect\` then \`gitlab connect\`.\n`,
+    );
   }
   if (hookHealth(hook).state !== 'ok') {
     out.push(`The hook is ${hook.alert_status} in GitLab; a successful test (--test) re-enables it.`);
@@ -183,8 +194,12 @@ async function waitForDelivery(context: CliContext, store: DeliveryStore, projec
 }
 
 /** `gitlab disconnect`: removes every hook of the project that points at the bridge. */
-export async function disconnectCommand(context: CliContext, api: GitLabHooksApi, options: { project: string; webhookUrl: string; json: boolean }): Promise<ExitCode> {
-  const hooks = await call(api, 'list the project\'s webhooks', options.project, () => api.listHooks(options.project));
+export async function disconnectCommand(
+  context: CliContext,
+  api: GitLabHooksApi,
+  options: { project: string; webhookUrl: string; json: boolean },
+): Promise<ExitCode> {
+  const hooks = await call(api, "list the project's webhooks", options.project, () => api.listHooks(options.project));
   const ours = hooks.filter((hook) => isBridgeHook(hook, options.webhookUrl));
   for (const hook of ours) {
     await call(api, `delete webhook #${hook.id}`, options.project, () => api.deleteHook(options.project, hook.id));
@@ -216,23 +231,30 @@ export interface StatusRow {
  * hook is disabled, or a project named with --project is not connected or cannot be read, for
  * use in a scheduled check.
  */
-export async function statusCommand(context: CliContext, api: GitLabHooksApi, options: { projects: string[]; webhookUrl: string | undefined; json: boolean }): Promise<ExitCode> {
+export async function statusCommand(
+  context: CliContext,
+  api: GitLabHooksApi,
+  options: { projects: string[]; webhookUrl: string | undefined; json: boolean },
+): Promise<ExitCode> {
   const explicit = options.projects.length > 0;
-  const projects = explicit ? options.projects : (await call(api, 'list your projects', undefined, () => api.listMaintainedProjects())).map((project) => project.path_with_namespace);
+  const projects = explicit
+    ? options.projects
+    : (await call(api, 'list your projects', undefined, () => api.listMaintainedProjects())).map((project) => project.path_with_namespace);
   const rows: StatusRow[] = [];
   for (const project of projects) {
     let hooks: GitLabHook[];
     try {
       hooks = await api.listHooks(project);
     } catch (error) {
-      const cliError = gitlabErrorToCliError(error, { instance: api.instance, project, action: 'list the project\'s webhooks' });
+      const cliError = gitlabErrorToCliError(error, { instance: api.instance, project, action: "list the project's webhooks" });
       // One project the token cannot read does not hide the others, but a bad token stops here.
       if (cliError.exitCode === EXIT.auth && (error as { status?: number }).status === 401) throw cliError;
       rows.push({ project, hookId: null, state: 'error', disabledUntil: null, events: [], branchFilter: null, url: null, error: cliError.message });
       continue;
     }
     const ours = hooks.filter((hook) => isBridgeHook(hook, options.webhookUrl));
-    if (ours.length === 0 && explicit) rows.push({ project, hookId: null, state: 'not_connected', disabledUntil: null, events: [], branchFilter: null, url: null });
+    if (ours.length === 0 && explicit)
+      rows.push({ project, hookId: null, state: 'not_connected', disabledUntil: null, events: [], branchFilter: null, url: null });
     for (const hook of ours) {
       const health = hookHealth(hook);
       rows.push({
@@ -252,15 +274,28 @@ export async function statusCommand(context: CliContext, api: GitLabHooksApi, op
   if (options.json) {
     context.stdout.write(toJson({ hooks: rows }));
   } else if (rows.length === 0) {
-    context.stdout.write('No project you maintain has a webhook pointing at the bridge. Connect one with `gitlab-bridge gitlab connect --project group/app`.\n');
+    context.stdout.write(
+      'No project you maintain has a webhook pointing at the bridge. Connect one with `gitlab-bridge gitlab connect --project group/app`.\n',
+    );
   } else {
     context.stdout.write(
       renderTable(
-        [{ header: 'PROJECT', maxWidth: 50 }, { header: 'HOOK', align: 'right' }, { header: 'STATE' }, { header: 'EVENTS', maxWidth: 40 }, { header: 'BRANCH FILTER', maxWidth: 30 }, { header: 'URL', maxWidth: 70 }],
+        [
+          { header: 'PROJECT', maxWidth: 50 },
+          { header: 'HOOK', align: 'right' },
+          { header: 'STATE' },
+          { header: 'EVENTS', maxWidth: 40 },
+          { header: 'BRANCH FILTER', maxWidth: 30 },
+          { header: 'URL', maxWidth: 70 },
+        ],
         rows.map((row) => [
           row.project,
           row.hookId === null ? '-' : `#${row.hookId}`,
-          row.state === 'temporarily_disabled' ? `temporarily disabled${row.disabledUntil ? ` until ${shortTime(row.disabledUntil)} UTC` : ''}` : row.state === 'error' ? `error: ${row.error ?? ''}` : row.state.replace('_', ' '),
+          row.state === 'temporarily_disabled'
+            ? `temporarily disabled${row.disabledUntil ? ` until ${shortTime(row.disabledUntil)} UTC` : ''}`
+            : row.state === 'error'
+              ? `error: ${row.error ?? ''}`
+              : row.state.replace('_', ' '),
           row.events.join(',') || '-',
           row.branchFilter ?? '-',
           row.url ?? '-',
@@ -268,7 +303,9 @@ export async function statusCommand(context: CliContext, api: GitLabHooksApi, op
       ),
     );
     if (disabled.length > 0) {
-      context.stdout.write(`${disabled.length} hook${disabled.length === 1 ? ' is' : 's are'} disabled by GitLab after failed deliveries: fix the cause, then re-enable with \`gitlab-bridge gitlab connect --project P --test\`.\n`);
+      context.stdout.write(
+        `${disabled.length} hook${disabled.length === 1 ? ' is' : 's are'} disabled by GitLab after failed deliveries: fix the cause, then re-enable with \`gitlab-bridge gitlab connect --project P --test\`.\n`,
+      );
     }
     if (unheard.length > 0) {
       context.stdout.write(

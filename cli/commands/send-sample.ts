@@ -90,7 +90,9 @@ export async function sendSampleCommand(context: CliContext, options: SendSample
     context.stdout.write(
       options.json
         ? toJson(shown)
-        : `POST ${request.url}\n${Object.entries(shown.headers).map(([name, value]) => `${name}: ${value}`).join('\n')}\n\n${JSON.stringify(payload, null, 2)}\n`,
+        : `POST ${request.url}\n${Object.entries(shown.headers)
+            .map(([name, value]) => `${name}: ${value}`)
+            .join('\n')}\n\n${JSON.stringify(payload, null, 2)}\n`,
     );
     return EXIT.ok;
   }
@@ -99,7 +101,11 @@ export async function sendSampleCommand(context: CliContext, options: SendSample
     response = await context.fetch(request.url, { method: 'POST', headers: request.headers, body: request.body });
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause;
-    throw new CliError(`cannot reach ${request.url} (${cause?.code ?? (error as Error).message})`, EXIT.failure, 'is the bridge running (npm start)? Pass its webhook URL with --url');
+    throw new CliError(
+      `cannot reach ${request.url} (${cause?.code ?? (error as Error).message})`,
+      EXIT.failure,
+      'is the bridge running (npm start)? Pass its webhook URL with --url',
+    );
   }
   const text = await response.text();
   let body: unknown = text;
@@ -108,16 +114,31 @@ export async function sendSampleCommand(context: CliContext, options: SendSample
   } catch {
     // not JSON: show it as text
   }
-  const deliveryId = typeof body === 'object' && body !== null && typeof (body as { deliveryId?: unknown }).deliveryId === 'string' ? (body as { deliveryId: string }).deliveryId : undefined;
+  const deliveryId =
+    typeof body === 'object' && body !== null && typeof (body as { deliveryId?: unknown }).deliveryId === 'string'
+      ? (body as { deliveryId: string }).deliveryId
+      : undefined;
   if (options.json) {
-    context.stdout.write(toJson({ sample: kind, url: request.url, status: response.status, ...(deliveryId ? { deliveryId } : {}), response: body, idempotencyKey: request.headers['Idempotency-Key'] }));
+    context.stdout.write(
+      toJson({
+        sample: kind,
+        url: request.url,
+        status: response.status,
+        ...(deliveryId ? { deliveryId } : {}),
+        response: body,
+        idempotencyKey: request.headers['Idempotency-Key'],
+      }),
+    );
   } else {
-    context.stdout.write(`Sent ${kind} (${SAMPLES[kind].about}) to ${request.url}: ${response.status} ${response.statusText} ${typeof body === 'string' ? body : JSON.stringify(body)}\n`);
+    context.stdout.write(
+      `Sent ${kind} (${SAMPLES[kind].about}) to ${request.url}: ${response.status} ${response.statusText} ${typeof body === 'string' ? body : JSON.stringify(body)}\n`,
+    );
     if (deliveryId && response.ok) context.stdout.write(`Follow it with \`gitlab-bridge deliveries show ${deliveryId}\`.\n`);
   }
   if (response.ok) return EXIT.ok;
   if (response.status === 401) {
-    if (!options.json) context.stderr.write('gitlab-bridge: the bridge rejected the token; pass the token it prints at start (--token or GITLAB_WEBHOOK_TOKEN)\n');
+    if (!options.json)
+      context.stderr.write('gitlab-bridge: the bridge rejected the token; pass the token it prints at start (--token or GITLAB_WEBHOOK_TOKEN)\n');
     return EXIT.auth;
   }
   return EXIT.failure;

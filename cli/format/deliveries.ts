@@ -79,8 +79,24 @@ export function formatDeliveryDetail(record: DeliveryRecord): string {
       ? '  (none recorded)\n'
       : indent(
           renderTable(
-            [{ header: 'STATUS' }, { header: 'KIND' }, { header: 'TARGET', maxWidth: 40 }, { header: 'SUMMARY', maxWidth: 50 }, { header: 'TRIES', align: 'right' }, { header: 'AT (UTC)' }, { header: 'DETAIL', maxWidth: 80 }],
-            record.outcomes.map((outcome) => [outcome.status, outcome.kind, outcome.target, outcome.summary, String(outcome.attempts), shortTime(outcome.at), outcomeNote(outcome)]),
+            [
+              { header: 'STATUS' },
+              { header: 'KIND' },
+              { header: 'TARGET', maxWidth: 40 },
+              { header: 'SUMMARY', maxWidth: 50 },
+              { header: 'TRIES', align: 'right' },
+              { header: 'AT (UTC)' },
+              { header: 'DETAIL', maxWidth: 80 },
+            ],
+            record.outcomes.map((outcome) => [
+              outcome.status,
+              outcome.kind,
+              outcome.target,
+              outcome.summary,
+              String(outcome.attempts),
+              shortTime(outcome.at),
+              outcomeNote(outcome),
+            ]),
           ),
         );
 

@@ -54,7 +54,10 @@ const EVENT_ALIASES: Record<string, HookEvent> = {
 export function parseHookEvents(value: string | undefined): HookEvent[] {
   if (value === undefined) return [...DEFAULT_HOOK_EVENTS];
   const events = new Set<HookEvent>();
-  for (const raw of value.split(',').map((part) => part.trim().toLowerCase().replace(/-/g, '_')).filter(Boolean)) {
+  for (const raw of value
+    .split(',')
+    .map((part) => part.trim().toLowerCase().replace(/-/g, '_'))
+    .filter(Boolean)) {
     const name = raw.replace(/_events$/, '');
     const event = name in HOOK_EVENT_FLAGS ? (name as HookEvent) : EVENT_ALIASES[name];
     if (!event) throw new CliError(`unknown event "${raw}"`, EXIT.usage, `use a comma-separated list of ${Object.keys(HOOK_EVENT_FLAGS).join(', ')}`);
@@ -183,7 +186,12 @@ export function testTrigger(events: readonly HookEvent[], requested: string | un
     return trigger;
   }
   const event = TEST_PREFERENCE.find((candidate) => events.includes(candidate)) ?? events.find((candidate) => TEST_TRIGGERS[candidate]);
-  if (!event) throw new CliError('none of the hook\'s events can be tested by GitLab', EXIT.usage, 'pass --test push (GitLab sends a test push for any project with a commit)');
+  if (!event)
+    throw new CliError(
+      "none of the hook's events can be tested by GitLab",
+      EXIT.usage,
+      'pass --test push (GitLab sends a test push for any project with a commit)',
+    );
   return TEST_TRIGGERS[event]!;
 }
 

@@ -42,7 +42,10 @@ export function gitlabErrorDetail(body: unknown): string {
 
 /** GitLab's API base from GITLAB_URL, accepting `https://gitlab.example.com`, with or without `/api/v4` and a trailing slash. */
 export function gitlabApiBase(url: string): string {
-  const trimmed = url.trim().replace(/\/+$/, '').replace(/\/api\/v4$/, '');
+  const trimmed = url
+    .trim()
+    .replace(/\/+$/, '')
+    .replace(/\/api\/v4$/, '');
   let parsed: URL;
   try {
     parsed = new URL(trimmed);
@@ -63,9 +66,7 @@ const MAX_PAGES = 50;
 export class GitLabHooksApi {
   private readonly base: string;
 
-  constructor(
-    private readonly options: { url: string; token: string; fetch: typeof fetch },
-  ) {
+  constructor(private readonly options: { url: string; token: string; fetch: typeof fetch }) {
     this.base = gitlabApiBase(options.url);
   }
 
@@ -133,7 +134,11 @@ export class GitLabHooksApi {
       });
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new CliError(`cannot reach GitLab at ${this.instance} (${cause?.code ?? cause?.message ?? (error as Error).message})`, EXIT.failure, 'check GITLAB_URL and your network');
+      throw new CliError(
+        `cannot reach GitLab at ${this.instance} (${cause?.code ?? cause?.message ?? (error as Error).message})`,
+        EXIT.failure,
+        'check GITLAB_URL and your network',
+      );
     }
     const text = await response.text();
     let parsed: unknown = text;
@@ -159,17 +164,31 @@ export function gitlabErrorToCliError(error: unknown, context: { instance: strin
   const detail = error.detail ? ` (${error.detail})` : '';
   switch (error.status) {
     case 401:
-      return new CliError(`GitLab at ${context.instance} rejected the access token${detail}`, EXIT.auth, 'set GITLAB_TOKEN to a personal or project access token with the api scope that has not expired');
+      return new CliError(
+        `GitLab at ${context.instance} rejected the access token${detail}`,
+        EXIT.auth,
+        'set GITLAB_TOKEN to a personal or project access token with the api scope that has not expired',
+      );
     case 403:
-      return new CliError(`GitLab refused to let the token ${context.action}${detail}`, EXIT.auth, 'managing webhooks needs the Maintainer (or Owner) role on the project and a token with the api scope');
+      return new CliError(
+        `GitLab refused to let the token ${context.action}${detail}`,
+        EXIT.auth,
+        'managing webhooks needs the Maintainer (or Owner) role on the project and a token with the api scope',
+      );
     case 404:
       return new CliError(
         context.project ? `project ${context.project} not found on ${context.instance}${detail}` : `not found on ${context.instance}${detail}`,
         EXIT.notFound,
-        'check --project (the full path, e.g. group/subgroup/app, or the numeric id) and that the token\'s user is a member',
+        "check --project (the full path, e.g. group/subgroup/app, or the numeric id) and that the token's user is a member",
       );
     default:
-      return new CliError(`GitLab refused to ${context.action}: ${error.status}${detail}`, EXIT.failure, error.status === 422 || error.status === 400 ? 'fix what GitLab names above and run the command again' : 'try again; if it persists, check GitLab\'s status');
+      return new CliError(
+        `GitLab refused to ${context.action}: ${error.status}${detail}`,
+        EXIT.failure,
+        error.status === 422 || error.status === 400
+          ? 'fix what GitLab names above and run the command again'
+          : "try again; if it persists, check GitLab's status",
+      );
   }
 }
 
@@ -197,5 +216,9 @@ export function gitlabTestErrorToCliError(error: unknown, context: { instance: s
       "the token connect set (--webhook-token, GITLAB_WEBHOOK_TOKEN or the bridge's GitLab secret) is not one the bridge accepts: check it and run connect again",
     );
   }
-  return new CliError(`GitLab's test ${context.trigger} event did not succeed (${answer})`, EXIT.failure, 'GitLab shows the request and the answer under the hook\'s "Recent events" (Settings > Webhooks)');
+  return new CliError(
+    `GitLab's test ${context.trigger} event did not succeed (${answer})`,
+    EXIT.failure,
+    'GitLab shows the request and the answer under the hook\'s "Recent events" (Settings > Webhooks)',
+  );
 }

@@ -63,14 +63,18 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
   }
 
   async get(id: string): Promise<DeliveryRecord | undefined> {
-    const result = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: keyOf(id), ConsistentRead: true }),
-    );
+    const result = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf(id), ConsistentRead: true }));
     return result.Item ? fromItem(result.Item) : undefined;
   }
 
   async finishAttempt(id: string, attempt: FinishedAttempt): Promise<void> {
-    const names: Record<string, string> = { '#status': 'status', '#outcomes': 'outcomes', '#attempts': 'attempts', '#updatedAt': 'updatedAt', '#statusReason': 'statusReason' };
+    const names: Record<string, string> = {
+      '#status': 'status',
+      '#outcomes': 'outcomes',
+      '#attempts': 'attempts',
+      '#updatedAt': 'updatedAt',
+      '#statusReason': 'statusReason',
+    };
     const values: Item = {
       ':status': { S: attempt.status },
       ':outcomes': { S: JSON.stringify(attempt.outcomes) },
@@ -116,11 +120,16 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
     // One index partition per status (or the project's partition), each read newest first,
     // merged by time. `limit + 1` rows tell whether another page exists.
     const partitions = query.projectPath
-      ? [{ index: TABLE.byProjectIndex, attribute: TABLE.projectAttribute, value: query.projectPath, statusFilter: query.statuses?.length ? statuses : undefined }]
+      ? [
+          {
+            index: TABLE.byProjectIndex,
+            attribute: TABLE.projectAttribute,
+            value: query.projectPath,
+            statusFilter: query.statuses?.length ? statuses : undefined,
+          },
+        ]
       : statuses.map((status) => ({ index: TABLE.byStatusIndex, attribute: TABLE.statusAttribute, value: status, statusFilter: undefined }));
-    const pages = await Promise.all(
-      partitions.map((partition) => this.queryPartition(partition, query.since, query.before, query.limit + 1)),
-    );
+    const pages = await Promise.all(partitions.map((partition) => this.queryPartition(partition, query.since, query.before, query.limit + 1)));
     const merged = newestFirst(pages.flat());
     const items = merged.slice(0, query.limit);
     const last = items.at(-1);

@@ -122,9 +122,7 @@ export class DynamoDbEffectLedger implements EffectLedger {
   }
 
   private async read(key: string): Promise<Item | undefined> {
-    const result = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: EFFECT_PREFIX + key } }, ConsistentRead: true }),
-    );
+    const result = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: EFFECT_PREFIX + key } }, ConsistentRead: true }));
     return result.Item;
   }
 }

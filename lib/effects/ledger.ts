@@ -10,9 +10,7 @@
 export type EffectResult = Record<string, string>;
 
 export type EffectClaim =
-  | { claimed: true; token: string }
-  | { claimed: false; state: 'done'; result: EffectResult; doneAt: string }
-  | { claimed: false; state: 'pending' };
+  { claimed: true; token: string } | { claimed: false; state: 'done'; result: EffectResult; doneAt: string } | { claimed: false; state: 'pending' };
 
 export interface EffectLedger {
   /** Claims `key` for one attempt. `force` claims it even if it completed before (replay --force). */

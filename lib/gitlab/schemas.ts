@@ -115,7 +115,14 @@ export const PipelineEventSchema = z.looseObject({
     url: z.string().optional(),
   }),
   merge_request: z
-    .looseObject({ id: z.number().optional(), iid: z.number(), title: z.string().optional(), url: z.string().optional(), source_branch: z.string().optional(), target_branch: z.string().optional() })
+    .looseObject({
+      id: z.number().optional(),
+      iid: z.number(),
+      title: z.string().optional(),
+      url: z.string().optional(),
+      source_branch: z.string().optional(),
+      target_branch: z.string().optional(),
+    })
     .nullable()
     .optional(),
   user: GitLabUserSchema.nullable().optional(),

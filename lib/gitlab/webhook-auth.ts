@@ -54,6 +54,10 @@ export function parseWebhookAuth(secret: string): WebhookAuth {
 
 /** Auth from local environment variables: comma-separated tokens and signing keys. */
 export function webhookAuthFromEnv(tokens: string | undefined, signingKeys: string | undefined): WebhookAuth {
-  const split = (value: string | undefined) => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+  const split = (value: string | undefined) =>
+    (value ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
   return { tokens: split(tokens), signingKeys: split(signingKeys), requireSignature: false, projects: {} };
 }

@@ -10,17 +10,22 @@ import { PROJECT_KEY_PATTERN } from './issue-keys.js';
  * JIRA_EMAIL + JIRA_API_TOKEN / JIRA_BEARER_TOKEN locally.
  */
 
-const ProjectKeySchema = z.string().regex(PROJECT_KEY_PATTERN, 'must be a Jira project key: an uppercase letter, then uppercase letters, digits or _ (e.g. "ABC")');
+const ProjectKeySchema = z
+  .string()
+  .regex(PROJECT_KEY_PATTERN, 'must be a Jira project key: an uppercase letter, then uppercase letters, digits or _ (e.g. "ABC")');
 
 /**
  * Which transition an intent runs: a name (matched case-insensitively against the transition's
  * name or the status it leads to), several names (the first available wins), or transition ids.
  */
-export const TransitionTargetSchema = z.union([
-  z.string().trim().min(1),
-  z.strictObject({ names: z.array(z.string().trim().min(1)).min(1) }),
-  z.strictObject({ ids: z.array(z.string().regex(/^\d+$/, 'must be a numeric Jira transition id')).min(1) }),
-], { error: 'must be a transition name ("Done"), { "names": [...] } or { "ids": ["31"] }' });
+export const TransitionTargetSchema = z.union(
+  [
+    z.string().trim().min(1),
+    z.strictObject({ names: z.array(z.string().trim().min(1)).min(1) }),
+    z.strictObject({ ids: z.array(z.string().regex(/^\d+$/, 'must be a numeric Jira transition id')).min(1) }),
+  ],
+  { error: 'must be a transition name ("Done"), { "names": [...] } or { "ids": ["31"] }' },
+);
 export type TransitionTarget = z.infer<typeof TransitionTargetSchema>;
 
 /** `default`: the project's default branch only. `all`: every branch. A list: branch names or globs (`release/*`). */

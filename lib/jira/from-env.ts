@@ -32,7 +32,9 @@ export function jiraConfigFromEnv(env: NodeJS.ProcessEnv): JiraConfigInput | und
   if (keys && keys.length > 0) {
     const bad = keys.filter((key) => !PROJECT_KEY_PATTERN.test(key));
     if (bad.length > 0) {
-      throw new ConfigError(`${ENV.jiraProjectKeys}: ${bad.map((key) => `"${key}"`).join(', ')} is not a Jira project key (an uppercase letter, then uppercase letters, digits or _)`);
+      throw new ConfigError(
+        `${ENV.jiraProjectKeys}: ${bad.map((key) => `"${key}"`).join(', ')} is not a Jira project key (an uppercase letter, then uppercase letters, digits or _)`,
+      );
     }
     config.projectKeys = [...new Set(keys)];
   }

@@ -39,9 +39,12 @@ export class JiraJsGateway implements JiraGateway {
       this.client = createCloudClient(this.transport);
     } catch (error) {
       // jira.js validates the config with zod: a bad email or host. Never echo the token.
-      throw new ConfigError(`Jira client configuration refused (${'bearerToken' in options.credentials ? 'bearer token' : `basic auth for ${options.credentials.email}`}, host ${options.host}): check jira.host and the Jira secret's email (it must be a full address)`, {
-        cause: error,
-      });
+      throw new ConfigError(
+        `Jira client configuration refused (${'bearerToken' in options.credentials ? 'bearer token' : `basic auth for ${options.credentials.email}`}, host ${options.host}): check jira.host and the Jira secret's email (it must be a full address)`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 
@@ -60,7 +63,9 @@ export class JiraJsGateway implements JiraGateway {
     const result = await this.call('list the transitions of', issueKey, () =>
       this.deployment === 'cloud'
         ? this.client.issues.getTransitions({ issueIdOrKey: issueKey })
-        : this.transport.sendRequest<{ transitions?: { id?: string; name?: string; to?: { id?: string; name?: string; statusCategory?: { key?: string } } }[] }>({
+        : this.transport.sendRequest<{
+            transitions?: { id?: string; name?: string; to?: { id?: string; name?: string; statusCategory?: { key?: string } } }[];
+          }>({
             url: `/rest/api/2/issue/${issueKey}/transitions`,
             method: 'GET',
           }),
@@ -72,7 +77,9 @@ export class JiraJsGateway implements JiraGateway {
       transitions.push({
         id: transition.id,
         name: transition.name,
-        ...(to?.name ? { to: { name: to.name, ...(to.id ? { id: to.id } : {}), ...(to.statusCategory?.key ? { categoryKey: to.statusCategory.key } : {}) } } : {}),
+        ...(to?.name
+          ? { to: { name: to.name, ...(to.id ? { id: to.id } : {}), ...(to.statusCategory?.key ? { categoryKey: to.statusCategory.key } : {}) } }
+          : {}),
       });
     }
     return transitions;
@@ -107,7 +114,11 @@ export class JiraJsGateway implements JiraGateway {
         : this.transport.sendRequest<{ id?: string }>({
             url: `/rest/api/2/issue/${issueKey}/worklog`,
             method: 'POST',
-            body: { timeSpent: worklog.timeSpent, ...(worklog.started ? { started: worklog.started } : {}), ...(worklog.comment ? { comment: adfToWikiMarkup(worklog.comment) } : {}) },
+            body: {
+              timeSpent: worklog.timeSpent,
+              ...(worklog.started ? { started: worklog.started } : {}),
+              ...(worklog.comment ? { comment: adfToWikiMarkup(worklog.comment) } : {}),
+            },
           }),
     );
     return { id: created.id ?? '' };
@@ -129,7 +140,11 @@ export class JiraJsGateway implements JiraGateway {
 export function toBridgeError(error: unknown, what: string): unknown {
   if (isRateLimitError(error)) {
     const retryAfterMs = error.retryAfterMs;
-    return new DownstreamRateLimited('jira', retryAfterMs, `Jira rate limited the request to ${what}${retryAfterMs !== undefined ? `; retry after ${Math.ceil(retryAfterMs / 1000)}s` : ''}`);
+    return new DownstreamRateLimited(
+      'jira',
+      retryAfterMs,
+      `Jira rate limited the request to ${what}${retryAfterMs !== undefined ? `; retry after ${Math.ceil(retryAfterMs / 1000)}s` : ''}`,
+    );
   }
   if (isNetworkError(error)) {
     return new DownstreamUnavailable('jira', `Jira could not be reached to ${what}${error.code ? ` (${error.code})` : ''}`);
@@ -138,7 +153,9 @@ export function toBridgeError(error: unknown, what: string): unknown {
     return new DownstreamUnavailable('jira', `Jira answered ${error.status} to the request to ${what}`, error.status);
   }
   if (isAuthError(error)) {
-    return new ConfigError(`Jira refused the credentials (401) to ${what}: check the Jira secret (${ENV.jiraSecretId}) or ${ENV.jiraEmail}/${ENV.jiraApiToken}`);
+    return new ConfigError(
+      `Jira refused the credentials (401) to ${what}: check the Jira secret (${ENV.jiraSecretId}) or ${ENV.jiraEmail}/${ENV.jiraApiToken}`,
+    );
   }
   if (isApiError(error)) {
     return new DownstreamRejected('jira', `Jira answered ${error.status} to the request to ${what}`, error.status, jiraErrorDetails(error.body));

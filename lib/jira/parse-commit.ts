@@ -84,9 +84,7 @@ export function parseCommitMessage(message: string, options: ParseOptions = {}):
     const line = rawLine.replace(WHITESPACE_RUN, ' ').trim();
     if (line === '') return;
 
-    const keysInLine = [...line.matchAll(issueKeyMatcher())]
-      .filter((match) => accept(match[1] ?? ''))
-      .map((match) => ({ key: match[0], at: match.index }));
+    const keysInLine = [...line.matchAll(issueKeyMatcher())].filter((match) => accept(match[1] ?? '')).map((match) => ({ key: match[0], at: match.index }));
     for (const { key } of keysInLine) if (!mentions.includes(key)) mentions.push(key);
     if (keysInLine.length === 0) return;
 
@@ -141,7 +139,15 @@ function readSmartCommands(
     if (lower === 'time') {
       const time = readDuration(args ?? '');
       if (!time) rejected.push({ line: lineNumber, keys, text: `${token[0]}${args ? ` ${args}` : ''}`, reason: '#time needs a duration such as 1w 2d 4h 30m' });
-      else commands.push({ kind: 'time', keys, duration: time.duration, seconds: time.seconds, ...(time.comment ? { comment: time.comment } : {}), line: lineNumber });
+      else
+        commands.push({
+          kind: 'time',
+          keys,
+          duration: time.duration,
+          seconds: time.seconds,
+          ...(time.comment ? { comment: time.comment } : {}),
+          line: lineNumber,
+        });
       return;
     }
     const transition = name.replace(/-/g, ' ').replace(/ +/g, ' ').trim();

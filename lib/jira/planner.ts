@@ -47,7 +47,6 @@ function parsePayload<T>(schema: z.ZodType<T>, payload: unknown, kind: string): 
   throw new InvalidPayload(`${kind} payload does not match GitLab's ${kind} event: ${problems.join('; ')}`);
 }
 
-
 /**
  * Credentials are read when the first action runs (once per delivery), not at plan time, so a
  * push without Jira commands never touches the secret. Without credentials, the local bridge
@@ -82,7 +81,9 @@ class JiraSession {
     }
     const kind = 'bearerToken' in credentials ? 'bearer' : 'basic';
     if (kind !== this.config.auth) {
-      throw new ConfigError(`jira.auth is "${this.config.auth}" but the Jira credentials hold ${kind === 'bearer' ? 'a bearer token' : 'an email and API token'}: set jira.auth to "${kind}" or store the other kind of credential`);
+      throw new ConfigError(
+        `jira.auth is "${this.config.auth}" but the Jira credentials hold ${kind === 'bearer' ? 'a bearer token' : 'an email and API token'}: set jira.auth to "${kind}" or store the other kind of credential`,
+      );
     }
     this.gateway ??= new JiraJsGateway({ host: this.config.host, credentials, deployment: this.config.deployment });
     return perform(this.gateway);
@@ -139,7 +140,14 @@ function planPush(event: PushEvent, config: JiraConfig, jira: JiraSession, conte
     const parsed = parseCommitMessage(commit.message, parseOptions);
     if (parsed.commands.length === 0 && parsed.rejected.length === 0 && !(config.commentOnMention && parsed.mentions.length > 0)) continue;
     perCommit.push({
-      context: { commit, sha: cherryPickOrigin(commit.message) ?? commit.id, short: commit.id.slice(0, 8), projectPath, branch, pusher: event.user_username ?? event.user_name ?? 'someone' },
+      context: {
+        commit,
+        sha: cherryPickOrigin(commit.message) ?? commit.id,
+        short: commit.id.slice(0, 8),
+        projectPath,
+        branch,
+        pusher: event.user_username ?? event.user_name ?? 'someone',
+      },
       commands: parsed.commands,
       rejected: parsed.rejected,
       mentions: parsed.mentions,
@@ -194,7 +202,15 @@ function commitActions(
       switch (command.kind) {
         case 'close': {
           const request: TransitionRequest = { kind: 'intent', intent: 'close', target: config.transitions.close };
-          add(transitionAction(`${base(issueKey)}:transition:${targetSlug(config.transitions.close)}`, issueKey, request, `"${command.keyword}" in ${commit.short}`, jira));
+          add(
+            transitionAction(
+              `${base(issueKey)}:transition:${targetSlug(config.transitions.close)}`,
+              issueKey,
+              request,
+              `"${command.keyword}" in ${commit.short}`,
+              jira,
+            ),
+          );
           moved.add(issueKey);
           break;
         }
@@ -203,7 +219,15 @@ function commitActions(
           add(transitionAction(`${base(issueKey)}:transition:${slug(command.name)}`, issueKey, request, `#${command.command} in ${commit.short}`, jira));
           moved.add(issueKey);
           if (command.comment) {
-            add(commentAction(numbered(issueKey, 'comment'), issueKey, commitComment(command.comment, commit), `comment on ${issueKey} from ${commit.short}`, jira));
+            add(
+              commentAction(
+                numbered(issueKey, 'comment'),
+                issueKey,
+                commitComment(command.comment, commit),
+                `comment on ${issueKey} from ${commit.short}`,
+                jira,
+              ),
+            );
             commented.add(issueKey);
           }
           break;
@@ -223,7 +247,14 @@ function commitActions(
   // so the delivery log answers "why did nothing happen?". Recorded, never claimed: no effect.
   for (const command of rejected) {
     for (const issueKey of command.keys) {
-      add(skipped(numbered(issueKey, 'rejected'), issueKey, `${command.text} on ${issueKey} from ${commit.short}`, `${command.reason} (line ${command.line}: ${JSON.stringify(command.text)})`));
+      add(
+        skipped(
+          numbered(issueKey, 'rejected'),
+          issueKey,
+          `${command.text} on ${issueKey} from ${commit.short}`,
+          `${command.reason} (line ${command.line}: ${JSON.stringify(command.text)})`,
+        ),
+      );
     }
   }
 
@@ -262,7 +293,14 @@ function commentAction(key: string, issueKey: string, body: AdfDocument, summary
   };
 }
 
-function worklogAction(key: string, issueKey: string, command: Extract<CommitCommand, { kind: 'time' }>, commit: CommitContext, context: PlanContext, jira: JiraSession): PlannedAction {
+function worklogAction(
+  key: string,
+  issueKey: string,
+  command: Extract<CommitCommand, { kind: 'time' }>,
+  commit: CommitContext,
+  context: PlanContext,
+  jira: JiraSession,
+): PlannedAction {
   const summary = `log ${command.duration} on ${issueKey} from ${commit.short}`;
   const authored = commit.commit.timestamp ? new Date(commit.commit.timestamp) : undefined;
   const started = jiraDateTime(authored && !Number.isNaN(authored.getTime()) ? authored : context.now());
@@ -288,7 +326,10 @@ function commitComment(body: string, commit: CommitContext): AdfDocument {
 /** The reference comment: which commit, its subject, who pushed it where. */
 function commitReference(commit: CommitContext): AdfDocument {
   const subject = commit.commit.title ?? commit.commit.message.split(/\r?\n/)[0] ?? '';
-  return adfDocument([[text('Commit '), commitLink(commit), text(subject ? `: ${subject}` : '')], [text(`Pushed by ${commit.pusher} to ${commit.projectPath} (${commit.branch}).`)]]);
+  return adfDocument([
+    [text('Commit '), commitLink(commit), text(subject ? `: ${subject}` : '')],
+    [text(`Pushed by ${commit.pusher} to ${commit.projectPath} (${commit.branch}).`)],
+  ]);
 }
 
 function commitFooter(commit: CommitContext): AdfText[] {
@@ -315,11 +356,19 @@ function planMergeRequest(event: MergeRequestEvent, config: JiraConfig, jira: Ji
   if (keys.length === 0) return [];
   const what = `${projectPath}!${mr.iid}`;
   if (event.user.username && config.ignoreUsers.includes(event.user.username)) {
-    return [skipped(`jira:mr:${event.project.id}:${mr.iid}:${mr.action ?? 'event'}:ignored-user`, what, `Jira updates for ${what}`, `event by ${event.user.username}, listed in jira.ignoreUsers`)];
+    return [
+      skipped(
+        `jira:mr:${event.project.id}:${mr.iid}:${mr.action ?? 'event'}:ignored-user`,
+        what,
+        `Jira updates for ${what}`,
+        `event by ${event.user.username}, listed in jira.ignoreUsers`,
+      ),
+    ];
   }
   if (intent === 'close') {
     const decision = branchActs(config.branches, mr.target_branch, event.project.default_branch);
-    if (!decision.acts) return [skipped(`jira:mr:${event.project.id}:${mr.iid}:merged:branch`, what, `move ${keys.join(', ')} on merge of ${what}`, decision.reason)];
+    if (!decision.acts)
+      return [skipped(`jira:mr:${event.project.id}:${mr.iid}:merged:branch`, what, `move ${keys.join(', ')} on merge of ${what}`, decision.reason)];
   }
 
   const action = intent === 'close' ? 'merged' : 'review';
@@ -330,7 +379,13 @@ function planMergeRequest(event: MergeRequestEvent, config: JiraConfig, jira: Ji
     actions.push(transitionAction(`${mrKey(issueKey)}:${action}`, issueKey, request, `${what} ${intent === 'close' ? 'merged' : 'opened'}`, jira));
     const body = adfDocument([
       [text('Merge request '), link(`${projectPath}!${mr.iid}`, mr.url), text(`: ${mr.title}`)],
-      [text(intent === 'close' ? `Merged into ${mr.target_branch} by ${event.user.username ?? event.user.name ?? 'someone'}.` : `Opened for review by ${event.user.username ?? event.user.name ?? 'someone'} (${mr.source_branch} → ${mr.target_branch}).`)],
+      [
+        text(
+          intent === 'close'
+            ? `Merged into ${mr.target_branch} by ${event.user.username ?? event.user.name ?? 'someone'}.`
+            : `Opened for review by ${event.user.username ?? event.user.name ?? 'someone'} (${mr.source_branch} → ${mr.target_branch}).`,
+        ),
+      ],
     ]);
     actions.push(commentAction(`${mrKey(issueKey)}:${action}:comment`, issueKey, body, `link ${issueKey} to ${what} (${action})`, jira));
   }

@@ -11,7 +11,9 @@ export function branchActs(policy: BranchPolicy, branch: string, defaultBranch: 
   if (policy === 'all') return { acts: true };
   if (policy === 'default') {
     if (!defaultBranch) return { acts: false, reason: `the project's default branch is unknown (jira.branches is "default")` };
-    return branch === defaultBranch ? { acts: true } : { acts: false, reason: `branch '${branch}' is not the default branch '${defaultBranch}' (jira.branches is "default")` };
+    return branch === defaultBranch
+      ? { acts: true }
+      : { acts: false, reason: `branch '${branch}' is not the default branch '${defaultBranch}' (jira.branches is "default")` };
   }
   return policy.some((pattern) => globMatches(pattern, branch))
     ? { acts: true }

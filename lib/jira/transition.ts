@@ -7,14 +7,9 @@ import type { JiraGateway, JiraTransition } from './gateway.js';
  * - `intent`: the configured `close` / `review` transition (closing keywords, merge requests).
  * - `command`: a Smart Commit `#<transition>` (hyphens already turned into spaces in `name`).
  */
-export type TransitionRequest =
-  | { kind: 'intent'; intent: 'close' | 'review'; target: TransitionTarget }
-  | { kind: 'command'; name: string; command: string };
+export type TransitionRequest = { kind: 'intent'; intent: 'close' | 'review'; target: TransitionTarget } | { kind: 'command'; name: string; command: string };
 
-export type TransitionChoice =
-  | { kind: 'chosen'; transition: JiraTransition }
-  | { kind: 'none' }
-  | { kind: 'ambiguous'; candidates: JiraTransition[] };
+export type TransitionChoice = { kind: 'chosen'; transition: JiraTransition } | { kind: 'none' } | { kind: 'ambiguous'; candidates: JiraTransition[] };
 
 const same = (a: string, b: string) => a.localeCompare(b, undefined, { sensitivity: 'accent' }) === 0;
 
@@ -57,7 +52,8 @@ export function chooseTransition(transitions: readonly JiraTransition[], request
       return { kind: 'none' };
     }
     for (const name of targetStatusNames(request)) {
-      const found = transitions.find((transition) => same(transition.name, name)) ?? transitions.find((transition) => transition.to && same(transition.to.name, name));
+      const found =
+        transitions.find((transition) => same(transition.name, name)) ?? transitions.find((transition) => transition.to && same(transition.to.name, name));
       if (found) return { kind: 'chosen', transition: found };
     }
     return { kind: 'none' };
@@ -111,4 +107,3 @@ export async function performTransition(gateway: JiraGateway, issueKey: string, 
   await gateway.transitionIssue(issueKey, chosen.id);
   return { result: { transitionId: chosen.id, transition: chosen.name, from: status.name, ...(chosen.to ? { to: chosen.to.name } : {}) } };
 }
-

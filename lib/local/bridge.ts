@@ -20,7 +20,6 @@ import { startQueuePoller } from './queue-poller.js';
 import { LOCAL_QUEUE_NAME, LOCAL_TABLE_NAME } from './names.js';
 import { startLocalSqs } from './sqs-server.js';
 
-
 export interface LocalBridgeOptions {
   host?: string;
   /** HTTP port of the webhook endpoint; 0 picks a free one. */
@@ -77,7 +76,12 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
   const dynamo = await startDynalite({ ...(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {}), port: options.dynamoPort ?? 0, host });
   await ensureBridgeTable(dynamo.client, LOCAL_TABLE_NAME);
   const maxAttempts = options.maxAttempts ?? 5;
-  const sqs = await startLocalSqs({ port: options.sqsPort ?? 0, maxReceiveCount: maxAttempts, visibilityTimeoutSeconds: options.retryDelaySeconds ?? 10, queueName: LOCAL_QUEUE_NAME });
+  const sqs = await startLocalSqs({
+    port: options.sqsPort ?? 0,
+    maxReceiveCount: maxAttempts,
+    visibilityTimeoutSeconds: options.retryDelaySeconds ?? 10,
+    queueName: LOCAL_QUEUE_NAME,
+  });
 
   let tokenGenerated = false;
   let tokens = options.tokens;
@@ -113,7 +117,7 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
   // The local queue lives in memory: after a restart, put back what was not finished, so a
   // restart loses nothing (the worker's effect keys make a repeat harmless).
   let requeued = 0;
-  for (let before: string | undefined; ; ) {
+  for (let before: string | undefined; ;) {
     const page = await deliveries.list({ statuses: ['queued', 'processing'], limit: 100, ...(before ? { before } : {}) });
     for (const delivery of page.items) {
       await queue.send({ v: 1, deliveryId: delivery.id });

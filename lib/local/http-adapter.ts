@@ -5,7 +5,6 @@ import { WEBHOOK_PATH } from '../receiver/api-gateway.js';
 
 export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResult>;
 
-
 /**
  * Reads the body, keeping at most `limit + 1` bytes: enough for the receiver to answer 413 with
  * the request still open. The rest is drained, not stored.
@@ -41,7 +40,13 @@ export function toApiGatewayEvent(request: IncomingMessage, body: Buffer, path: 
       apiId: 'local',
       domainName: headers.host ?? 'localhost',
       domainPrefix: 'local',
-      http: { method: request.method ?? 'GET', path, protocol: 'HTTP/1.1', sourceIp: request.socket?.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      http: {
+        method: request.method ?? 'GET',
+        path,
+        protocol: 'HTTP/1.1',
+        sourceIp: request.socket?.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
       requestId: `local-${now.getTime()}`,
       routeKey: `POST ${WEBHOOK_PATH}`,
       stage: '$default',
@@ -58,7 +63,13 @@ export function toApiGatewayEvent(request: IncomingMessage, body: Buffer, path: 
  * The local stand-in for API Gateway: `POST /webhooks/gitlab` goes to the receiver handler,
  * `GET /healthz` answers 200, anything else 404.
  */
-export async function startHttpAdapter(options: { handler: ApiHandler; port: number; host: string; maxBodyBytes: number; healthy: () => boolean }): Promise<{ server: Server; url: string }> {
+export async function startHttpAdapter(options: {
+  handler: ApiHandler;
+  port: number;
+  host: string;
+  maxBodyBytes: number;
+  healthy: () => boolean;
+}): Promise<{ server: Server; url: string }> {
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     const send = (status: number, body: unknown) => {

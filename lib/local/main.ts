@@ -13,7 +13,11 @@ const env = process.env;
 env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const port = Number(env.PORT ?? 3000);
 const dataDir = resolve(env.BRIDGE_DATA_DIR ?? '.bridge-data');
-const split = (value: string | undefined) => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+const split = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 
 const write = (line: string) => process.stdout.write(`${line}\n`);
 const log = {
@@ -56,8 +60,12 @@ async function main(): Promise<void> {
   write(`gitlab-bridge is running locally`);
   write(`  webhook URL   ${bridge.webhookUrl}   (health: ${bridge.url}/healthz)`);
   write(`  data          ${dataDir}`);
-  write(`  config        ${env[ENV.configPath] ? resolve(env[ENV.configPath] ?? '') : demo ? 'demo: nothing configured, notices and Jira updates are printed' : 'zero-config from environment variables'}`);
-  write(`  routes        ${config.routes.length}${config.jira ? `, Jira ${config.jira.host}` : ''}${demo ? ' (set SLACK_CHANNEL, TEAMS_WEBHOOK_URL, JIRA_HOST or BRIDGE_CONFIG for real ones)' : ''}`);
+  write(
+    `  config        ${env[ENV.configPath] ? resolve(env[ENV.configPath] ?? '') : demo ? 'demo: nothing configured, notices and Jira updates are printed' : 'zero-config from environment variables'}`,
+  );
+  write(
+    `  routes        ${config.routes.length}${config.jira ? `, Jira ${config.jira.host}` : ''}${demo ? ' (set SLACK_CHANNEL, TEAMS_WEBHOOK_URL, JIRA_HOST or BRIDGE_CONFIG for real ones)' : ''}`,
+  );
   if (bridge.tokenGenerated) write(`  webhook token ${token}   (generated; set GITLAB_WEBHOOK_TOKEN to choose your own)`);
   if (bridge.requeued > 0) write(`  requeued      ${bridge.requeued} unfinished deliveries from the last run`);
   write('');

@@ -44,7 +44,13 @@ export function startQueuePoller(options: {
     while (running) {
       try {
         const received = await options.client.send(
-          new ReceiveMessageCommand({ QueueUrl: options.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: options.waitSeconds ?? 1, AttributeNames: ['All'], MessageSystemAttributeNames: ['All'] }),
+          new ReceiveMessageCommand({
+            QueueUrl: options.queueUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: options.waitSeconds ?? 1,
+            AttributeNames: ['All'],
+            MessageSystemAttributeNames: ['All'],
+          }),
         );
         const messages = received.Messages ?? [];
         if (messages.length === 0 || !running) continue;
@@ -54,7 +60,10 @@ export function startQueuePoller(options: {
         const done = messages.filter((message) => !failed.has(message.MessageId ?? ''));
         if (done.length > 0) {
           await options.client.send(
-            new DeleteMessageBatchCommand({ QueueUrl: options.queueUrl, Entries: done.map((message, i) => ({ Id: String(i), ReceiptHandle: message.ReceiptHandle ?? '' })) }),
+            new DeleteMessageBatchCommand({
+              QueueUrl: options.queueUrl,
+              Entries: done.map((message, i) => ({ Id: String(i), ReceiptHandle: message.ReceiptHandle ?? '' })),
+            }),
           );
         }
       } catch (error) {

@@ -13,7 +13,9 @@ export interface LocalSqs {
   close(): Promise<void>;
 }
 
-export async function startLocalSqs(options: { port?: number; maxReceiveCount?: number; visibilityTimeoutSeconds?: number; queueName?: string } = {}): Promise<LocalSqs> {
+export async function startLocalSqs(
+  options: { port?: number; maxReceiveCount?: number; visibilityTimeoutSeconds?: number; queueName?: string } = {},
+): Promise<LocalSqs> {
   const server: Server = await createSqsServer({ port: options.port ?? 0, hostname: '127.0.0.1', emulateQueueCreationLifecycle: false });
   const port = (server.address() as AddressInfo).port;
   const endpoint = `http://127.0.0.1:${port}`;

@@ -84,7 +84,14 @@ export async function planMergeRequest(event: MergeRequestEvent, targets: readon
     const { kind } = target.target;
     const name = targetName(target.target);
     const keyBase = `${target.id}:mr:${facts.projectId}:${facts.iid}`;
-    const skip = (suffix: string, reason: string): PlannedAction => ({ key: `${keyBase}:${suffix}`, kind, target: name, summary: `${label} ${suffix} notice`, skipReason: reason, run: async () => undefined });
+    const skip = (suffix: string, reason: string): PlannedAction => ({
+      key: `${keyBase}:${suffix}`,
+      kind,
+      target: name,
+      summary: `${label} ${suffix} notice`,
+      skipReason: reason,
+      run: async () => undefined,
+    });
     if (action === undefined) {
       const raw = event.object_attributes.action ?? 'unknown';
       actions.push(skip(raw, `merge request ${raw}: not an action that notifies`));
@@ -149,7 +156,11 @@ async function planSlack(
         return { skipped: `message already shows a newer status (${current.status})` };
       }
       const author = facts.author ?? current.author;
-      const sent = await context.outlets.slackUpdate(current.channel, current.ts, formatMergeRequestParent({ ...facts, ...(author ? { author } : {}) }, status, facts.actor));
+      const sent = await context.outlets.slackUpdate(
+        current.channel,
+        current.ts,
+        formatMergeRequestParent({ ...facts, ...(author ? { author } : {}) }, status, facts.actor),
+      );
       if (isPrinted(sent)) return { dryRun: sent.reason };
       await context.state.put<MergeRequestThreadState>(threadKey, { ...current, status, ...(statusAt !== undefined ? { statusAt } : {}) });
       return { result: { ts: current.ts, channel: current.channel } };
@@ -165,7 +176,16 @@ async function planSlack(
     // Else this event posted the parent itself (skipDraftMergeRequests) and is redelivered: the
     // usual path below finds it already sent.
     if (parent.postedBy !== key) {
-      return [{ key: updateKey, kind: 'slack', target: channel, summary: `${label} message status set to open`, skipReason: `message already shows the merge request as ${parent.status}`, run: async () => undefined }];
+      return [
+        {
+          key: updateKey,
+          kind: 'slack',
+          target: channel,
+          summary: `${label} message status set to open`,
+          skipReason: `message already shows the merge request as ${parent.status}`,
+          run: async () => undefined,
+        },
+      ];
     }
   }
 

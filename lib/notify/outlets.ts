@@ -44,7 +44,12 @@ export class Outlets {
   /** chat.postMessage, or a printout in local mode. */
   async slackPost(channel: string, message: SlackMessage, threadTs?: string): Promise<PostedMessage | Printed> {
     const sender = await this.slack();
-    if (!sender) return this.printOrThrow('slack', `chat.postMessage to ${channel}${threadTs ? ` (thread ${threadTs})` : ''}`, slackMessageText(message), { channel, ...(threadTs ? { thread_ts: threadTs } : {}), ...message });
+    if (!sender)
+      return this.printOrThrow('slack', `chat.postMessage to ${channel}${threadTs ? ` (thread ${threadTs})` : ''}`, slackMessageText(message), {
+        channel,
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+        ...message,
+      });
     return sender.post(channel, message, threadTs);
   }
 

@@ -49,7 +49,9 @@ interface PipelinePlanContext {
  */
 export async function isProtectedRef(event: PipelineEvent, ref: string, state: StateStore): Promise<boolean> {
   const attributes = event.object_attributes as Record<string, unknown>;
-  const direct = [(event as Record<string, unknown>).ref_protected, attributes.ref_protected, attributes.protected_ref].find((value) => typeof value === 'boolean');
+  const direct = [(event as Record<string, unknown>).ref_protected, attributes.ref_protected, attributes.protected_ref].find(
+    (value) => typeof value === 'boolean',
+  );
   if (typeof direct === 'boolean') return direct;
   const remembered = await state.get<{ protected: boolean }>(refProtectionKey(event.project.id, ref));
   if (remembered) return remembered.protected;
@@ -78,13 +80,19 @@ async function planForTarget(facts: PipelineFacts, refFacts: RefFacts, target: T
   const name = targetName(target.target);
   const id = facts.pipelineId;
   const base = (suffix: string, summary: string) => ({ key: `${target.id}:pipeline:${id}:${suffix}`, kind, target: name, summary });
-  const skip = (suffix: string, summary: string, reason: string): PlannedAction => ({ ...base(suffix, summary), skipReason: reason, run: async () => undefined });
+  const skip = (suffix: string, summary: string, reason: string): PlannedAction => ({
+    ...base(suffix, summary),
+    skipReason: reason,
+    run: async () => undefined,
+  });
 
   const watching = target.routes.filter((route) => matchesBranches(route.branches, refFacts));
   const statusSuffix = facts.status === 'success' ? 'passed' : facts.status;
   if (watching.length === 0) {
     const filters = [...new Set(target.routes.map((route) => describeBranchFilter(route.branches)))].join('; ');
-    return [skip(statusSuffix, `pipeline #${id} ${facts.status} notice`, `${facts.isTag ? 'tag' : 'branch'} ${facts.ref} is not watched (branches: ${filters})`)];
+    return [
+      skip(statusSuffix, `pipeline #${id} ${facts.status} notice`, `${facts.isTag ? 'tag' : 'branch'} ${facts.ref} is not watched (branches: ${filters})`),
+    ];
   }
   if (!NOTIFIED_STATUSES.has(facts.status)) {
     return [skip(statusSuffix, `pipeline #${id} ${facts.status} notice`, `pipeline ${facts.status}: only failed and passed pipelines notify`)];
@@ -121,7 +129,13 @@ async function planForTarget(facts: PipelineFacts, refFacts: RefFacts, target: T
   ];
 }
 
-function failureAction(facts: PipelineFacts, target: TargetRoutes, failureKey: string, base: Omit<PlannedAction, 'run'>, context: PipelinePlanContext): PlannedAction {
+function failureAction(
+  facts: PipelineFacts,
+  target: TargetRoutes,
+  failureKey: string,
+  base: Omit<PlannedAction, 'run'>,
+  context: PipelinePlanContext,
+): PlannedAction {
   return {
     ...base,
     run: async (): Promise<ActionRunResult> => {
@@ -129,7 +143,12 @@ function failureAction(facts: PipelineFacts, target: TargetRoutes, failureKey: s
         const existing = await context.state.get<RefFailureState>(failureKey);
         // An older pipeline's failure arriving late must not replace a newer one's notice.
         if (existing && existing.pipelineId > facts.pipelineId) return;
-        await context.state.put<RefFailureState>(failureKey, { pipelineId: facts.pipelineId, pipelineUrl: facts.pipelineUrl, facts: compactPipelineFacts(facts), ...extra });
+        await context.state.put<RefFailureState>(failureKey, {
+          pipelineId: facts.pipelineId,
+          pipelineUrl: facts.pipelineUrl,
+          facts: compactPipelineFacts(facts),
+          ...extra,
+        });
       };
       if (target.target.kind === 'slack') {
         const sent = await context.outlets.slackPost(target.target.channel, formatPipelineFailed(facts));
@@ -149,7 +168,13 @@ function failureAction(facts: PipelineFacts, target: TargetRoutes, failureKey: s
   };
 }
 
-function recoveryActions(facts: PipelineFacts, failure: RefFailureState, target: TargetRoutes, failureKey: string, context: PipelinePlanContext): PlannedAction[] {
+function recoveryActions(
+  facts: PipelineFacts,
+  failure: RefFailureState,
+  target: TargetRoutes,
+  failureKey: string,
+  context: PipelinePlanContext,
+): PlannedAction[] {
   const name = targetName(target.target);
   const failed = { pipelineId: failure.pipelineId, pipelineUrl: failure.pipelineUrl };
   const markResolved = () => context.state.put<RefFailureState>(failureKey, { ...failure, resolvedBy: facts.pipelineId });
@@ -180,7 +205,11 @@ function recoveryActions(facts: PipelineFacts, failure: RefFailureState, target:
     target: name,
     summary: `pipeline #${failure.pipelineId} failure notice marked fixed by #${facts.pipelineId}`,
     run: async (): Promise<ActionRunResult> => {
-      const sent = await context.outlets.slackUpdate(channel, ts, formatPipelineFailed(failure.facts, { resolvedBy: { pipelineId: facts.pipelineId, pipelineUrl: facts.pipelineUrl } }));
+      const sent = await context.outlets.slackUpdate(
+        channel,
+        ts,
+        formatPipelineFailed(failure.facts, { resolvedBy: { pipelineId: facts.pipelineId, pipelineUrl: facts.pipelineUrl } }),
+      );
       if (isPrinted(sent)) return { dryRun: sent.reason };
       return { result: { ts, channel } };
     },

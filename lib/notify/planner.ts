@@ -72,7 +72,10 @@ async function rememberRefProtection(context: PlanContext): Promise<void> {
   if (!parsed.success || parsed.data.object_kind !== 'push' || typeof parsed.data.ref_protected !== 'boolean') return;
   const event = parsed.data;
   const watched = context.config.routes.some(
-    (route) => route.branches === 'protected' && route.events.includes('pipeline') && route.projects.some((pattern) => matchesProject(pattern, event.project.path_with_namespace)),
+    (route) =>
+      route.branches === 'protected' &&
+      route.events.includes('pipeline') &&
+      route.projects.some((pattern) => matchesProject(pattern, event.project.path_with_namespace)),
   );
   if (!watched) return;
   const key = refProtectionKey(event.project.id, shortRef(event.ref));

@@ -92,7 +92,9 @@ export async function handleWebhook(request: WebhookRequest, deps: ReceiverDeps)
   };
   const payloadObject = (): Record<string, unknown> | null => {
     const result = parse();
-    return result.ok && typeof result.value === 'object' && result.value !== null && !Array.isArray(result.value) ? (result.value as Record<string, unknown>) : null;
+    return result.ok && typeof result.value === 'object' && result.value !== null && !Array.isArray(result.value)
+      ? (result.value as Record<string, unknown>)
+      : null;
   };
 
   const auth = authenticateWebhook(

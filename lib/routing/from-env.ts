@@ -23,7 +23,9 @@ export function routingFromEnv(env: NodeJS.ProcessEnv): RoutingFromEnv {
   const apiUrl = nonEmpty(env[ENV.slackApiUrl]);
   const teamsUrl = nonEmpty(env[ENV.teamsWebhookUrl]);
   if (!channel && nonEmpty(env[ENV.slackBotToken])) {
-    throw new ConfigError(`${ENV.slackBotToken} is set but ${ENV.slackChannel} is not: set ${ENV.slackChannel} to the channel to post to (an id like C0123456789, or #name)`);
+    throw new ConfigError(
+      `${ENV.slackBotToken} is set but ${ENV.slackChannel} is not: set ${ENV.slackChannel} to the channel to post to (an id like C0123456789, or #name)`,
+    );
   }
   const routing: RoutingFromEnv = { routes: [] };
   if (apiUrl) routing.slack = { apiUrl };

@@ -100,7 +100,10 @@ export const RouteSchema = z
     name: z.string().min(1).optional(),
     /** Project path globs; every project when absent. */
     projects: z.array(ProjectPatternSchema).min(1, 'list at least one project pattern').default(['**']),
-    events: z.array(z.enum(ROUTE_EVENTS)).min(1, 'list at least one event').default([...ROUTE_EVENTS]),
+    events: z
+      .array(z.enum(ROUTE_EVENTS))
+      .min(1, 'list at least one event')
+      .default([...ROUTE_EVENTS]),
     /** Refs whose pipelines notify. Merge requests are not filtered by branch (as in GitLab). */
     branches: BranchFilterSchema.default('default'),
     slack: SlackTargetSchema.optional(),

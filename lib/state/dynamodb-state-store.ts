@@ -13,9 +13,7 @@ export class DynamoDbStateStore implements StateStore {
   ) {}
 
   async get<T>(key: string): Promise<T | undefined> {
-    const result = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: STATE_PREFIX + key } }, ConsistentRead: true }),
-    );
+    const result = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: STATE_PREFIX + key } }, ConsistentRead: true }));
     const raw = result.Item?.value?.S;
     return raw === undefined ? undefined : (JSON.parse(raw) as T);
   }

@@ -8,7 +8,6 @@ import type { QueueMessage } from '../queue/queue.js';
 import type { StateStore } from '../state/store.js';
 import type { ActionPlanner, ActionRunResult, PlannedAction } from './action.js';
 
-
 export interface WorkerDeps {
   deliveries: DeliveryStore;
   effects: EffectLedger;
@@ -64,7 +63,12 @@ export async function processDelivery(message: QueueMessage, attempt: number, de
     payload = JSON.parse(delivery.payload);
   } catch {
     const outcomes: ActionOutcome[] = [];
-    await deps.deliveries.finishAttempt(delivery.id, { status: 'failed', statusReason: 'stored payload is not JSON', outcomes, attempts: delivery.attempts + 1 });
+    await deps.deliveries.finishAttempt(delivery.id, {
+      status: 'failed',
+      statusReason: 'stored payload is not JSON',
+      outcomes,
+      attempts: delivery.attempts + 1,
+    });
     return { kind: 'finished', status: 'failed', outcomes };
   }
 
@@ -109,14 +113,23 @@ export async function processDelivery(message: QueueMessage, attempt: number, de
   const attempts = delivery.attempts + 1;
   const lastAttempt = attempt >= deps.maxAttempts;
   if (retryError !== undefined && !lastAttempt) {
-    await deps.deliveries.finishAttempt(delivery.id, { status: 'processing', statusReason: `attempt ${attempt} of ${deps.maxAttempts} failed: ${retryError}; retrying`, outcomes, attempts });
+    await deps.deliveries.finishAttempt(delivery.id, {
+      status: 'processing',
+      statusReason: `attempt ${attempt} of ${deps.maxAttempts} failed: ${retryError}; retrying`,
+      outcomes,
+      attempts,
+    });
     deps.metrics?.count('retried');
     return { kind: 'retry', status: 'processing', outcomes, error: retryError, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   }
   // Nothing in the bridge acts on this kind of event (e.g. a replayed `ignored` delivery).
   const status = planners.length === 0 ? 'ignored' : finalStatus(outcomes);
   const statusReason =
-    retryError !== undefined ? `gave up after ${attempt} attempts: ${retryError}` : planners.length === 0 ? `no action configured for ${delivery.objectKind ?? delivery.event}` : undefined;
+    retryError !== undefined
+      ? `gave up after ${attempt} attempts: ${retryError}`
+      : planners.length === 0
+        ? `no action configured for ${delivery.objectKind ?? delivery.event}`
+        : undefined;
   await deps.deliveries.finishAttempt(delivery.id, { status, outcomes, attempts, ...(statusReason ? { statusReason } : {}) });
   deps.metrics?.count(status === 'done' || status === 'ignored' ? 'processed' : 'failed');
   deps.metrics?.timing('DeliveryLatency', now().getTime() - Date.parse(delivery.receivedAt));
@@ -149,7 +162,13 @@ async function runAction(
   const claim = await deps.effects.claim(action.key, delivery.id, { force: message.force === true });
   if (!claim.claimed) {
     if (claim.state === 'done') {
-      const outcome: ActionOutcome = { ...base, status: 'skipped', reason: `already sent${claim.doneAt ? ` at ${claim.doneAt}` : ''}`, attempts: previous?.attempts ?? 0, at: now().toISOString() };
+      const outcome: ActionOutcome = {
+        ...base,
+        status: 'skipped',
+        reason: `already sent${claim.doneAt ? ` at ${claim.doneAt}` : ''}`,
+        attempts: previous?.attempts ?? 0,
+        at: now().toISOString(),
+      };
       if (Object.keys(claim.result).length > 0) outcome.result = claim.result;
       return { outcome, retry: false };
     }
@@ -180,12 +199,21 @@ async function runAction(
   // other attempts off it for the lease time.
   await completeWithRetries(deps.effects, action.key, claim.token, ran?.result ?? {}, deps.log);
   if (ran?.skipped !== undefined) {
-    return { outcome: { ...base, status: 'skipped', reason: ran.skipped, attempts, at: now().toISOString(), ...(ran.result ? { result: ran.result } : {}) }, retry: false };
+    return {
+      outcome: { ...base, status: 'skipped', reason: ran.skipped, attempts, at: now().toISOString(), ...(ran.result ? { result: ran.result } : {}) },
+      retry: false,
+    };
   }
   return { outcome: { ...base, status: 'sent', attempts, at: now().toISOString(), ...(ran?.result ? { result: ran.result } : {}) }, retry: false };
 }
 
-async function completeWithRetries(effects: EffectLedger, key: string, token: string, result: Record<string, string>, log: BridgeLogger | undefined): Promise<void> {
+async function completeWithRetries(
+  effects: EffectLedger,
+  key: string,
+  token: string,
+  result: Record<string, string>,
+  log: BridgeLogger | undefined,
+): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await effects.complete(key, token, result);

@@ -111,7 +111,13 @@ function emfMetrics(output: string): { namespace: string; names: string[]; dimen
   return output
     .split('\n')
     .filter((line) => line.includes('"_aws"'))
-    .map((line) => JSON.parse(line) as { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] } } & Record<string, unknown>)
+    .map(
+      (line) =>
+        JSON.parse(line) as { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] } } & Record<
+          string,
+          unknown
+        >,
+    )
     .flatMap((doc) =>
       doc._aws.CloudWatchMetrics.map((directive) => ({
         namespace: directive.Namespace,

@@ -141,7 +141,13 @@ describe('DynamoDB table', () => {
         KeySchema: index.KeySchema,
         Projection: { ProjectionType: index.Projection?.ProjectionType, NonKeyAttributes: [...(index.Projection?.NonKeyAttributes ?? [])].sort() },
       }));
-      const deployedIndexes = (deployed.Properties.GlobalSecondaryIndexes as { IndexName: string; KeySchema: unknown; Projection: { ProjectionType: string; NonKeyAttributes: string[] } }[]).map((index) => ({
+      const deployedIndexes = (
+        deployed.Properties.GlobalSecondaryIndexes as {
+          IndexName: string;
+          KeySchema: unknown;
+          Projection: { ProjectionType: string; NonKeyAttributes: string[] };
+        }[]
+      ).map((index) => ({
         IndexName: index.IndexName,
         KeySchema: index.KeySchema,
         Projection: { ProjectionType: index.Projection.ProjectionType, NonKeyAttributes: [...index.Projection.NonKeyAttributes].sort() },
@@ -172,9 +178,7 @@ describe('SQS queue and dead-letter queue', () => {
       synth.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: id }],
         PolicyDocument: {
-          Statement: Match.arrayWith([
-            Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-          ]),
+          Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
         },
       });
     }
@@ -210,17 +214,31 @@ describe('least privilege', () => {
     expect(statements).toContainEqual(expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: refTo(synth.stack.secrets.gitlab) }));
     const all = statements.flatMap(actionsOf).sort();
     expect(all).toEqual(
-      ['dynamodb:GetItem', 'dynamodb:PutItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue', 'sqs:SendMessage', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'].sort(),
+      [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'secretsmanager:GetSecretValue',
+        'sqs:SendMessage',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ].sort(),
     );
   });
 
   it('lets the worker use items, consume the queue and read the Slack, Teams and Jira secrets (not GitLab’s)', () => {
     const statements = statementsOf('worker');
     expect(statements).toContainEqual(
-      expect.objectContaining({ Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: arnOf(synth.stack.table.table) }),
+      expect.objectContaining({
+        Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Resource: arnOf(synth.stack.table.table),
+      }),
     );
     const secretStatement = statements.find((statement) => actionsOf(statement).includes('secretsmanager:GetSecretValue'));
-    expect(secretStatement?.Resource).toEqual(expect.arrayContaining([refTo(synth.stack.secrets.slack), refTo(synth.stack.secrets.teams), refTo(synth.stack.secrets.jira)]));
+    expect(secretStatement?.Resource).toEqual(
+      expect.arrayContaining([refTo(synth.stack.secrets.slack), refTo(synth.stack.secrets.teams), refTo(synth.stack.secrets.jira)]),
+    );
     expect(JSON.stringify(secretStatement?.Resource)).not.toContain(logicalIdOf(synth.stack.secrets.gitlab));
     const queueStatement = statements.find((statement) => actionsOf(statement).includes('sqs:ReceiveMessage'));
     expect(queueStatement?.Resource).toEqual(arnOf(synth.stack.queues.queue));
@@ -268,7 +286,8 @@ describe('secrets', () => {
       }
     }
     const text = JSON.stringify(synth.json);
-    for (const pattern of [/xox[abp]-[0-9]/, /webhook\.office\.com/, /whsec_[A-Za-z0-9+/]{20}/, /"SecretString":"(?!REPLACE_ME)/]) expect(text).not.toMatch(pattern);
+    for (const pattern of [/xox[abp]-[0-9]/, /webhook\.office\.com/, /whsec_[A-Za-z0-9+/]{20}/, /"SecretString":"(?!REPLACE_ME)/])
+      expect(text).not.toMatch(pattern);
   });
 });
 
@@ -309,7 +328,9 @@ describe('alarms, dashboard and outputs', () => {
     const dlqAlarms = alarmOn(synth.json, 'ApproximateNumberOfMessagesVisible');
     expect(dlqAlarms).toHaveLength(1);
     const dlqAlarm = { Properties: dlqAlarms[0]?.[1].Properties ?? {} };
-    expect(dlqAlarm.Properties.Dimensions).toEqual([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalIdOf(synth.stack.queues.deadLetterQueue), 'QueueName'] } }]);
+    expect(dlqAlarm.Properties.Dimensions).toEqual([
+      { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalIdOf(synth.stack.queues.deadLetterQueue), 'QueueName'] } },
+    ]);
     expect(dlqAlarm.Properties.Threshold).toBe(1);
   });
 
@@ -344,7 +365,9 @@ describe('alarms, dashboard and outputs', () => {
 
 describe('validation on synth', () => {
   it('reports no cdk-nag or CloudFormation template validation findings', () => {
-    expect(synth.validationReport.pluginReports.flatMap((report) => report.violations.map((violation) => `${report.pluginName}: ${violation.ruleName}`))).toEqual([]);
+    expect(
+      synth.validationReport.pluginReports.flatMap((report) => report.violations.map((violation) => `${report.pluginName}: ${violation.ruleName}`)),
+    ).toEqual([]);
   });
 
   it('fails synth when a construct breaks an AWS Solutions rule (the pack is wired, not decorative)', () => {
@@ -411,10 +434,17 @@ describe('settings from context', () => {
   });
 
   it('passes zero-config routing and the body limit as plain (non-secret) variables', () => {
-    const zero = synthBridge({ config: 'none', slackChannel: '#ci', jiraHost: 'https://acme.atlassian.net', jiraProjectKeys: 'OPS,WEB', maxBodyBytes: '1048576' }, { bundle: false });
+    const zero = synthBridge(
+      { config: 'none', slackChannel: '#ci', jiraHost: 'https://acme.atlassian.net', jiraProjectKeys: 'OPS,WEB', maxBodyBytes: '1048576' },
+      { bundle: false },
+    );
     try {
       const variables = (which: 'receiver' | 'worker') =>
-        (zero.json.Resources[zero.stack.getLogicalId(zero.stack[which].function.node.defaultChild as never)]?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+        (
+          zero.json.Resources[zero.stack.getLogicalId(zero.stack[which].function.node.defaultChild as never)]?.Properties?.Environment as {
+            Variables: Record<string, unknown>;
+          }
+        ).Variables;
       expect(variables('worker')).toMatchObject({ [ENV.slackChannel]: '#ci', [ENV.jiraHost]: 'https://acme.atlassian.net', [ENV.jiraProjectKeys]: 'OPS,WEB' });
       expect(variables('receiver')[ENV.maxBodyBytes]).toBe('1048576');
       expect(variables('receiver')[ENV.slackChannel]).toBeUndefined();

@@ -33,7 +33,13 @@ export async function startControlPlane(options: { stacks: Record<string, Record
           JSON.stringify(
             value === undefined
               ? { __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." }
-              : { ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${SecretId}-AbCdEf`, Name: SecretId, SecretString: value, VersionId: 'v1', CreatedDate: 1768550400 },
+              : {
+                  ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${SecretId}-AbCdEf`,
+                  Name: SecretId,
+                  SecretString: value,
+                  VersionId: 'v1',
+                  CreatedDate: 1768550400,
+                },
           ),
         );
         return;

@@ -22,14 +22,21 @@ describe('deliveries list / show / replay against dynalite and local SQS', () =>
     // Oldest first; receivedAt increases with each seed.
     ids.done = (await seed(store, 'done', {}, [outcome({ status: 'sent', result: { messageId: 'm-1' } })])).id;
     ids.ignored = (await seed(store, 'ignored', { event: 'Issue Hook', objectKind: 'issue', ref: null, statusReason: 'event not handled: Issue Hook' })).id;
-    ids.rejected = (
-      await seed(store, 'failed', {}, [outcome({ status: 'failed', error: 'Teams answered 400: card is invalid', retryable: false })])
-    ).id;
+    ids.rejected = (await seed(store, 'failed', {}, [outcome({ status: 'failed', error: 'Teams answered 400: card is invalid', retryable: false })])).id;
     ids.downstreamDown = (
-      await seed(store, 'failed', { projectPath: 'acme/api', projectId: 7 }, [outcome({ status: 'failed', error: 'Teams answered 503', retryable: true, attempts: 5 })], 'gave up after 5 attempts: Teams answered 503')
+      await seed(
+        store,
+        'failed',
+        { projectPath: 'acme/api', projectId: 7 },
+        [outcome({ status: 'failed', error: 'Teams answered 503', retryable: true, attempts: 5 })],
+        'gave up after 5 attempts: Teams answered 503',
+      )
     ).id;
     ids.partial = (
-      await seed(store, 'partial', {}, [outcome({ key: 'a', status: 'sent' }), outcome({ key: 'b', kind: 'jira', target: 'ABC-1', status: 'failed', error: 'Jira answered 404: Issue does not exist', retryable: false })])
+      await seed(store, 'partial', {}, [
+        outcome({ key: 'a', status: 'sent' }),
+        outcome({ key: 'b', kind: 'jira', target: 'ABC-1', status: 'failed', error: 'Jira answered 404: Issue does not exist', retryable: false }),
+      ])
     ).id;
     ids.queued = (await seed(store, 'queued', { objectKind: 'merge_request', event: 'Merge Request Hook' })).id;
   });
@@ -76,7 +83,10 @@ describe('deliveries list / show / replay against dynalite and local SQS', () =>
     const first = JSON.parse((await cli(env, ['deliveries', 'list', '--limit', '4', '--json'])).stdout) as { items: { id: string }[]; nextBefore: string };
     expect(first.items).toHaveLength(4);
     expect(first.nextBefore).toBeDefined();
-    const second = JSON.parse((await cli(env, ['deliveries', 'list', '--limit', '4', '--before', first.nextBefore, '--json'])).stdout) as { items: { id: string }[]; nextBefore?: string };
+    const second = JSON.parse((await cli(env, ['deliveries', 'list', '--limit', '4', '--before', first.nextBefore, '--json'])).stdout) as {
+      items: { id: string }[];
+      nextBefore?: string;
+    };
     expect(second.items.map((item) => item.id)).toEqual([ids.ignored, ids.done]);
     expect(second.nextBefore).toBeUndefined();
     const table = await cli(env, ['deliveries', 'list', '--limit', '4']);
@@ -95,17 +105,24 @@ describe('deliveries list / show / replay against dynalite and local SQS', () =>
   it('rejects a bad --status or --since with a usage error naming the fix', async () => {
     const status = await cli(env, ['deliveries', 'list', '--status', 'broken']);
     expect(status.code).toBe(2);
-    expect(status.stderr).toBe(`gitlab-bridge: unknown status "broken"; use one of queued, processing, done, partial, failed, ignored, successful, client_failure, server_failure\n`);
+    expect(status.stderr).toBe(
+      `gitlab-bridge: unknown status "broken"; use one of queued, processing, done, partial, failed, ignored, successful, client_failure, server_failure\n`,
+    );
     const since = await cli(env, ['deliveries', 'list', '--since', 'yesterday']);
     expect(since.code).toBe(2);
     expect(since.stderr).toMatch(/--since "yesterday" is not a duration or a date; use e\.g\. 30m/);
   });
 
   it('refuses a --before cursor that is not a time, instead of comparing it as text and selecting everything', async () => {
-    for (const argv of [['deliveries', 'list', '--before', 'yesterday'], ['deliveries', 'replay', '--status', 'failed', '--before', 'yesterday', '--force']]) {
+    for (const argv of [
+      ['deliveries', 'list', '--before', 'yesterday'],
+      ['deliveries', 'replay', '--status', 'failed', '--before', 'yesterday', '--force'],
+    ]) {
       const run = await cli(env, argv);
       expect(run.code).toBe(2);
-      expect(run.stderr).toBe('gitlab-bridge: --before "yesterday" is not a time; pass the nextBefore value a previous page printed, or an ISO time like 2026-01-31T09:00:00Z\n');
+      expect(run.stderr).toBe(
+        'gitlab-bridge: --before "yesterday" is not a time; pass the nextBefore value a previous page printed, or an ISO time like 2026-01-31T09:00:00Z\n',
+      );
     }
     expect((await store.get(ids.rejected!))?.status).toBe('failed');
   });
@@ -118,7 +135,13 @@ describe('deliveries list / show / replay against dynalite and local SQS', () =>
     expect(run.stdout).toContain('x-gitlab-token: [REDACTED]');
     expect(run.stdout).toContain('"object_kind": "pipeline"');
     const json = JSON.parse((await cli(env, ['deliveries', 'show', ids.partial!, '--json'])).stdout) as Record<string, unknown>;
-    expect(json).toMatchObject({ id: ids.partial, status: 'partial', statusClass: 'client_failure', headers: { 'x-gitlab-token': '[REDACTED]' }, payload: { object_kind: 'pipeline' } });
+    expect(json).toMatchObject({
+      id: ids.partial,
+      status: 'partial',
+      statusClass: 'client_failure',
+      headers: { 'x-gitlab-token': '[REDACTED]' },
+      payload: { object_kind: 'pipeline' },
+    });
     expect((json.outcomes as unknown[]).length).toBe(2);
   });
 
@@ -135,7 +158,9 @@ describe('deliveries list / show / replay against dynalite and local SQS', () =>
     expect(first.stderr).toContain(`${ids.partial} would be queued`);
     const cursor = /continue with --before (\S+)\n/.exec(first.stdout)?.[1];
     expect(cursor).toBeDefined();
-    const next = JSON.parse((await cli(env, ['deliveries', 'replay', '--project', 'flightjs/flight-management', '--limit', '2', '--before', cursor!, '--dry-run', '--json'])).stdout) as { queued: string[]; skipped: { id: string }[]; nextBefore?: string };
+    const next = JSON.parse(
+      (await cli(env, ['deliveries', 'replay', '--project', 'flightjs/flight-management', '--limit', '2', '--before', cursor!, '--dry-run', '--json'])).stdout,
+    ) as { queued: string[]; skipped: { id: string }[]; nextBefore?: string };
     expect(next.queued).toEqual([ids.rejected]);
     expect(next.skipped.map((skipped) => skipped.id)).toEqual([ids.ignored]);
     expect(next.nextBefore).toBeDefined();
@@ -149,7 +174,9 @@ describe('deliveries list / show / replay against dynalite and local SQS', () =>
     expect((await store.get(ids.rejected!))?.status).toBe('queued');
     const received = await sqs.client.send(new ReceiveMessageCommand({ QueueUrl: sqs.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
     expect(received.Messages?.map((message) => JSON.parse(message.Body ?? '{}'))).toEqual([{ v: 1, deliveryId: ids.rejected, replay: true }]);
-    await Promise.all((received.Messages ?? []).map((message) => sqs.client.send(new DeleteMessageCommand({ QueueUrl: sqs.queueUrl, ReceiptHandle: message.ReceiptHandle }))));
+    await Promise.all(
+      (received.Messages ?? []).map((message) => sqs.client.send(new DeleteMessageCommand({ QueueUrl: sqs.queueUrl, ReceiptHandle: message.ReceiptHandle }))),
+    );
   });
 
   it('bulk-replays a selection with --force, with progress lines on a non-TTY and a JSON summary', async () => {
@@ -158,7 +185,10 @@ describe('deliveries list / show / replay against dynalite and local SQS', () =>
     const report = JSON.parse(run.stdout) as { queued: string[]; skipped: unknown[]; force: boolean };
     expect(report.queued.sort()).toEqual([ids.downstreamDown, ids.partial].sort());
     expect(report.force).toBe(true);
-    expect(run.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^replaying 1\/2: .+ queued$/), expect.stringMatching(/^replaying 2\/2: .+ queued$/)]);
+    expect(run.stderr.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^replaying 1\/2: .+ queued$/),
+      expect.stringMatching(/^replaying 2\/2: .+ queued$/),
+    ]);
     const received = await sqs.client.send(new ReceiveMessageCommand({ QueueUrl: sqs.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
     const bodies = (received.Messages ?? []).map((message) => JSON.parse(message.Body ?? '{}') as { deliveryId: string; replay: boolean; force: boolean });
     expect(bodies.map((body) => body.deliveryId).sort()).toEqual([ids.downstreamDown, ids.partial].sort());
@@ -187,4 +217,3 @@ describe('deliveries list / show / replay against dynalite and local SQS', () =>
     expect(run.stderr).toBe('gitlab-bridge: DynamoDB table no-such-table does not exist; check --table / --queue-url / --dlq-url, or --stack and AWS_REGION\n');
   });
 });
-

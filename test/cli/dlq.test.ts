@@ -13,7 +13,7 @@ async function queueDepth(sqs: LocalSqs, url: string): Promise<number> {
   return Number(attributes.Attributes?.ApproximateNumberOfMessages ?? '0');
 }
 
-describe('dlq list / redrive against local SQS, with the local bridge\'s default names', () => {
+describe("dlq list / redrive against local SQS, with the local bridge's default names", () => {
   let table: TestTable;
   let sqs: LocalSqs;
   let store: DynamoDbDeliveryStore;
@@ -68,7 +68,9 @@ describe('dlq list / redrive against local SQS, with the local bridge\'s default
   it('still lists the messages when the delivery table cannot be read', async () => {
     const run = await cli({ ...env, BRIDGE_TABLE_NAME: 'no-such-table' }, ['dlq', 'list']);
     expect(run.code).toBe(0);
-    expect(run.stderr).toBe('note: delivery details unavailable (DynamoDB table no-such-table does not exist; check --table / --queue-url / --dlq-url, or --stack and AWS_REGION)\n');
+    expect(run.stderr).toBe(
+      'note: delivery details unavailable (DynamoDB table no-such-table does not exist; check --table / --queue-url / --dlq-url, or --stack and AWS_REGION)\n',
+    );
     expect(run.stdout).toContain(first);
     expect(run.stdout).toContain('3 messages in the dead-letter queue.');
   });
@@ -105,6 +107,8 @@ describe('dlq list / redrive against local SQS, with the local bridge\'s default
   it('tells the user to start the local bridge when the local endpoint is down', async () => {
     const run = await cli(localEnv({ dynamo: 'http://127.0.0.1:9', sqs: 'http://127.0.0.1:9' }), ['dlq', 'list']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^gitlab-bridge: cannot reach local SQS queue gitlab-bridge-deliveries-dlq at http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\); is the local bridge running \(npm start\)\?/);
+    expect(run.stderr).toMatch(
+      /^gitlab-bridge: cannot reach local SQS queue gitlab-bridge-deliveries-dlq at http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\); is the local bridge running \(npm start\)\?/,
+    );
   });
 });

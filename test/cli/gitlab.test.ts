@@ -41,7 +41,13 @@ describe('gitlab connect / disconnect / status against a local GitLab hooks API'
     webhookUrl = `${adapter.url}${WEBHOOK_PATH}`;
     env = localEnv(
       { dynamo: table.endpoint, sqs: sqs.endpoint },
-      { GITLAB_URL: gitlab.url, GITLAB_TOKEN: MAINTAINER, BRIDGE_WEBHOOK_URL: webhookUrl, GITLAB_WEBHOOK_TOKEN: BRIDGE_TOKEN, BRIDGE_TABLE_NAME: table.tableName },
+      {
+        GITLAB_URL: gitlab.url,
+        GITLAB_TOKEN: MAINTAINER,
+        BRIDGE_WEBHOOK_URL: webhookUrl,
+        GITLAB_WEBHOOK_TOKEN: BRIDGE_TOKEN,
+        BRIDGE_TABLE_NAME: table.tableName,
+      },
     );
   });
 
@@ -65,7 +71,9 @@ describe('gitlab connect / disconnect / status against a local GitLab hooks API'
     const run = await cli(env, ['gitlab', 'connect', '--project', 'group/app', '--branch-filter', 'main', '--events', 'pipeline,merge_request,push']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^Created webhook #4 on group\/app -> http:\/\/127\.0\.0\.1:\d+\/webhooks\/gitlab \(events: push, merge_requests, pipeline; push branch filter: main\)\.\n$/);
+    expect(run.stdout).toMatch(
+      /^Created webhook #4 on group\/app -> http:\/\/127\.0\.0\.1:\d+\/webhooks\/gitlab \(events: push, merge_requests, pipeline; push branch filter: main\)\.\n$/,
+    );
 
     const creates = gitlab.requestsTo('POST', /^\/api\/v4\/projects\/group%2Fapp\/hooks$/);
     expect(creates).toHaveLength(1);
@@ -95,14 +103,32 @@ describe('gitlab connect / disconnect / status against a local GitLab hooks API'
       push_events_branch_filter: 'main',
     });
     // The existing hooks were read across two pages before deciding to create.
-    expect(gitlab.requestsTo('GET', /^\/api\/v4\/projects\/group%2Fapp\/hooks$/).map((request) => new URL(request.url, 'http://x').searchParams.get('page'))).toEqual(['1', '2']);
+    expect(
+      gitlab.requestsTo('GET', /^\/api\/v4\/projects\/group%2Fapp\/hooks$/).map((request) => new URL(request.url, 'http://x').searchParams.get('page')),
+    ).toEqual(['1', '2']);
     expect(app.hooks).toHaveLength(4);
   });
 
   it('updates the existing hook on a second connect instead of adding one', async () => {
-    const run = await cli({ ...env, GITLAB_WEBHOOK_TOKEN: 'bridge-webhook-token-2' }, ['gitlab', 'connect', '--project', 'group/app', '--events', 'pipeline', '--json']);
+    const run = await cli({ ...env, GITLAB_WEBHOOK_TOKEN: 'bridge-webhook-token-2' }, [
+      'gitlab',
+      'connect',
+      '--project',
+      'group/app',
+      '--events',
+      'pipeline',
+      '--json',
+    ]);
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual({ project: 'group/app', projectId: app.id, hookId: 4, action: 'updated', url: webhookUrl, events: ['pipeline'], duplicates: [] });
+    expect(JSON.parse(run.stdout)).toEqual({
+      project: 'group/app',
+      projectId: app.id,
+      hookId: 4,
+      action: 'updated',
+      url: webhookUrl,
+      events: ['pipeline'],
+      duplicates: [],
+    });
     expect(gitlab.requestsTo('POST', /\/hooks$/)).toHaveLength(0);
     const updates = gitlab.requestsTo('PUT', /^\/api\/v4\/projects\/group%2Fapp\/hooks\/4$/);
     expect(updates).toHaveLength(1);
@@ -123,28 +149,62 @@ describe('gitlab connect / disconnect / status against a local GitLab hooks API'
     expect(await store.get(match![1]!)).toMatchObject({ projectPath: 'group/app', event: 'Push Hook', objectKind: 'push' });
   });
 
-  it('reports GitLab\'s 422 for a test the project cannot produce', async () => {
+  it("reports GitLab's 422 for a test the project cannot produce", async () => {
     const empty = gitlab.addProject('group/empty', { hasCommits: false });
     const run = await cli(env, ['gitlab', 'connect', '--project', 'group/empty', '--test']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe('gitlab-bridge: GitLab refused to send a test push_events event: 422 (Ensure the project has at least one commit.); fix what GitLab names above and run the command again\n');
+    expect(run.stderr).toBe(
+      'gitlab-bridge: GitLab refused to send a test push_events event: 422 (Ensure the project has at least one commit.); fix what GitLab names above and run the command again\n',
+    );
     // The hook itself was created before the test.
     expect(empty.hooks).toHaveLength(1);
   });
 
-  it('reports a refused hook URL (422) with GitLab\'s field message', async () => {
+  it("reports a refused hook URL (422) with GitLab's field message", async () => {
     const run = await cli({ ...env, BRIDGE_WEBHOOK_URL: 'ftp://bridge.example.com/webhooks/gitlab' }, ['gitlab', 'connect', '--project', 'group/app']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe('gitlab-bridge: GitLab refused to create the webhook: 422 (url is blocked: Only allowed schemes are http, https); fix what GitLab names above and run the command again\n');
+    expect(run.stderr).toBe(
+      'gitlab-bridge: GitLab refused to create the webhook: 422 (url is blocked: Only allowed schemes are http, https); fix what GitLab names above and run the command again\n',
+    );
   });
 
   it.each([
-    ['a bad token', { GITLAB_TOKEN: 'glpat-wrong' }, ['gitlab', 'connect', '--project', 'group/app'], 4, /^gitlab-bridge: GitLab at http:\/\/127\.0\.0\.1:\d+ rejected the access token \(401 Unauthorized\); set GITLAB_TOKEN to a personal or project access token with the api scope/],
-    ['a Developer\'s token', { GITLAB_TOKEN: DEVELOPER }, ['gitlab', 'connect', '--project', 'group/app'], 4, /^gitlab-bridge: GitLab refused to let the token list the project's webhooks \(403 Forbidden\); managing webhooks needs the Maintainer/],
-    ['an unknown project', {}, ['gitlab', 'connect', '--project', 'group/missing'], 3, /^gitlab-bridge: project group\/missing not found on http:\/\/127\.0\.0\.1:\d+ \(404 Project Not Found\); check --project/],
+    [
+      'a bad token',
+      { GITLAB_TOKEN: 'glpat-wrong' },
+      ['gitlab', 'connect', '--project', 'group/app'],
+      4,
+      /^gitlab-bridge: GitLab at http:\/\/127\.0\.0\.1:\d+ rejected the access token \(401 Unauthorized\); set GITLAB_TOKEN to a personal or project access token with the api scope/,
+    ],
+    [
+      "a Developer's token",
+      { GITLAB_TOKEN: DEVELOPER },
+      ['gitlab', 'connect', '--project', 'group/app'],
+      4,
+      /^gitlab-bridge: GitLab refused to let the token list the project's webhooks \(403 Forbidden\); managing webhooks needs the Maintainer/,
+    ],
+    [
+      'an unknown project',
+      {},
+      ['gitlab', 'connect', '--project', 'group/missing'],
+      3,
+      /^gitlab-bridge: project group\/missing not found on http:\/\/127\.0\.0\.1:\d+ \(404 Project Not Found\); check --project/,
+    ],
     ['no token', { GITLAB_TOKEN: '' }, ['gitlab', 'status'], 4, /^gitlab-bridge: no GitLab access token; set GITLAB_TOKEN/],
-    ['the local bridge without --webhook-url', { BRIDGE_WEBHOOK_URL: '' }, ['gitlab', 'connect', '--project', 'group/app'], 2, /^gitlab-bridge: no webhook URL for the local bridge; pass --webhook-url with an address GitLab can reach/],
-    ['an unknown event', {}, ['gitlab', 'connect', '--project', 'group/app', '--events', 'pipelines,deploys'], 2, /^gitlab-bridge: unknown event "deploys"; use a comma-separated list of push, tag_push/],
+    [
+      'the local bridge without --webhook-url',
+      { BRIDGE_WEBHOOK_URL: '' },
+      ['gitlab', 'connect', '--project', 'group/app'],
+      2,
+      /^gitlab-bridge: no webhook URL for the local bridge; pass --webhook-url with an address GitLab can reach/,
+    ],
+    [
+      'an unknown event',
+      {},
+      ['gitlab', 'connect', '--project', 'group/app', '--events', 'pipelines,deploys'],
+      2,
+      /^gitlab-bridge: unknown event "deploys"; use a comma-separated list of push, tag_push/,
+    ],
   ])('answers %s with exit code and one line', async (_name, extra, argv, code, message) => {
     const run = await cli({ ...env, ...extra }, argv);
     expect(run.code).toBe(code);
@@ -153,9 +213,14 @@ describe('gitlab connect / disconnect / status against a local GitLab hooks API'
     expect(run.stderr).not.toContain(BRIDGE_TOKEN);
   });
 
-  it('status lists the bridge hooks with GitLab\'s alert status and exits 1 when one is disabled', async () => {
+  it("status lists the bridge hooks with GitLab's alert status and exits 1 when one is disabled", async () => {
     const other = gitlab.addProject('group/other');
-    gitlab.addHook(other, { url: webhookUrl, alert_status: 'temporarily_disabled', disabled_until: '2026-01-16T12:00:00Z', flags: { push_events: true, pipeline_events: true } });
+    gitlab.addHook(other, {
+      url: webhookUrl,
+      alert_status: 'temporarily_disabled',
+      disabled_until: '2026-01-16T12:00:00Z',
+      flags: { push_events: true, pipeline_events: true },
+    });
     gitlab.addProject('group/unhooked');
     const run = await cli(env, ['gitlab', 'status']);
     expect(run.code).toBe(1);
@@ -165,7 +230,9 @@ describe('gitlab connect / disconnect / status against a local GitLab hooks API'
     expect(lines.find((line) => line.startsWith('group/app '))).toMatch(/#4\s+ok\s+push,merge_requests,pipeline\s+main\s+http:\/\/127/);
     expect(lines.find((line) => line.startsWith('group/other '))).toMatch(/#\d+\s+temporarily disabled until 2026-01-16 12:00:00 UTC\s+push,pipeline/);
     expect(lines.some((line) => line.startsWith('group/unhooked'))).toBe(false);
-    expect(lines.at(-1)).toBe('1 hook is disabled by GitLab after failed deliveries: fix the cause, then re-enable with `gitlab-bridge gitlab connect --project P --test`.');
+    expect(lines.at(-1)).toBe(
+      '1 hook is disabled by GitLab after failed deliveries: fix the cause, then re-enable with `gitlab-bridge gitlab connect --project P --test`.',
+    );
     // Every project the token maintains was listed, page by page.
     expect(gitlab.requestsTo('GET', /^\/api\/v4\/projects$/).length).toBeGreaterThan(1);
 
@@ -183,8 +250,12 @@ describe('gitlab connect / disconnect / status against a local GitLab hooks API'
     const run = await cli(env, ['gitlab', 'status', '--project', 'group/app,group/typo']);
     expect(run.code).toBe(1);
     const lines = run.stdout.trimEnd().split('\n');
-    expect(lines.find((line) => line.startsWith('group/typo '))).toMatch(/-\s+error: project group\/typo not found on http:\/\/127\.0\.0\.1:\d+ \(404 Project Not Found\)/);
-    expect(lines.at(-1)).toBe('1 named project is not connected to the bridge or could not be read: connect it with `gitlab-bridge gitlab connect --project P`, or check the name.');
+    expect(lines.find((line) => line.startsWith('group/typo '))).toMatch(
+      /-\s+error: project group\/typo not found on http:\/\/127\.0\.0\.1:\d+ \(404 Project Not Found\)/,
+    );
+    expect(lines.at(-1)).toBe(
+      '1 named project is not connected to the bridge or could not be read: connect it with `gitlab-bridge gitlab connect --project P`, or check the name.',
+    );
     expect((await cli(env, ['gitlab', 'status', '--project', 'group/app'])).code).toBe(0);
   });
 
@@ -210,20 +281,34 @@ describe('gitlab connect / disconnect / status against a local GitLab hooks API'
   // GitLab runs a test synchronously and answers 422 with the bridge's response when it was not 2xx.
   it('--test names a token the bridge rejects (exit 4), without printing it', async () => {
     gitlab.addProject('group/rotated');
-    const run = await cli({ ...env, GITLAB_WEBHOOK_TOKEN: 'not-the-bridge-token' }, ['gitlab', 'connect', '--project', 'group/rotated', '--test', '--wait', '1']);
+    const run = await cli({ ...env, GITLAB_WEBHOOK_TOKEN: 'not-the-bridge-token' }, [
+      'gitlab',
+      'connect',
+      '--project',
+      'group/rotated',
+      '--test',
+      '--wait',
+      '1',
+    ]);
     expect(gitlab.testDeliveries.at(-1)).toMatchObject({ trigger: 'push_events', status: 401 });
     expect(run.code).toBe(4);
     expect(run.stdout).toBe('');
     expect(run.stderr).toBe(
       "gitlab-bridge: the bridge rejected GitLab's test push_events event (unauthorized: invalid or missing X-Gitlab-Token / webhook-signature); " +
-        'the token connect set (--webhook-token, GITLAB_WEBHOOK_TOKEN or the bridge\'s GitLab secret) is not one the bridge accepts: check it and run connect again\n',
+        "the token connect set (--webhook-token, GITLAB_WEBHOOK_TOKEN or the bridge's GitLab secret) is not one the bridge accepts: check it and run connect again\n",
     );
     expect(run.stderr).not.toContain('not-the-bridge-token');
   });
 
-  it('--test reports a bridge GitLab cannot reach, with GitLab\'s words', async () => {
+  it("--test reports a bridge GitLab cannot reach, with GitLab's words", async () => {
     gitlab.addProject('group/unreachable');
-    const run = await cli({ ...env, BRIDGE_WEBHOOK_URL: 'http://127.0.0.1:9/webhooks/gitlab' }, ['gitlab', 'connect', '--project', 'group/unreachable', '--test']);
+    const run = await cli({ ...env, BRIDGE_WEBHOOK_URL: 'http://127.0.0.1:9/webhooks/gitlab' }, [
+      'gitlab',
+      'connect',
+      '--project',
+      'group/unreachable',
+      '--test',
+    ]);
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(
       "gitlab-bridge: GitLab's test push_events event did not succeed (Failed to open TCP connection to 127.0.0.1:9 (Connection refused)); " +

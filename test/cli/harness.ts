@@ -47,7 +47,11 @@ let counter = 0;
 /** A delivery as the receiver writes it, with overridable fields. */
 export function newDelivery(overrides: Partial<NewDelivery> = {}): NewDelivery {
   counter++;
-  const payload = { object_kind: 'pipeline', object_attributes: { id: 1000 + counter, status: 'failed', ref: 'main' }, project: { id: 2, path_with_namespace: 'flightjs/flight-management' } };
+  const payload = {
+    object_kind: 'pipeline',
+    object_attributes: { id: 1000 + counter, status: 'failed', ref: 'main' },
+    project: { id: 2, path_with_namespace: 'flightjs/flight-management' },
+  };
   return {
     id: `delivery-${String(counter).padStart(4, '0')}-${Math.random().toString(36).slice(2, 8)}`,
     receivedAt: new Date(Date.UTC(2026, 0, 16, 9, 0, counter)).toISOString(),
@@ -78,7 +82,13 @@ export function outcome(overrides: Partial<ActionOutcome> = {}): ActionOutcome {
 }
 
 /** Writes a delivery and, unless it stays queued, records an attempt that left it in `status`. */
-export async function seed(store: DeliveryStore, status: DeliveryStatus, overrides: Partial<NewDelivery> = {}, outcomes: ActionOutcome[] = [], statusReason?: string): Promise<NewDelivery> {
+export async function seed(
+  store: DeliveryStore,
+  status: DeliveryStatus,
+  overrides: Partial<NewDelivery> = {},
+  outcomes: ActionOutcome[] = [],
+  statusReason?: string,
+): Promise<NewDelivery> {
   const delivery = newDelivery({ ...overrides, status: status === 'ignored' ? 'ignored' : 'queued' });
   await store.create(delivery);
   if (status !== 'queued' && status !== 'ignored') {

@@ -14,7 +14,13 @@ const BIN = fileURLToPath(new URL('../../bin/gitlab-bridge.js', import.meta.url)
 function run(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   // No ~/.aws, no instance metadata: nothing outside the test's own servers is consulted.
   const home = mkdtempSync(join(tmpdir(), 'gitlab-bridge-cli-'));
-  const baseEnv = { PATH: process.env.PATH ?? '', HOME: home, AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: join(home, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials') };
+  const baseEnv = {
+    PATH: process.env.PATH ?? '',
+    HOME: home,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: join(home, 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
+  };
   return new Promise((resolve) => {
     execFile(process.execPath, [BIN, ...args], { env: { ...baseEnv, ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
@@ -54,13 +60,17 @@ describe('bin/gitlab-bridge.js as a process', () => {
   it('exits 4 with one line when there are no AWS credentials', async () => {
     const result = await run(['deliveries', 'list', '--table', 'gitlab-bridge'], { AWS_REGION: 'eu-west-1' });
     expect(result.code).toBe(4);
-    expect(result.stderr).toBe('gitlab-bridge: no AWS credentials found; set AWS_PROFILE (or run `aws sso login`), or point at the local bridge with the AWS_ENDPOINT_URL_* values `npm start` prints\n');
+    expect(result.stderr).toBe(
+      'gitlab-bridge: no AWS credentials found; set AWS_PROFILE (or run `aws sso login`), or point at the local bridge with the AWS_ENDPOINT_URL_* values `npm start` prints\n',
+    );
   });
 
   it('exits 2 on a bad flag', async () => {
     const result = await run(['deliveries', 'list', '--limit', 'lots'], {});
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe("gitlab-bridge: option '-n, --limit <n>' argument 'lots' is invalid. --limit must be a positive whole number; add --help for usage\n");
+    expect(result.stderr).toBe(
+      "gitlab-bridge: option '-n, --limit <n>' argument 'lots' is invalid. --limit must be a positive whole number; add --help for usage\n",
+    );
   });
 
   it.each([

@@ -3,7 +3,18 @@ import { classifyDelivery, matchesStatusFilter, needsOutcomes, parseSince, parse
 import { CliError } from '../../cli/exit-codes.js';
 import { formatDeliveryTable } from '../../cli/format/deliveries.js';
 import { renderTable, shortTime, truncate } from '../../cli/format/table.js';
-import { enabledEvents, hookHealth, hookRequestBody, isBridgeHook, parseHookEvents, planConnect, projectIdForPath, sameHookUrl, testTrigger, type GitLabHook } from '../../cli/gitlab/hook-plan.js';
+import {
+  enabledEvents,
+  hookHealth,
+  hookRequestBody,
+  isBridgeHook,
+  parseHookEvents,
+  planConnect,
+  projectIdForPath,
+  sameHookUrl,
+  testTrigger,
+  type GitLabHook,
+} from '../../cli/gitlab/hook-plan.js';
 import { gitlabApiBase, gitlabErrorDetail } from '../../cli/gitlab/hooks-api.js';
 import { isLoopbackUrl } from '../../cli/local-defaults.js';
 import { progressBar } from '../../cli/progress.js';
@@ -101,10 +112,26 @@ describe('GitLab hook logic', () => {
   });
 
   it('sets every event flag so a narrower list turns the others off, and clears the filter for all_branches', () => {
-    const body = hookRequestBody({ url: 'https://b/webhooks/gitlab', token: 't', events: ['push'], enableSslVerification: true, branchFilterStrategy: 'all_branches', branchFilter: 'main' });
-    expect(body).toMatchObject({ push_events: true, pipeline_events: false, merge_requests_events: false, branch_filter_strategy: 'all_branches', push_events_branch_filter: '' });
+    const body = hookRequestBody({
+      url: 'https://b/webhooks/gitlab',
+      token: 't',
+      events: ['push'],
+      enableSslVerification: true,
+      branchFilterStrategy: 'all_branches',
+      branchFilter: 'main',
+    });
+    expect(body).toMatchObject({
+      push_events: true,
+      pipeline_events: false,
+      merge_requests_events: false,
+      branch_filter_strategy: 'all_branches',
+      push_events_branch_filter: '',
+    });
     expect(body).not.toHaveProperty('signing_token');
-    expect(hookRequestBody({ url: 'u', token: 't', events: ['push'], enableSslVerification: false, signingToken: 'whsec_x' })).toMatchObject({ signing_token: 'whsec_x', enable_ssl_verification: false });
+    expect(hookRequestBody({ url: 'u', token: 't', events: ['push'], enableSslVerification: false, signingToken: 'whsec_x' })).toMatchObject({
+      signing_token: 'whsec_x',
+      enable_ssl_verification: false,
+    });
     expect(hookRequestBody({ url: 'u', token: 't', events: ['push'], enableSslVerification: true })).not.toHaveProperty('branch_filter_strategy');
   });
 
@@ -132,7 +159,10 @@ describe('GitLab hook logic', () => {
 
   it('reads health and events off a hook', () => {
     expect(hookHealth(hook({ alert_status: 'executable' }))).toEqual({ state: 'ok' });
-    expect(hookHealth(hook({ alert_status: 'temporarily_disabled', disabled_until: '2026-01-16T12:00:00Z' }))).toEqual({ state: 'temporarily_disabled', until: '2026-01-16T12:00:00Z' });
+    expect(hookHealth(hook({ alert_status: 'temporarily_disabled', disabled_until: '2026-01-16T12:00:00Z' }))).toEqual({
+      state: 'temporarily_disabled',
+      until: '2026-01-16T12:00:00Z',
+    });
     expect(hookHealth(hook({ alert_status: 'disabled' }))).toEqual({ state: 'disabled' });
     expect(enabledEvents(hook({ push_events: true, pipeline_events: true, note_events: false }))).toEqual(['push', 'pipeline']);
   });
@@ -191,7 +221,10 @@ describe('the bridge secret and local endpoints', () => {
       region: 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
-    expect(clientConfig({ AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:8000', AWS_PROFILE: 'dev', AWS_REGION: 'eu-west-1' }, 'DYNAMODB')).toEqual({ endpoint: 'http://127.0.0.1:8000', region: 'eu-west-1' });
+    expect(clientConfig({ AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:8000', AWS_PROFILE: 'dev', AWS_REGION: 'eu-west-1' }, 'DYNAMODB')).toEqual({
+      endpoint: 'http://127.0.0.1:8000',
+      region: 'eu-west-1',
+    });
     expect(clientConfig({ AWS_REGION: 'eu-west-1' }, 'SQS')).toEqual({ region: 'eu-west-1' });
     expect(clientConfig({ AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' }, 'CLOUDFORMATION')).toMatchObject({ endpoint: 'http://127.0.0.1:4566' });
   });

@@ -105,7 +105,11 @@ describe('a delivery that failed while Teams was down, replayed once Teams is ba
     sqs = await startLocalSqs({ queueName: 'cli-e2e-queue', maxReceiveCount: MAX_ATTEMPTS, visibilityTimeoutSeconds: VISIBILITY_SECONDS });
     teams = await startTeamsWebhook();
     store = new DynamoDbDeliveryStore({ client: table.client, tableName: table.tableName });
-    const receiverHandler = createApiGatewayHandler({ deliveries: store, queue: new SqsDeliveryQueue(sqs.client, sqs.queueUrl), auth: async () => webhookAuthFromEnv(TOKEN, undefined) });
+    const receiverHandler = createApiGatewayHandler({
+      deliveries: store,
+      queue: new SqsDeliveryQueue(sqs.client, sqs.queueUrl),
+      auth: async () => webhookAuthFromEnv(TOKEN, undefined),
+    });
     const adapter = await startHttpAdapter({ handler: receiverHandler, port: 0, host: '127.0.0.1', maxBodyBytes: 5 * 1024 * 1024, healthy: () => true });
     receiver = adapter.server;
     webhookUrl = `${adapter.url}${WEBHOOK_PATH}`;
@@ -120,7 +124,10 @@ describe('a delivery that failed while Teams was down, replayed once Teams is ba
       planners: [createNotifyPlanner({ config, credentials })],
       maxAttempts: MAX_ATTEMPTS,
     });
-    env = localEnv({ dynamo: table.endpoint, sqs: sqs.endpoint }, { BRIDGE_TABLE_NAME: table.tableName, BRIDGE_QUEUE_URL: sqs.queueUrl, BRIDGE_DLQ_URL: sqs.dlqUrl, GITLAB_WEBHOOK_TOKEN: TOKEN });
+    env = localEnv(
+      { dynamo: table.endpoint, sqs: sqs.endpoint },
+      { BRIDGE_TABLE_NAME: table.tableName, BRIDGE_QUEUE_URL: sqs.queueUrl, BRIDGE_DLQ_URL: sqs.dlqUrl, GITLAB_WEBHOOK_TOKEN: TOKEN },
+    );
   });
 
   afterAll(async () => {
@@ -142,7 +149,9 @@ describe('a delivery that failed while Teams was down, replayed once Teams is ba
     await workOne();
     const failed = await store.get(deliveryId);
     expect(failed).toMatchObject({ status: 'failed', attempts: 2 });
-    expect(failed?.outcomes).toEqual([expect.objectContaining({ kind: 'teams', target: 'ci', status: 'failed', retryable: true, error: 'Teams webhook "ci" answered HTTP 503' })]);
+    expect(failed?.outcomes).toEqual([
+      expect.objectContaining({ kind: 'teams', target: 'ci', status: 'failed', retryable: true, error: 'Teams webhook "ci" answered HTTP 503' }),
+    ]);
     expect(teams.state.attempts).toBe(2);
     expect(teams.state.accepted).toHaveLength(0);
     // The delivery log never shows the webhook URL's signature.

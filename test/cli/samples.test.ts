@@ -7,14 +7,18 @@ import { MergeRequestEventSchema, PipelineEventSchema, PushEventSchema } from '.
 const SCHEMAS = { 'Pipeline Hook': PipelineEventSchema, 'Merge Request Hook': MergeRequestEventSchema, 'Push Hook': PushEventSchema } as const;
 
 describe('sample payloads', () => {
-  it.each(SAMPLE_KINDS)('%s parses with the worker\'s schema and names the sample project', (kind) => {
+  it.each(SAMPLE_KINDS)("%s parses with the worker's schema and names the sample project", (kind) => {
     const payload = loadSample(kind);
     expect(() => SCHEMAS[SAMPLES[kind].event].parse(payload)).not.toThrow();
     expect(summarizeEvent(payload)).toMatchObject({ projectPath: 'flightjs/flight-management', projectId: 2, ref: 'main' });
   });
 
   it.each([
-    ['pipeline-failed', (p: any) => [p.object_attributes.status, p.builds.filter((b: any) => b.status === 'failed').map((b: any) => b.failure_reason)], ['failed', ['script_failure']]],
+    [
+      'pipeline-failed',
+      (p: any) => [p.object_attributes.status, p.builds.filter((b: any) => b.status === 'failed').map((b: any) => b.failure_reason)],
+      ['failed', ['script_failure']],
+    ],
     ['pipeline-success', (p: any) => [p.object_attributes.status, p.builds.filter((b: any) => b.status === 'failed').length], ['success', 0]],
     ['mr-opened', (p: any) => [p.object_attributes.action, p.object_attributes.state], ['open', 'opened']],
     ['mr-merged', (p: any) => [p.object_attributes.action, p.object_attributes.state, p.object_attributes.merge_commit_sha.length], ['merge', 'merged', 40]],
@@ -54,7 +58,12 @@ describe('sample payloads', () => {
   });
 
   it('never prints the token or signature', () => {
-    const request = buildSampleRequest('push', loadSample('push'), { url: 'http://127.0.0.1:1/webhooks/gitlab', token: 't0ken', signingKey: `whsec_${Buffer.alloc(32).toString('base64')}`, now: new Date() });
+    const request = buildSampleRequest('push', loadSample('push'), {
+      url: 'http://127.0.0.1:1/webhooks/gitlab',
+      token: 't0ken',
+      signingKey: `whsec_${Buffer.alloc(32).toString('base64')}`,
+      now: new Date(),
+    });
     const shown = printableHeaders(request.headers);
     expect(shown['X-Gitlab-Token']).toBe('[REDACTED]');
     expect(shown['webhook-signature']).toBe('[REDACTED]');

@@ -58,7 +58,7 @@ describe('send-sample', () => {
     await table?.close();
   });
 
-  it('posts the sample with GitLab\'s headers and a fresh Idempotency-Key each time', async () => {
+  it("posts the sample with GitLab's headers and a fresh Idempotency-Key each time", async () => {
     const env = { GITLAB_WEBHOOK_TOKEN: TOKEN };
     const first = await cli(env, ['send-sample', 'pipeline-failed', '--url', captureUrl]);
     const second = await cli(env, ['send-sample', 'pipeline-failed', '--url', captureUrl]);
@@ -80,7 +80,11 @@ describe('send-sample', () => {
     }
     expect(a.headers['idempotency-key']).not.toBe(b.headers['idempotency-key']);
     expect(a.headers['webhook-signature']).toBeUndefined();
-    const payloadA = JSON.parse(a.body) as { object_kind: string; object_attributes: { id: number; status: string }; builds: { name: string; status: string }[] };
+    const payloadA = JSON.parse(a.body) as {
+      object_kind: string;
+      object_attributes: { id: number; status: string };
+      builds: { name: string; status: string }[];
+    };
     const payloadB = JSON.parse(b.body) as { object_attributes: { id: number } };
     expect(payloadA.object_kind).toBe('pipeline');
     expect(payloadA.object_attributes.status).toBe('failed');
@@ -113,7 +117,9 @@ describe('send-sample', () => {
     const record = await new DynamoDbDeliveryStore({ client: table.client, tableName: table.tableName }).get(result.deliveryId);
     expect(record).toMatchObject({ event: 'Merge Request Hook', objectKind: 'merge_request', projectPath: 'acme/shop', ref: 'main', status: 'queued' });
     expect(record?.headers['x-gitlab-token']).toBe('[REDACTED]');
-    expect(JSON.parse(record!.payload)).toMatchObject({ object_attributes: { action: 'merge', state: 'merged', url: 'http://gitlab.example.com/acme/shop/-/merge_requests/16' } });
+    expect(JSON.parse(record!.payload)).toMatchObject({
+      object_attributes: { action: 'merge', state: 'merged', url: 'http://gitlab.example.com/acme/shop/-/merge_requests/16' },
+    });
   });
 
   it('exits 4 when the bridge rejects the token', async () => {
@@ -145,6 +151,8 @@ describe('send-sample', () => {
     expect(shown.payload.object_kind).toBe('merge_request');
     const unknown = await cli({}, ['send-sample', 'pipeline-exploded']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toBe("gitlab-bridge: command-argument value 'pipeline-exploded' is invalid for argument 'kind'. Allowed choices are pipeline-failed, pipeline-success, mr-opened, mr-merged, push, push-closes, push-smart-commit; add --help for usage\n");
+    expect(unknown.stderr).toBe(
+      "gitlab-bridge: command-argument value 'pipeline-exploded' is invalid for argument 'kind'. Allowed choices are pipeline-failed, pipeline-success, mr-opened, mr-merged, push, push-closes, push-smart-commit; add --help for usage\n",
+    );
   });
 });

@@ -32,7 +32,12 @@ describe('a deployed stack: names from CloudFormation outputs, the token from Se
         },
         Incomplete: { TableName: table.tableName },
       },
-      secrets: { 'gitlab-bridge/gitlab': JSON.stringify({ tokens: ['current-token', 'previous-token'], signingKeys: ['whsec_c2lnbmluZy1rZXktZm9yLXRoZS10ZXN0cy0zMmI='] }) },
+      secrets: {
+        'gitlab-bridge/gitlab': JSON.stringify({
+          tokens: ['current-token', 'previous-token'],
+          signingKeys: ['whsec_c2lnbmluZy1rZXktZm9yLXRoZS10ZXN0cy0zMmI='],
+        }),
+      },
     });
     deliveryId = (await seed(new DynamoDbDeliveryStore({ client: table.client, tableName: table.tableName }), 'failed')).id;
     env = {
@@ -60,26 +65,38 @@ describe('a deployed stack: names from CloudFormation outputs, the token from Se
     expect(aws.requests.filter((request) => request.target === 'DescribeStacks')).toHaveLength(1);
   });
 
-  it('replays through the stack\'s queue', async () => {
+  it("replays through the stack's queue", async () => {
     const run = await cli({ ...env, BRIDGE_STACK_NAME: 'GitLabBridge' }, ['deliveries', 'replay', deliveryId]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Queued 1 delivery for replay/);
   });
 
-  it('connects a project with the stack\'s webhook URL and the first token and signing key of its secret', async () => {
+  it("connects a project with the stack's webhook URL and the first token and signing key of its secret", async () => {
     const run = await cli(env, ['gitlab', 'connect', '--project', 'group/app', '--stack', 'GitLabBridge']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('-> https://abc123.execute-api.eu-west-1.amazonaws.com/webhooks/gitlab');
     expect(run.stdout).toContain('signing token set');
     const [create] = gitlab.requestsTo('POST', /\/hooks$/);
-    expect(create?.body).toMatchObject({ url: 'https://abc123.execute-api.eu-west-1.amazonaws.com/webhooks/gitlab', token: 'current-token', signing_token: 'whsec_c2lnbmluZy1rZXktZm9yLXRoZS10ZXN0cy0zMmI=' });
+    expect(create?.body).toMatchObject({
+      url: 'https://abc123.execute-api.eu-west-1.amazonaws.com/webhooks/gitlab',
+      token: 'current-token',
+      signing_token: 'whsec_c2lnbmluZy1rZXktZm9yLXRoZS10ZXN0cy0zMmI=',
+    });
     expect(run.stdout + run.stderr).not.toContain('current-token');
     expect(aws.requests.some((request) => request.target === 'secretsmanager.GetSecretValue' && request.body.includes('gitlab-bridge/gitlab'))).toBe(true);
   });
 
   it.each([
-    [['deliveries', 'list', '--stack', 'Missing'], 3, 'gitlab-bridge: stack Missing not found in the default region; deploy it (npx cdk deploy), pass --stack NAME / set AWS_REGION, or name the resources with --table / --queue-url / --dlq-url\n'],
-    [['dlq', 'list', '--stack', 'Incomplete'], 3, 'gitlab-bridge: stack Incomplete has no output DeadLetterQueueUrl; redeploy the current version (npx cdk deploy) or pass --dlq-url or BRIDGE_DLQ_URL\n'],
+    [
+      ['deliveries', 'list', '--stack', 'Missing'],
+      3,
+      'gitlab-bridge: stack Missing not found in the default region; deploy it (npx cdk deploy), pass --stack NAME / set AWS_REGION, or name the resources with --table / --queue-url / --dlq-url\n',
+    ],
+    [
+      ['dlq', 'list', '--stack', 'Incomplete'],
+      3,
+      'gitlab-bridge: stack Incomplete has no output DeadLetterQueueUrl; redeploy the current version (npx cdk deploy) or pass --dlq-url or BRIDGE_DLQ_URL\n',
+    ],
   ])('explains %j', async (argv, code, message) => {
     const run = await cli(env, argv);
     expect(run.code).toBe(code);

@@ -27,7 +27,12 @@ describe('parseWebhookAuth', () => {
   });
   it('reads the full object with per-project entries', () => {
     const auth = parseWebhookAuth(JSON.stringify({ tokens: ['g'], signingKeys: [KEY], projects: { 'acme/app': { tokens: ['p'], requireSignature: true } } }));
-    expect(auth).toEqual({ tokens: ['g'], signingKeys: [KEY], requireSignature: false, projects: { 'acme/app': { tokens: ['p'], signingKeys: [], requireSignature: true } } });
+    expect(auth).toEqual({
+      tokens: ['g'],
+      signingKeys: [KEY],
+      requireSignature: false,
+      projects: { 'acme/app': { tokens: ['p'], signingKeys: [], requireSignature: true } },
+    });
   });
   it('does not echo the secret when its JSON is broken', () => {
     expect(() => parseWebhookAuth('{"tokens": ["super-secret"')).toThrow(/^GitLab webhook secret looks like JSON but does not parse$/);
@@ -58,7 +63,10 @@ describe('authenticateWebhook', () => {
     JSON.stringify({ tokens: ['global'], signingKeys: [KEY], projects: { 'acme/secure': { requireSignature: true }, 'acme/own': { tokens: ['own'] } } }),
   );
   it('a project that requires the signature refuses the plain token alone', () => {
-    expect(authenticateWebhook(input('global', false, 'acme/secure'), perProject, options)).toEqual({ ok: false, reason: 'a valid webhook-signature is required' });
+    expect(authenticateWebhook(input('global', false, 'acme/secure'), perProject, options)).toEqual({
+      ok: false,
+      reason: 'a valid webhook-signature is required',
+    });
     expect(authenticateWebhook(input('global', true, 'acme/secure'), perProject, options).ok).toBe(true);
   });
   it('other projects still accept the plain token', () => {

@@ -31,7 +31,10 @@ describe('verifyWebhookSignature (Standard Webhooks, as GitLab signs)', () => {
   });
 
   it('rejects a signature made with another key', () => {
-    expect(verifyWebhookSignature({ id: ID, timestamp: String(NOW), signature: sign(OTHER_KEY), body: BODY }, [KEY], options)).toEqual({ valid: false, reason: 'no matching signature' });
+    expect(verifyWebhookSignature({ id: ID, timestamp: String(NOW), signature: sign(OTHER_KEY), body: BODY }, [KEY], options)).toEqual({
+      valid: false,
+      reason: 'no matching signature',
+    });
   });
 
   it('rejects a body changed by one byte', () => {
@@ -44,7 +47,9 @@ describe('verifyWebhookSignature (Standard Webhooks, as GitLab signs)', () => {
     const spaced = Buffer.from('{ "object_kind" : "push" }', 'utf8');
     const signature = sign(KEY, ID, NOW, spaced);
     expect(verifyWebhookSignature({ id: ID, timestamp: String(NOW), signature, body: spaced }, [KEY], options).valid).toBe(true);
-    expect(verifyWebhookSignature({ id: ID, timestamp: String(NOW), signature, body: Buffer.from('{"object_kind":"push"}') }, [KEY], options).valid).toBe(false);
+    expect(verifyWebhookSignature({ id: ID, timestamp: String(NOW), signature, body: Buffer.from('{"object_kind":"push"}') }, [KEY], options).valid).toBe(
+      false,
+    );
   });
 
   it('rejects a different webhook-id (the id is signed)', () => {

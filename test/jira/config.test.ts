@@ -23,7 +23,10 @@ describe('jira config section', () => {
   });
 
   it('accepts transitions by name, by several names and by ids', () => {
-    const config = JiraConfigSchema.parse({ host: 'https://acme.atlassian.net', transitions: { close: { ids: ['31', '41'] }, review: { names: ['Code Review', 'In Review'] } } });
+    const config = JiraConfigSchema.parse({
+      host: 'https://acme.atlassian.net',
+      transitions: { close: { ids: ['31', '41'] }, review: { names: ['Code Review', 'In Review'] } },
+    });
     expect(config.transitions).toEqual({ close: { ids: ['31', '41'] }, review: { names: ['Code Review', 'In Review'] } });
   });
 
@@ -49,16 +52,30 @@ describe('jiraConfigFromEnv (zero-config start)', () => {
 
   it('turns Jira on with basic auth and the conservative defaults', () => {
     const config = resolveConfig({ JIRA_HOST: 'https://acme.atlassian.net', JIRA_EMAIL: 'bot@example.com', JIRA_API_TOKEN: 'secret' });
-    expect(config.jira).toMatchObject({ host: 'https://acme.atlassian.net', auth: 'basic', branches: 'default', smartCommits: true, closingKeywords: true, transitions: { close: 'Done' } });
+    expect(config.jira).toMatchObject({
+      host: 'https://acme.atlassian.net',
+      auth: 'basic',
+      branches: 'default',
+      smartCommits: true,
+      closingKeywords: true,
+      transitions: { close: 'Done' },
+    });
     expect(JSON.stringify(config)).not.toContain('secret');
   });
 
   it('uses bearer auth and Data Center when JIRA_BEARER_TOKEN is set for a self-hosted Jira', () => {
-    expect(jiraConfigFromEnv({ JIRA_HOST: 'https://jira.example.com', JIRA_BEARER_TOKEN: 'pat' })).toEqual({ host: 'https://jira.example.com', auth: 'bearer', deployment: 'datacenter' });
+    expect(jiraConfigFromEnv({ JIRA_HOST: 'https://jira.example.com', JIRA_BEARER_TOKEN: 'pat' })).toEqual({
+      host: 'https://jira.example.com',
+      auth: 'bearer',
+      deployment: 'datacenter',
+    });
   });
 
   it('keeps Jira Cloud for a bearer token on an atlassian.net site', () => {
-    expect(jiraConfigFromEnv({ JIRA_HOST: 'https://acme.atlassian.net', JIRA_BEARER_TOKEN: 'oauth-token' })).toEqual({ host: 'https://acme.atlassian.net', auth: 'bearer' });
+    expect(jiraConfigFromEnv({ JIRA_HOST: 'https://acme.atlassian.net', JIRA_BEARER_TOKEN: 'oauth-token' })).toEqual({
+      host: 'https://acme.atlassian.net',
+      auth: 'bearer',
+    });
   });
 
   it('reads the JIRA_PROJECT_KEYS allowlist, trimmed and deduplicated', () => {
@@ -67,17 +84,25 @@ describe('jiraConfigFromEnv (zero-config start)', () => {
 
   it.each([
     ['acme.atlassian.net', 'JIRA_HOST: "acme.atlassian.net" is not the Jira site URL; set it like https://acme.atlassian.net'],
-    ['https://acme.atlassian.net/rest/api/3', 'JIRA_HOST: "https://acme.atlassian.net/rest/api/3" is not the Jira site URL; set it like https://acme.atlassian.net'],
+    [
+      'https://acme.atlassian.net/rest/api/3',
+      'JIRA_HOST: "https://acme.atlassian.net/rest/api/3" is not the Jira site URL; set it like https://acme.atlassian.net',
+    ],
   ])('names JIRA_HOST when it is not a site URL: %s', (host, message) => {
     expect(() => resolveConfig({ JIRA_HOST: host })).toThrow(ConfigError);
     expect(() => resolveConfig({ JIRA_HOST: host })).toThrow(message);
   });
 
   it('keeps a Data Center context path in JIRA_HOST', () => {
-    expect(resolveConfig({ JIRA_HOST: 'https://intranet.example.com/jira', JIRA_BEARER_TOKEN: 'pat' }).jira).toMatchObject({ host: 'https://intranet.example.com/jira', deployment: 'datacenter' });
+    expect(resolveConfig({ JIRA_HOST: 'https://intranet.example.com/jira', JIRA_BEARER_TOKEN: 'pat' }).jira).toMatchObject({
+      host: 'https://intranet.example.com/jira',
+      deployment: 'datacenter',
+    });
   });
 
   it('names JIRA_PROJECT_KEYS when an entry is not a project key', () => {
-    expect(() => jiraConfigFromEnv({ JIRA_HOST: 'https://acme.atlassian.net', JIRA_PROJECT_KEYS: 'ABC,ops-1' })).toThrow('JIRA_PROJECT_KEYS: "ops-1" is not a Jira project key');
+    expect(() => jiraConfigFromEnv({ JIRA_HOST: 'https://acme.atlassian.net', JIRA_PROJECT_KEYS: 'ABC,ops-1' })).toThrow(
+      'JIRA_PROJECT_KEYS: "ops-1" is not a Jira project key',
+    );
   });
 });

@@ -23,7 +23,9 @@ describe('JiraJsGateway (jira.js against a local Jira Cloud REST v3 server)', ()
 
   it('reads the status with basic auth and fields=status', async () => {
     await expect(gateway.getIssueStatus('ABC-1')).resolves.toEqual({ id: expect.any(String), name: 'In Progress', categoryKey: 'indeterminate' });
-    expect(jira.requests).toEqual([{ method: 'GET', path: '/rest/api/3/issue/ABC-1', query: { fields: 'status' }, authorization: basicAuthorization(EMAIL, TOKEN), body: undefined }]);
+    expect(jira.requests).toEqual([
+      { method: 'GET', path: '/rest/api/3/issue/ABC-1', query: { fields: 'status' }, authorization: basicAuthorization(EMAIL, TOKEN), body: undefined },
+    ]);
   });
 
   it('lists transitions with their destination status', async () => {
@@ -35,7 +37,9 @@ describe('JiraJsGateway (jira.js against a local Jira Cloud REST v3 server)', ()
 
   it('posts a transition by id', async () => {
     await gateway.transitionIssue('ABC-1', '31');
-    expect(jira.writes()).toEqual([expect.objectContaining({ method: 'POST', path: '/rest/api/3/issue/ABC-1/transitions', body: { transition: { id: '31' } } })]);
+    expect(jira.writes()).toEqual([
+      expect.objectContaining({ method: 'POST', path: '/rest/api/3/issue/ABC-1/transitions', body: { transition: { id: '31' } } }),
+    ]);
     expect(jira.statusOf('ABC-1')).toBe('Done');
   });
 
@@ -51,15 +55,21 @@ describe('JiraJsGateway (jira.js against a local Jira Cloud REST v3 server)', ()
     const created = await gateway.addWorklog('ABC-1', { timeSpent: '1w 2d 4h 30m', started: '2024-01-17T12:34:00.000+0000', comment });
     expect(created.id).toMatch(/^\d+$/);
     expect(jira.requests).toEqual([
-      expect.objectContaining({ method: 'POST', path: '/rest/api/3/issue/ABC-1/worklog', body: { timeSpent: '1w 2d 4h 30m', started: '2024-01-17T12:34:00.000+0000', comment } }),
+      expect.objectContaining({
+        method: 'POST',
+        path: '/rest/api/3/issue/ABC-1/worklog',
+        body: { timeSpent: '1w 2d 4h 30m', started: '2024-01-17T12:34:00.000+0000', comment },
+      }),
     ]);
   });
 
-  it('turns a 404 into DownstreamRejected with Jira\'s errorMessages, not retried', async () => {
+  it("turns a 404 into DownstreamRejected with Jira's errorMessages, not retried", async () => {
     const error = await gateway.getIssueStatus('NOPE-9').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DownstreamRejected);
     expect((error as DownstreamRejected).status).toBe(404);
-    expect(describeError(error)).toBe('Jira answered 404 to the request to read the status of NOPE-9: Issue does not exist or you do not have permission to see it.');
+    expect(describeError(error)).toBe(
+      'Jira answered 404 to the request to read the status of NOPE-9: Issue does not exist or you do not have permission to see it.',
+    );
     expect(isRetryable(error)).toBe(false);
   });
 
@@ -160,7 +170,13 @@ describe('JiraJsGateway for Jira Data Center (REST v2, wiki markup, bearer token
   });
 
   it('sends comments and worklog comments as wiki markup with the link kept', async () => {
-    const body = adfDocument([[text('fixed the race')], [text('From commit '), { type: 'text', text: 'abc12345', marks: [{ type: 'link', attrs: { href: 'https://gitlab.example.com/g/p/-/commit/abc12345' } }] }]]);
+    const body = adfDocument([
+      [text('fixed the race')],
+      [
+        text('From commit '),
+        { type: 'text', text: 'abc12345', marks: [{ type: 'link', attrs: { href: 'https://gitlab.example.com/g/p/-/commit/abc12345' } }] },
+      ],
+    ]);
     await gateway.addComment('OPS-7', body);
     await gateway.addWorklog('OPS-7', { timeSpent: '2h', comment: body });
     const wiki = 'fixed the race\n\nFrom commit [abc12345|https://gitlab.example.com/g/p/-/commit/abc12345]';

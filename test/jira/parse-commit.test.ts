@@ -93,9 +93,24 @@ const keyEdgeCases: KeyCase[] = [
 // colon; keys separated by `, `, spaces or `and`), and GitLab's Jira integration docs
 // ("Resolves PROJECT-1", "Closes PROJECT-1", "Fixes PROJECT-1").
 const closingKeywordCases: MessageCase[] = [
-  ...['Close', 'Closes', 'Closed', 'Closing', 'Fix', 'Fixes', 'Fixed', 'Fixing', 'Resolve', 'Resolves', 'Resolved', 'Resolving', 'Implement', 'Implements', 'Implemented', 'Implementing'].map(
-    (keyword): MessageCase => ({ name: `reads "${keyword} ABC-1"`, message: `${keyword} ABC-1`, commands: ['close ABC-1'] }),
-  ),
+  ...[
+    'Close',
+    'Closes',
+    'Closed',
+    'Closing',
+    'Fix',
+    'Fixes',
+    'Fixed',
+    'Fixing',
+    'Resolve',
+    'Resolves',
+    'Resolved',
+    'Resolving',
+    'Implement',
+    'Implements',
+    'Implemented',
+    'Implementing',
+  ].map((keyword): MessageCase => ({ name: `reads "${keyword} ABC-1"`, message: `${keyword} ABC-1`, commands: ['close ABC-1'] })),
   { name: 'reads the GitLab Jira docs example "Resolves PROJECT-1"', message: 'Resolves PROJECT-1', commands: ['close PROJECT-1'] },
   { name: 'reads a keyword in any case', message: 'FIXES ABC-1', commands: ['close ABC-1'] },
   { name: 'reads a keyword with a colon', message: 'Fixes: ABC-1', commands: ['close ABC-1'] },
@@ -121,10 +136,22 @@ const closingKeywordCases: MessageCase[] = [
 // zero (the JRA-090 case below shows that choice).
 const atlassianSmartCommitCases: MessageCase[] = [
   { name: 'Atlassian: #comment', message: 'JRA-34 #comment corrected indent issue', commands: ['comment JRA-34: corrected indent issue'] },
-  { name: 'Atlassian: #time with a worklog comment', message: 'JRA-34 #time 1w 2d 4h 30m Total work logged', commands: ['time JRA-34 1w 2d 4h 30m: Total work logged'] },
-  { name: 'Atlassian (Data Center): transition with a comment', message: 'JRA-90 #close Fixed this today', commands: ["transition JRA-90 'close': Fixed this today"] },
-  { name: 'Atlassian (Cloud): transition then #comment', message: 'JRA-90 #close #comment Fixed this today', commands: ["transition JRA-90 'close'", 'comment JRA-90: Fixed this today'] },
-  { name: 'Atlassian: the docs\' JRA-090 has a leading zero and is not read', message: 'JRA-090 #close Fixed this today', commands: [] },
+  {
+    name: 'Atlassian: #time with a worklog comment',
+    message: 'JRA-34 #time 1w 2d 4h 30m Total work logged',
+    commands: ['time JRA-34 1w 2d 4h 30m: Total work logged'],
+  },
+  {
+    name: 'Atlassian (Data Center): transition with a comment',
+    message: 'JRA-90 #close Fixed this today',
+    commands: ["transition JRA-90 'close': Fixed this today"],
+  },
+  {
+    name: 'Atlassian (Cloud): transition then #comment',
+    message: 'JRA-90 #close #comment Fixed this today',
+    commands: ["transition JRA-90 'close'", 'comment JRA-90: Fixed this today'],
+  },
+  { name: "Atlassian: the docs' JRA-090 has a leading zero and is not read", message: 'JRA-090 #close Fixed this today', commands: [] },
   {
     name: 'Atlassian: multiple commands on one issue',
     message: 'JRA-123 #time 2d 5h #comment Task completed ahead of schedule #resolve',
@@ -134,14 +161,22 @@ const atlassianSmartCommitCases: MessageCase[] = [
   {
     name: 'Atlassian: several commands on several issues',
     message: 'JRA-123 JRA-234 JRA-345 #resolve #time 2d 5h #comment Task completed ahead of schedule',
-    commands: ["transition JRA-123,JRA-234,JRA-345 'resolve'", 'time JRA-123,JRA-234,JRA-345 2d 5h', 'comment JRA-123,JRA-234,JRA-345: Task completed ahead of schedule'],
+    commands: [
+      "transition JRA-123,JRA-234,JRA-345 'resolve'",
+      'time JRA-123,JRA-234,JRA-345 2d 5h',
+      'comment JRA-123,JRA-234,JRA-345: Task completed ahead of schedule',
+    ],
   },
   {
     name: 'Atlassian: a command on the next line without a key is not applied',
     message: 'JRA-123 #comment Imagine that this is a really, and I mean really, long comment\n#time 2d 5h',
     commands: ['comment JRA-123: Imagine that this is a really, and I mean really, long comment'],
   },
-  { name: 'Atlassian: text between the key and the command is ignored', message: 'Fix the parser for JRA-34 quickly #comment corrected indent issue', commands: ['comment JRA-34: corrected indent issue'] },
+  {
+    name: 'Atlassian: text between the key and the command is ignored',
+    message: 'Fix the parser for JRA-34 quickly #comment corrected indent issue',
+    commands: ['comment JRA-34: corrected indent issue'],
+  },
   { name: 'Atlassian: hyphens stand for spaces in a transition', message: 'JRA-7 #start-review', commands: ["transition JRA-7 'start review'"] },
   { name: 'Atlassian: a one-word transition prefix', message: 'JRA-7 #finish', commands: ["transition JRA-7 'finish'"] },
   { name: 'Atlassian: each value of #time may be a decimal', message: 'JRA-7 #time 1.5w 0.5d 2.25h 7.5m', commands: ['time JRA-7 1.5w 0.5d 2.25h 7.5m'] },
@@ -150,7 +185,11 @@ const atlassianSmartCommitCases: MessageCase[] = [
 // Source: this project's issue (commands per line, each line needs its own key, several per
 // line, CRLF and Unicode whitespace) and the bridge's own choices, each named by its case.
 const smartCommitEdgeCases: MessageCase[] = [
-  { name: "the issue's example: transition and comment", message: 'ABC-123 #in-progress #comment started on the parser', commands: ["transition ABC-123 'in progress'", 'comment ABC-123: started on the parser'] },
+  {
+    name: "the issue's example: transition and comment",
+    message: 'ABC-123 #in-progress #comment started on the parser',
+    commands: ["transition ABC-123 'in progress'", 'comment ABC-123: started on the parser'],
+  },
   { name: 'each line carries its own key', message: 'ABC-1 #comment one\nABC-2 #comment two', commands: ['comment ABC-1: one', 'comment ABC-2: two'] },
   { name: 'CRLF line breaks end a command', message: 'ABC-1 #comment one\r\nABC-2 #time 1h', commands: ['comment ABC-1: one', 'time ABC-2 1h'] },
   { name: 'a lone CR ends a command', message: 'ABC-1 #comment one\rmore text', commands: ['comment ABC-1: one'] },
@@ -177,7 +216,11 @@ const smartCommitEdgeCases: MessageCase[] = [
   { name: '#time of zero is rejected', message: 'ABC-1 #time 0h', commands: [], rejected: 1 },
   { name: 'an empty #comment is rejected', message: 'ABC-1 #comment', commands: [], rejected: 1 },
   { name: 'smart commits off reads only closing keywords', message: 'Fixes ABC-1 #comment hi', options: { smartCommits: false }, commands: ['close ABC-1'] },
-  { name: 'closing keyword and smart commit on one line', message: 'Fixes ABC-1 #comment root cause was a race', commands: ['close ABC-1', 'comment ABC-1: root cause was a race'] },
+  {
+    name: 'closing keyword and smart commit on one line',
+    message: 'Fixes ABC-1 #comment root cause was a race',
+    commands: ['close ABC-1', 'comment ABC-1: root cause was a race'],
+  },
   { name: 'a line whose only key is outside the allowlist does nothing', message: 'XYZ-1 #done', options: { projectKeys: ['ABC'] }, commands: [] },
   { name: 'only allowlisted keys receive a command', message: 'ABC-1 XYZ-2 #done', options: { projectKeys: ['ABC'] }, commands: ["transition ABC-1 'done'"] },
   { name: 'UTF-8 before a command is not a target', message: 'UTF-8 #comment decode', commands: [] },
@@ -210,7 +253,8 @@ describe.each([
 
 describe('parseCommitMessage details', () => {
   it('counts the cases in this table (the issue asks for at least 80)', () => {
-    const total = gitlabReferencePatternCases.length + keyEdgeCases.length + closingKeywordCases.length + atlassianSmartCommitCases.length + smartCommitEdgeCases.length;
+    const total =
+      gitlabReferencePatternCases.length + keyEdgeCases.length + closingKeywordCases.length + atlassianSmartCommitCases.length + smartCommitEdgeCases.length;
     expect(total).toBeGreaterThanOrEqual(80);
   });
 

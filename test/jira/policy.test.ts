@@ -58,7 +58,10 @@ describe('small formats', () => {
   });
 
   it('renders ADF as wiki markup for Data Center, dropping empty text nodes', () => {
-    const document = adfDocument([[text('Commit '), link('abc123', 'https://x/commit/abc123'), text('')], [code('npm test'), text(' passes')]]);
+    const document = adfDocument([
+      [text('Commit '), link('abc123', 'https://x/commit/abc123'), text('')],
+      [code('npm test'), text(' passes')],
+    ]);
     expect(document.content[0]?.content).toHaveLength(2);
     expect(adfToWikiMarkup(document)).toBe('Commit [abc123|https://x/commit/abc123]\n\n{{npm test}} passes');
   });

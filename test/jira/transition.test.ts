@@ -21,7 +21,11 @@ describe('chooseTransition (Atlassian smart commit rules, configured intents)', 
     { name: "finds 'finish work' from #finish (Atlassian's example)", request: command('finish'), expected: '41' },
     { name: 'picks a configured name by destination status', request: { kind: 'intent', intent: 'close', target: 'Done' }, expected: '31' },
     { name: 'picks configured ids in the order given', request: { kind: 'intent', intent: 'close', target: { ids: ['99', '41'] } }, expected: '41' },
-    { name: 'picks the first of several configured names that is offered', request: { kind: 'intent', intent: 'review', target: { names: ['Code Review', 'Start Review'] } }, expected: '12' },
+    {
+      name: 'picks the first of several configured names that is offered',
+      request: { kind: 'intent', intent: 'review', target: { names: ['Code Review', 'Start Review'] } },
+      expected: '12',
+    },
   ])('$name', ({ request, expected }) => {
     const choice = chooseTransition(offered, request);
     expect(choice.kind === 'chosen' ? choice.transition.id : choice.kind).toBe(expected);
@@ -58,7 +62,9 @@ describe('performTransition against the Jira server', () => {
 
   it('moves an issue and records from/to', async () => {
     jira.addIssue('ABC-1', 'In Progress');
-    await expect(performTransition(gateway, 'ABC-1', close)).resolves.toEqual({ result: { transitionId: '31', transition: 'Done', from: 'In Progress', to: 'Done' } });
+    await expect(performTransition(gateway, 'ABC-1', close)).resolves.toEqual({
+      result: { transitionId: '31', transition: 'Done', from: 'In Progress', to: 'Done' },
+    });
     expect(jira.statusOf('ABC-1')).toBe('Done');
   });
 
@@ -81,14 +87,18 @@ describe('performTransition against the Jira server', () => {
     ]);
     jira.addIssue('ABC-4', 'To Do');
     const result = await performTransition(gateway, 'ABC-4', command('start'));
-    expect(result).toEqual({ skipped: "#start is ambiguous from 'To Do': 'Start Progress', 'Start Review'; write the full name with hyphens, e.g. #start-progress" });
+    expect(result).toEqual({
+      skipped: "#start is ambiguous from 'To Do': 'Start Progress', 'Start Review'; write the full name with hyphens, e.g. #start-progress",
+    });
     expect(jira.writes()).toEqual([]);
     expect(jira.statusOf('ABC-4')).toBe('To Do');
   });
 
   it('does not move a done issue back to review', async () => {
     jira.addIssue('ABC-5', 'Done');
-    await expect(performTransition(gateway, 'ABC-5', { kind: 'intent', intent: 'review', target: 'In Review' })).resolves.toEqual({ skipped: 'already done (Done); not moved back to review' });
+    await expect(performTransition(gateway, 'ABC-5', { kind: 'intent', intent: 'review', target: 'In Review' })).resolves.toEqual({
+      skipped: 'already done (Done); not moved back to review',
+    });
     expect(jira.writes()).toEqual([]);
   });
 });

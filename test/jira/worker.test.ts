@@ -54,7 +54,11 @@ interface Harness {
 function harness(jiraConfig: Partial<JiraConfigInput> = {}, options: { env?: NodeJS.ProcessEnv; print?: boolean } = {}): Harness {
   const config = parseConfig({ routes: [], jira: { host: jira.url, ...jiraConfig } });
   const printed: string[] = [];
-  const planner = createJiraPlanner({ config, credentials: credentialsFromEnv(options.env ?? JIRA_ENV), ...(options.print ? { print: (line: string) => printed.push(line) } : {}) });
+  const planner = createJiraPlanner({
+    config,
+    credentials: credentialsFromEnv(options.env ?? JIRA_ENV),
+    ...(options.print ? { print: (line: string) => printed.push(line) } : {}),
+  });
   const deps = {
     deliveries,
     effects: new DynamoDbEffectLedger({ client: table.client, tableName: table.tableName }),
@@ -129,7 +133,12 @@ describe('Jira through the worker', () => {
 
     const stored = await deliveries.get(id);
     expect(stored?.status).toBe('done');
-    expect(stored?.outcomes.find((outcome) => outcome.key.endsWith(':transition:done'))?.result).toEqual({ transitionId: '31', transition: 'Done', from: 'To Do', to: 'Done' });
+    expect(stored?.outcomes.find((outcome) => outcome.key.endsWith(':transition:done'))?.result).toEqual({
+      transitionId: '31',
+      transition: 'Done',
+      from: 'To Do',
+      to: 'Done',
+    });
   });
 
   it('does nothing twice: the same commits pushed again, to another branch, and a replay', async () => {
@@ -181,7 +190,7 @@ describe('Jira through the worker', () => {
     expect(jira.worklogs.get('ABC-2')).toHaveLength(1);
   });
 
-  it('records a 404 with Jira\'s errorMessages and does not retry it', async () => {
+  it("records a 404 with Jira's errorMessages and does not retry it", async () => {
     const result = await harness().deliver(push({ commits: [{ message: 'NOPE-9 #comment hello' }] }));
     expect(result.kind).toBe('finished');
     expect(outcomesOf(result)).toEqual([
@@ -247,26 +256,41 @@ describe('Jira through the worker', () => {
   it('records a commit whose only command cannot be run', async () => {
     const message = 'ABC-2 #time soon';
     const result = await harness().deliver(push({ commits: [{ message }] }));
-    expect(outcomesOf(result)).toEqual([expect.objectContaining({ key: `jira:ABC-2:commit:${shaFor(message)}:rejected`, status: 'skipped', reason: '#time needs a duration such as 1w 2d 4h 30m (line 1: "#time soon")' })]);
+    expect(outcomesOf(result)).toEqual([
+      expect.objectContaining({
+        key: `jira:ABC-2:commit:${shaFor(message)}:rejected`,
+        status: 'skipped',
+        reason: '#time needs a duration such as 1w 2d 4h 30m (line 1: "#time soon")',
+      }),
+    ]);
     expect(jira.requests).toEqual([]);
   });
 
   it('acts only on the default branch by default, and says so', async () => {
     const result = await harness().deliver(push({ branch: 'feature/ABC-1-login', commits: [{ message: 'Fixes ABC-1' }] }));
-    expect(outcomesOf(result)).toEqual([expect.objectContaining({ status: 'skipped', reason: "branch 'feature/ABC-1-login' is not the default branch 'master' (jira.branches is \"default\")" })]);
+    expect(outcomesOf(result)).toEqual([
+      expect.objectContaining({ status: 'skipped', reason: "branch 'feature/ABC-1-login' is not the default branch 'master' (jira.branches is \"default\")" }),
+    ]);
     expect(jira.requests).toEqual([]);
   });
 
   it('records a push GitLab cut off at 20 commits', async () => {
     const result = await harness().deliver(push({ commits: [{ message: 'Fixes ABC-1 in a long push' }], totalCommits: 35 }));
-    expect(outcomesOf(result)[0]).toMatchObject({ status: 'skipped', reason: 'GitLab sent 1 of 35 commits (it includes at most 20 per push); commands in the other 34 commits were not read' });
+    expect(outcomesOf(result)[0]).toMatchObject({
+      status: 'skipped',
+      reason: 'GitLab sent 1 of 35 commits (it includes at most 20 per push); commands in the other 34 commits were not read',
+    });
     expect(outcomesOf(result)[1]).toMatchObject({ status: 'sent' });
   });
 
   it("records GitLab's documented push example as cut off (4 commits, 2 sent) and finds no commands", async () => {
     const result = await harness().deliver(readFixture('push--basic.json'));
     expect(outcomesOf(result)).toEqual([
-      expect.objectContaining({ key: 'jira:push:15:da1560886d4f094c3e6c9ef40349f7d38b5d27d7:truncated', status: 'skipped', reason: expect.stringContaining('GitLab sent 2 of 4 commits') }),
+      expect.objectContaining({
+        key: 'jira:push:15:da1560886d4f094c3e6c9ef40349f7d38b5d27d7:truncated',
+        status: 'skipped',
+        reason: expect.stringContaining('GitLab sent 2 of 4 commits'),
+      }),
     ]);
     expect(jira.requests).toEqual([]);
   });
@@ -276,7 +300,12 @@ describe('Jira through the worker', () => {
     const result = await harness().deliver(payload);
     expect(result.kind).toBe('finished');
     expect(outcomesOf(result)).toEqual([
-      expect.objectContaining({ key: 'plan:jira', status: 'failed', retryable: false, error: expect.stringContaining("push payload does not match GitLab's push event: project.web_url") }),
+      expect.objectContaining({
+        key: 'plan:jira',
+        status: 'failed',
+        retryable: false,
+        error: expect.stringContaining("push payload does not match GitLab's push event: project.web_url"),
+      }),
     ]);
     expect(jira.requests).toEqual([]);
   });
@@ -287,13 +316,17 @@ describe('Jira through the worker', () => {
   });
 
   it("ignores the bridge's own bot user", async () => {
-    const result = await harness({ ignoreUsers: ['gitlab-bridge-bot'] }).deliver(push({ username: 'gitlab-bridge-bot', commits: [{ message: 'Fixes ABC-1' }] }));
+    const result = await harness({ ignoreUsers: ['gitlab-bridge-bot'] }).deliver(
+      push({ username: 'gitlab-bridge-bot', commits: [{ message: 'Fixes ABC-1' }] }),
+    );
     expect(outcomesOf(result)).toEqual([expect.objectContaining({ status: 'skipped', reason: 'pushed by gitlab-bridge-bot, listed in jira.ignoreUsers' })]);
     expect(jira.requests).toEqual([]);
   });
 
   it('skips merge commits, which repeat the MR description', async () => {
-    const result = await harness().deliver(push({ commits: [{ message: "Merge branch 'feature' into 'master'\n\nFixes ABC-1\n\nSee merge request mike/diaspora!3" }] }));
+    const result = await harness().deliver(
+      push({ commits: [{ message: "Merge branch 'feature' into 'master'\n\nFixes ABC-1\n\nSee merge request mike/diaspora!3" }] }),
+    );
     expect(outcomesOf(result)).toEqual([]);
     expect(jira.requests).toEqual([]);
   });
@@ -355,7 +388,11 @@ describe('Jira through the worker', () => {
 
   it('records a ConfigError when jira.auth does not match the credentials', async () => {
     const result = await harness({ auth: 'bearer' }).deliver(push({ commits: [{ message: 'ABC-1 #comment wrong auth kind' }] }));
-    expect(outcomesOf(result)[0]).toMatchObject({ status: 'failed', retryable: false, error: 'jira.auth is "bearer" but the Jira credentials hold an email and API token: set jira.auth to "basic" or store the other kind of credential' });
+    expect(outcomesOf(result)[0]).toMatchObject({
+      status: 'failed',
+      retryable: false,
+      error: 'jira.auth is "bearer" but the Jira credentials hold an email and API token: set jira.auth to "basic" or store the other kind of credential',
+    });
     expect(jira.requests).toEqual([]);
   });
 
@@ -381,14 +418,21 @@ describe('merge requests', () => {
 
   it('moves issues named in title, branch or description to In Review on open, once', async () => {
     const bridge = harness({ mergeRequests: { onOpen: 'review' } });
-    const event = mergeRequest({ iid: 5, title: 'ABC-1: login form', source_branch: 'feature/ABC-2-form', description: 'Also touches ABC-3', action: 'open' }, 901);
+    const event = mergeRequest(
+      { iid: 5, title: 'ABC-1: login form', source_branch: 'feature/ABC-2-form', description: 'Also touches ABC-3', action: 'open' },
+      901,
+    );
     jira.setWorkflow([
       { id: '21', name: 'Start Review', to: 'In Review' },
       { id: '31', name: 'Done', to: 'Done' },
     ]);
     try {
       const result = await bridge.deliver(event);
-      expect(outcomesOf(result).filter((outcome) => outcome.key.endsWith(':review')).map((outcome) => [outcome.key, outcome.status])).toEqual([
+      expect(
+        outcomesOf(result)
+          .filter((outcome) => outcome.key.endsWith(':review'))
+          .map((outcome) => [outcome.key, outcome.status]),
+      ).toEqual([
         ['jira:ABC-1:mr:901:5:review', 'sent'],
         ['jira:ABC-2:mr:901:5:review', 'sent'],
         ['jira:ABC-3:mr:901:5:review', 'sent'],
@@ -404,7 +448,10 @@ describe('merge requests', () => {
 
   it('moves issues to review when a draft MR is marked ready', async () => {
     jira.addIssue('ABC-2', 'In Progress');
-    const event = { ...mergeRequest({ iid: 11, title: 'ABC-2: ready now', action: 'update', draft: false }, 904), changes: { draft: { previous: true, current: false } } };
+    const event = {
+      ...mergeRequest({ iid: 11, title: 'ABC-2: ready now', action: 'update', draft: false }, 904),
+      changes: { draft: { previous: true, current: false } },
+    };
     const result = await harness({ mergeRequests: { onOpen: 'review' } }).deliver(event);
     expect(outcomesOf(result).map((outcome) => [outcome.key, outcome.status])).toEqual([
       ['jira:ABC-2:mr:904:11:review', 'sent'],
@@ -420,7 +467,9 @@ describe('merge requests', () => {
 
   it('moves issues to Done when the MR is merged into the default branch', async () => {
     jira.addIssue('ABC-1', 'In Review');
-    const result = await harness({ mergeRequests: { onMerge: 'close' } }).deliver(mergeRequest({ iid: 8, title: 'ABC-1: login form', action: 'merge', state: 'merged' }, 902));
+    const result = await harness({ mergeRequests: { onMerge: 'close' } }).deliver(
+      mergeRequest({ iid: 8, title: 'ABC-1: login form', action: 'merge', state: 'merged' }, 902),
+    );
     expect(outcomesOf(result).map((outcome) => [outcome.key, outcome.status])).toEqual([
       ['jira:ABC-1:mr:902:8:merged', 'sent'],
       ['jira:ABC-1:mr:902:8:merged:comment', 'sent'],
@@ -429,8 +478,12 @@ describe('merge requests', () => {
   });
 
   it('does not close issues for an MR merged into another branch', async () => {
-    const result = await harness({ mergeRequests: { onMerge: 'close' } }).deliver(mergeRequest({ title: 'ABC-1: backport', action: 'merge', target_branch: 'release/1.x' }, 903));
-    expect(outcomesOf(result)).toEqual([expect.objectContaining({ status: 'skipped', reason: expect.stringContaining("branch 'release/1.x' is not the default branch") })]);
+    const result = await harness({ mergeRequests: { onMerge: 'close' } }).deliver(
+      mergeRequest({ title: 'ABC-1: backport', action: 'merge', target_branch: 'release/1.x' }, 903),
+    );
+    expect(outcomesOf(result)).toEqual([
+      expect.objectContaining({ status: 'skipped', reason: expect.stringContaining("branch 'release/1.x' is not the default branch") }),
+    ]);
     expect(jira.requests).toEqual([]);
   });
 });

@@ -16,7 +16,15 @@ const printed: string[] = [];
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 
 async function start(tokens: string[] = ['local-token']): Promise<LocalBridge> {
-  return startLocalBridge({ port: 0, dataDir, tokens, config: parseConfig({ routes: [] }), credentials: credentialsFromEnv({}), print: (text) => printed.push(text), log: quiet });
+  return startLocalBridge({
+    port: 0,
+    dataDir,
+    tokens,
+    config: parseConfig({ routes: [] }),
+    credentials: credentialsFromEnv({}),
+    print: (text) => printed.push(text),
+    log: quiet,
+  });
 }
 
 async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 10_000): Promise<T> {
@@ -39,11 +47,18 @@ describe('the local bridge (npm start)', () => {
       const response = await fetch(bridge.webhookUrl, { method: 'POST', headers, body: JSON.stringify(readFixture('pipeline--success.json')) });
       expect(response.status).toBe(202);
       const store = new DynamoDbDeliveryStore({ client: new DynamoDBClient({ ...LOCAL_AWS, endpoint: bridge.dynamoEndpoint }), tableName: LOCAL_TABLE_NAME });
-      const stored = await waitFor(() => store.get(headers['idempotency-key'] ?? ''), (record) => record?.status === 'done');
+      const stored = await waitFor(
+        () => store.get(headers['idempotency-key'] ?? ''),
+        (record) => record?.status === 'done',
+      );
       expect(stored?.status).toBe('done');
       expect((await fetch(bridge.webhookUrl, { method: 'POST', headers: { ...headers, 'x-gitlab-token': 'wrong' }, body: '{}' })).status).toBe(401);
       expect((await fetch(`${bridge.url}/elsewhere`)).status).toBe(404);
-      const oversized = await fetch(bridge.webhookUrl, { method: 'POST', headers: gitlabHeaders('Push Hook', 'local-token'), body: `{"pad":"${'x'.repeat(6 * 1024 * 1024)}"}` });
+      const oversized = await fetch(bridge.webhookUrl, {
+        method: 'POST',
+        headers: gitlabHeaders('Push Hook', 'local-token'),
+        body: `{"pad":"${'x'.repeat(6 * 1024 * 1024)}"}`,
+      });
       expect(oversized.status).toBe(413);
       expect(await oversized.json()).toEqual({ error: 'body is larger than the 5242880-byte limit' });
     } finally {
@@ -73,7 +88,10 @@ describe('the local bridge (npm start)', () => {
     try {
       expect(second.requeued).toBeGreaterThanOrEqual(1);
       const store2 = new DynamoDbDeliveryStore({ client: new DynamoDBClient({ ...LOCAL_AWS, endpoint: second.dynamoEndpoint }), tableName: LOCAL_TABLE_NAME });
-      const record = await waitFor(() => store2.get('left-over'), (value) => value?.status === 'done');
+      const record = await waitFor(
+        () => store2.get('left-over'),
+        (value) => value?.status === 'done',
+      );
       expect(record?.status).toBe('done');
       const page = await store2.list({ limit: 50 });
       expect(page.items.length).toBeGreaterThanOrEqual(2);

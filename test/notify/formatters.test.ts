@@ -34,14 +34,26 @@ describe('pipelineFacts', () => {
       failedJobCount: 1,
       mergeRequest: { iid: 1, title: 'Test', url: 'http://192.168.64.1:3005/gitlab-org/gitlab-test/merge_requests/1' },
     });
-    expect(read.failedJobs).toEqual([{ id: 378, name: 'test-build', stage: 'test', failureReason: 'script_failure', url: 'http://192.168.64.1:3005/gitlab-org/gitlab-test/-/jobs/378' }]);
+    expect(read.failedJobs).toEqual([
+      { id: 378, name: 'test-build', stage: 'test', failureReason: 'script_failure', url: 'http://192.168.64.1:3005/gitlab-org/gitlab-test/-/jobs/378' },
+    ]);
   });
 
   it.each<[string, PipelineSpec, string[]]>([
     ['a retried job that passed does not count', { retriedThenPassed: ['e2e'], failedJobs: [] }, []],
     ['a job that failed twice counts once', { failedJobs: [{ name: 'e2e' }, { name: 'e2e' }] }, ['e2e']],
     ['allowed failures do not count', { failedJobs: [{ name: 'lint', allowFailure: true }, { name: 'unit' }] }, ['unit']],
-    ['ordered by stage, then name', { failedJobs: [{ name: 'b', stage: 'deploy' }, { name: 'z', stage: 'build' }, { name: 'a', stage: 'deploy' }] }, ['z', 'a', 'b']],
+    [
+      'ordered by stage, then name',
+      {
+        failedJobs: [
+          { name: 'b', stage: 'deploy' },
+          { name: 'z', stage: 'build' },
+          { name: 'a', stage: 'deploy' },
+        ],
+      },
+      ['z', 'a', 'b'],
+    ],
   ])('%s', (_name, spec, names) => {
     expect(facts(spec).failedJobs.map((job) => job.name)).toEqual(names);
   });
@@ -81,8 +93,21 @@ const extremes: Array<[string, PipelineSpec]> = [
   ['plain', {}],
   ['200 failed jobs', { failedJobs: 200 }],
   ['10 kB commit title', { commitTitle: 'T'.repeat(10_240) }],
-  ['long job names', { failedJobs: Array.from({ length: 12 }, (_, i) => ({ name: `${i}-${'n'.repeat(2000)}`, stage: 's'.repeat(500), failureReason: 'r'.repeat(500) })) }],
-  ['hostile text everywhere', { commitTitle: '<!channel> <https://evil|x> [y](https://evil) & *z*', commitAuthor: '<!here>', userName: '<@U1>', ref: '<!subteam^S1>', failedJobs: [{ name: '<!everyone>', stage: '<b>' }], mergeRequest: { iid: 1, title: '<!channel>' } }],
+  [
+    'long job names',
+    { failedJobs: Array.from({ length: 12 }, (_, i) => ({ name: `${i}-${'n'.repeat(2000)}`, stage: 's'.repeat(500), failureReason: 'r'.repeat(500) })) },
+  ],
+  [
+    'hostile text everywhere',
+    {
+      commitTitle: '<!channel> <https://evil|x> [y](https://evil) & *z*',
+      commitAuthor: '<!here>',
+      userName: '<@U1>',
+      ref: '<!subteam^S1>',
+      failedJobs: [{ name: '<!everyone>', stage: '<b>' }],
+      mergeRequest: { iid: 1, title: '<!channel>' },
+    },
+  ],
   ['no commit, no duration, no MR', { duration: null, mergeRequest: null }],
 ];
 
@@ -145,15 +170,33 @@ describe('merge request formatters', () => {
 
   it('reads GitLab’s documented open example', () => {
     const read = mergeRequestFacts(MergeRequestEventSchema.parse(readFixture('merge_request--open-v19.json')));
-    expect(read).toMatchObject({ iid: 16, title: 'Add input validation to booking form', author: 'Alex Garcia', sourceBranch: 'feature/booking-validation', targetBranch: 'main', reviewers: ['Sidney Jones'], draft: false });
+    expect(read).toMatchObject({
+      iid: 16,
+      title: 'Add input validation to booking form',
+      author: 'Alex Garcia',
+      sourceBranch: 'feature/booking-validation',
+      targetBranch: 'main',
+      reviewers: ['Sidney Jones'],
+      draft: false,
+    });
   });
 
   const hostile = mergeRequestFacts(
-    MergeRequestEventSchema.parse(mergeRequestEvent({ title: `<!channel> [x](https://evil) ${'t'.repeat(10_240)}`, reviewers: Array.from({ length: 300 }, (_, i) => `<!here> reviewer ${i}`), sourceBranch: 'b'.repeat(1000) })),
+    MergeRequestEventSchema.parse(
+      mergeRequestEvent({
+        title: `<!channel> [x](https://evil) ${'t'.repeat(10_240)}`,
+        reviewers: Array.from({ length: 300 }, (_, i) => `<!here> reviewer ${i}`),
+        sourceBranch: 'b'.repeat(1000),
+      }),
+    ),
   );
 
   it.each(MERGE_REQUEST_ACTIONS)('%s: Slack parent and reply within limits, Teams card valid', (action) => {
-    for (const message of [formatMergeRequestParent(hostile, 'open'), formatMergeRequestParent(hostile, 'merged', '<!channel>'), formatMergeRequestReply(hostile, action)]) {
+    for (const message of [
+      formatMergeRequestParent(hostile, 'open'),
+      formatMergeRequestParent(hostile, 'merged', '<!channel>'),
+      formatMergeRequestReply(hostile, action),
+    ]) {
       expectWithinSlackLimits(message as unknown as Record<string, unknown>);
       expect(allSlackTexts(message as unknown as Record<string, unknown>).join('\n')).not.toMatch(/<!|<https:\/\/evil/);
     }

@@ -81,7 +81,9 @@ export class NotifyHarness {
     };
     const plannerDeps = { config, credentials, log, ...(options.print ? { print: options.print } : {}) };
     // Short Slack retries keep 5xx tests quick; the bounded production policy is tested on its own.
-    const planners = options.allPlanners ? createPlanners(plannerDeps) : [createNotifyPlanner(plannerDeps, { slack: { retryConfig: { retries: 1, minTimeout: 10, maxTimeout: 20 } } })];
+    const planners = options.allPlanners
+      ? createPlanners(plannerDeps)
+      : [createNotifyPlanner(plannerDeps, { slack: { retryConfig: { retries: 1, minTimeout: 10, maxTimeout: 20 } } })];
     this.deps = {
       deliveries: this.store,
       effects: new DynamoDbEffectLedger({ client: this.table.client, tableName: this.table.tableName }),
@@ -120,7 +122,11 @@ export class NotifyHarness {
 
   /** Runs the worker on an already stored delivery. */
   run(deliveryId: string, options: { attempt?: number; replay?: boolean; force?: boolean } = {}): Promise<DeliveryResult> {
-    return processDelivery({ v: 1, deliveryId, ...(options.replay ? { replay: true } : {}), ...(options.force ? { force: true } : {}) }, options.attempt ?? 1, this.deps);
+    return processDelivery(
+      { v: 1, deliveryId, ...(options.replay ? { replay: true } : {}), ...(options.force ? { force: true } : {}) },
+      options.attempt ?? 1,
+      this.deps,
+    );
   }
 
   /** Stores and runs a delivery; returns the result and the stored record afterwards. */

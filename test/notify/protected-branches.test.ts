@@ -20,7 +20,10 @@ beforeEach(() => {
   nextId += 10;
 });
 
-const push = (branch: string, refProtected: boolean) => ({ ...pushEvent({ branch, projectId, projectPath: 'gitlab-org/gitlab-test' }), ref_protected: refProtected });
+const push = (branch: string, refProtected: boolean) => ({
+  ...pushEvent({ branch, projectId, projectPath: 'gitlab-org/gitlab-test' }),
+  ref_protected: refProtected,
+});
 
 describe('protected branches', () => {
   it('a push event saying the branch is protected makes its pipelines notify', async () => {

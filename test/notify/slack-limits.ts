@@ -55,7 +55,8 @@ function textObjects(params: Json): Json[] {
   for (const block of params.blocks as Json[]) {
     if (block.text) objects.push(block.text as Json);
     objects.push(...((block.fields as Json[] | undefined) ?? []));
-    for (const element of (block.elements as Json[] | undefined) ?? []) if (typeof element.type === 'string' && element.type === 'mrkdwn') objects.push(element);
+    for (const element of (block.elements as Json[] | undefined) ?? [])
+      if (typeof element.type === 'string' && element.type === 'mrkdwn') objects.push(element);
   }
   return objects;
 }

@@ -52,7 +52,9 @@ describe('merge request opened', () => {
     expect(body).toContain('*Project*\\n<http://gitlab.example.com/flightjs/flight-management|flightjs/flight-management>');
     expect(statusLine(params)).toBe(':large_green_circle: *Open*');
     expectWithinSlackLimits(params);
-    expect(record.outcomes).toEqual([expect.objectContaining({ key: `slack:${CHANNEL}:mr:2:${iid}:opened`, status: 'sent', summary: `MR !${iid} opened message` })]);
+    expect(record.outcomes).toEqual([
+      expect.objectContaining({ key: `slack:${CHANNEL}:mr:2:${iid}:opened`, status: 'sent', summary: `MR !${iid} opened message` }),
+    ]);
   });
 
   it('escapes a hostile title and description-free reviewers', async () => {
@@ -95,7 +97,11 @@ describe('the merge request life in the thread', () => {
 
     expect(harness.slack.channelMessages(CHANNEL)).toHaveLength(1);
     expect(harness.slack.replies(parent.ts)).toHaveLength(2);
-    expect(parent.history.map((version) => statusLine({ blocks: version.blocks }))).toEqual([':large_green_circle: *Open*', ':white_check_mark: *Approved* by Sidney Jones', ':large_purple_circle: *Merged* by Sidney Jones']);
+    expect(parent.history.map((version) => statusLine({ blocks: version.blocks }))).toEqual([
+      ':large_green_circle: *Open*',
+      ':white_check_mark: *Approved* by Sidney Jones',
+      ':large_purple_circle: *Merged* by Sidney Jones',
+    ]);
   });
 
   it('closed and reopened twice: each occurrence is its own reply', async () => {
@@ -136,7 +142,11 @@ describe('the merge request life in the thread', () => {
     expect(params.thread_ts).toBeUndefined();
     expect(statusLine(params)).toBe(':large_purple_circle: *Merged* by Sidney Jones');
     expect(params.text).toContain(`Merge request !${iid} merged`);
-    expect(record.outcomes[0]).toMatchObject({ key: `slack:${CHANNEL}:mr:2:${iid}:merged`, status: 'sent', summary: `MR !${iid} merged message (no earlier message to thread under)` });
+    expect(record.outcomes[0]).toMatchObject({
+      key: `slack:${CHANNEL}:mr:2:${iid}:merged`,
+      status: 'sent',
+      summary: `MR !${iid} merged message (no earlier message to thread under)`,
+    });
 
     // Redelivered: nothing new, not even an update of its own message.
     const again = await harness.deliver(merged);
@@ -175,7 +185,9 @@ describe('merge request filters', () => {
     expect(statusLine(posts()[0]!.params)).toBe(':large_green_circle: *Open*');
 
     const again = await harness.deliver(mr({ action: 'update', draft: false, markedReady: true, title: 'Booking validation' }));
-    expect(again.record.outcomes).toEqual([expect.objectContaining({ key: `slack:${CHANNEL}:mr:2:${iid}:opened`, status: 'skipped', reason: expect.stringMatching(/^already sent/) })]);
+    expect(again.record.outcomes).toEqual([
+      expect.objectContaining({ key: `slack:${CHANNEL}:mr:2:${iid}:opened`, status: 'skipped', reason: expect.stringMatching(/^already sent/) }),
+    ]);
     expect(harness.slack.calls).toHaveLength(1);
   });
 

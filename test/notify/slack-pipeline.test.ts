@@ -37,7 +37,15 @@ describe('a failed pipeline on a watched branch', () => {
   it('posts one notice with the facts an engineer needs', async () => {
     const id = newId();
     const { result, record } = await harness.deliver(
-      pipeline({ id, ref: 'master', commitTitle: 'Fix the flaky booking test', commitAuthor: 'Alex Garcia', duration: 192, source: 'merge_request_event', mergeRequest: { iid: 7, title: 'Booking validation' } }),
+      pipeline({
+        id,
+        ref: 'master',
+        commitTitle: 'Fix the flaky booking test',
+        commitAuthor: 'Alex Garcia',
+        duration: 192,
+        source: 'merge_request_event',
+        mergeRequest: { iid: 7, title: 'Booking validation' },
+      }),
     );
 
     expect(result.kind).toBe('finished');
@@ -71,7 +79,9 @@ describe('a failed pipeline on a watched branch', () => {
   });
 
   it('does not count a job that failed and then passed on retry', async () => {
-    await harness.deliver(pipeline({ id: newId(), retriedThenPassed: ['flaky-e2e'], failedJobs: [{ name: 'lint', stage: 'test', failureReason: 'script_failure' }] }));
+    await harness.deliver(
+      pipeline({ id: newId(), retriedThenPassed: ['flaky-e2e'], failedJobs: [{ name: 'lint', stage: 'test', failureReason: 'script_failure' }] }),
+    );
     const body = wire(posts()[0]!.params);
     expect(body).toContain('|lint>');
     expect(body).not.toContain('flaky-e2e');
@@ -136,7 +146,9 @@ describe('a failed pipeline on a watched branch', () => {
   it('a plain @channel, #channel or URL in a commit title stays text: every mrkdwn object is verbatim', async () => {
     await harness.deliver(pipeline({ id: newId(), commitTitle: '@channel @here deploy to #general now https://evil.example/x', commitAuthor: '@everyone' }));
     const params = posts()[0]!.params;
-    const withTitle = (params.blocks as Json[]).flatMap((block) => [block.text, ...((block.fields as Json[] | undefined) ?? [])]).filter((object) => JSON.stringify(object ?? '').includes('@channel @here'));
+    const withTitle = (params.blocks as Json[])
+      .flatMap((block) => [block.text, ...((block.fields as Json[] | undefined) ?? [])])
+      .filter((object) => JSON.stringify(object ?? '').includes('@channel @here'));
     expect(withTitle.length).toBeGreaterThan(0);
     for (const object of withTitle) expect(object).toMatchObject({ type: 'mrkdwn', verbatim: true });
     expectWithinSlackLimits(params);
@@ -163,7 +175,11 @@ describe('pipelines that do not notify', () => {
     const { record } = await harness.deliver(pipeline({ id, status: 'success' }));
     expect(posts()).toHaveLength(0);
     expect(record.outcomes).toEqual([
-      expect.objectContaining({ key: `slack:${CHANNEL}:pipeline:${id}:passed`, status: 'skipped', reason: 'pipeline passed; only broken pipelines notify (notifyOnlyBrokenPipelines)' }),
+      expect.objectContaining({
+        key: `slack:${CHANNEL}:pipeline:${id}:passed`,
+        status: 'skipped',
+        reason: 'pipeline passed; only broken pipelines notify (notifyOnlyBrokenPipelines)',
+      }),
     ]);
     expect(record.status).toBe('done');
   });

@@ -19,7 +19,11 @@ describe('SlackSender', () => {
     const sender = new SlackSender(slack.token, { apiUrl: slack.apiUrl });
     const posted = await sender.post('#general', message);
     expect(posted).toEqual({ ts: slack.messages[0]?.ts, channel: 'CGENERAL' });
-    expect(slack.calls[0]).toMatchObject({ method: 'chat.postMessage', authorization: `Bearer ${slack.token}`, params: { channel: '#general', text: 'hello', blocks: message.blocks } });
+    expect(slack.calls[0]).toMatchObject({
+      method: 'chat.postMessage',
+      authorization: `Bearer ${slack.token}`,
+      params: { channel: '#general', text: 'hello', blocks: message.blocks },
+    });
   });
 
   it('the default policy is bounded: a persistent 5xx gives up after 3 requests, within seconds', async () => {

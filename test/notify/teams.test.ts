@@ -56,7 +56,13 @@ describe('Teams pipeline cards', () => {
       ]),
     );
     expect(texts.join('\n')).toMatch(new RegExp(`- \\[rspec\\]\\(${base}/-/jobs/\\d+\\) \\(test\\) — script failure`));
-    expect(record.outcomes[0]).toMatchObject({ key: `teams:ops:pipeline:${nextId}:failed`, kind: 'teams', target: 'ops', status: 'sent', result: { status: '202' } });
+    expect(record.outcomes[0]).toMatchObject({
+      key: `teams:ops:pipeline:${nextId}:failed`,
+      kind: 'teams',
+      target: 'ops',
+      status: 'sent',
+      result: { status: '202' },
+    });
   });
 
   it('stays valid and under 28 KB with 200 failed jobs, a 10 kB commit title and hostile markdown', async () => {
@@ -118,7 +124,9 @@ describe('Teams merge request cards', () => {
     expect(posts).toHaveLength(1);
     const texts = cardTexts(expectValidTeamsMessage(posts[0]!.body, posts[0]!.raw));
     expect(texts[0]).toBe(headline);
-    expect(texts[1]).toBe(`[!${nextId} Add \\<b\\>validation\\</b\\> & tests](http://gitlab.example.com/flightjs/flight-management/-/merge_requests/${nextId})`);
+    expect(texts[1]).toBe(
+      `[!${nextId} Add \\<b\\>validation\\</b\\> & tests](http://gitlab.example.com/flightjs/flight-management/-/merge_requests/${nextId})`,
+    );
     expect(texts).toEqual(expect.arrayContaining(['Branches', 'feature/booking\\-validation → main'.replace('\\-', '-'), 'Reviewers', 'Sidney Jones']));
     expect(record.outcomes[0]?.key.startsWith(`teams:ops:mr:2:${nextId}:`)).toBe(true);
     expect(record.outcomes[0]?.status).toBe('sent');
@@ -158,7 +166,10 @@ describe('Teams failures', () => {
     const deps = harness.workerDeps;
     const { createNotifyPlanner } = await import('../../lib/notify/planner.js');
     deps.planners = [
-      createNotifyPlanner({ config: deps.config, credentials: { slackBotToken: async () => undefined, teamsWebhooks: async () => ({ ops: closed }), jira: async () => undefined } }),
+      createNotifyPlanner({
+        config: deps.config,
+        credentials: { slackBotToken: async () => undefined, teamsWebhooks: async () => ({ ops: closed }), jira: async () => undefined },
+      }),
     ];
     const { result, record } = await harness.deliver(pipeline());
     expect(result.kind).toBe('retry');

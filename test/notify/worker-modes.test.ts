@@ -27,7 +27,12 @@ beforeEach(() => {
 describe('local mode: no credentials, a printer', () => {
   it('prints the readable notice and the JSON it would send, and records it as printed, not sent', async () => {
     const printed: string[] = [];
-    harness.configure({ routes: [{ slack: { channel: '#ci' }, teams: { webhook: 'default' } }], slackToken: null, teamsWebhooks: [], print: (text) => printed.push(text) });
+    harness.configure({
+      routes: [{ slack: { channel: '#ci' }, teams: { webhook: 'default' } }],
+      slackToken: null,
+      teamsWebhooks: [],
+      print: (text) => printed.push(text),
+    });
     const { result, record } = await harness.deliver(pipelineEvent({ projectId, id: nextId, commitTitle: 'Fix <the> build & tests' }));
 
     expect(result).toMatchObject({ kind: 'finished', status: 'done' });
@@ -36,9 +41,13 @@ describe('local mode: no credentials, a printer', () => {
     expect(printed).toHaveLength(2);
 
     const [slack, teams] = printed as [string, string];
-    expect(slack).toContain('would send chat.postMessage to #ci (not sent: no Slack bot token is configured (set SLACK_BOT_TOKEN, or the secret named by SLACK_SECRET_ID))');
+    expect(slack).toContain(
+      'would send chat.postMessage to #ci (not sent: no Slack bot token is configured (set SLACK_BOT_TOKEN, or the secret named by SLACK_SECRET_ID))',
+    );
     // Readable: entities decoded, links as "label (url)".
-    expect(slack).toContain(`Commit: Fix <the> build & tests (http://192.168.64.1:3005/gitlab-org/gitlab-test/-/commit/bcbb5ec396a2c0f828686f14fac9b80b780504f2)`);
+    expect(slack).toContain(
+      `Commit: Fix <the> build & tests (http://192.168.64.1:3005/gitlab-org/gitlab-test/-/commit/bcbb5ec396a2c0f828686f14fac9b80b780504f2)`,
+    );
     // And the exact request body.
     const json = JSON.parse(slack.slice(slack.indexOf('\n{'))) as Record<string, unknown>;
     expect(json).toMatchObject({ channel: '#ci', text: expect.stringContaining('Fix &lt;the&gt; build &amp; tests') });
@@ -67,7 +76,11 @@ describe('local mode: no credentials, a printer', () => {
     const replayed = await harness.run(id, { replay: true });
     expect(replayed).toMatchObject({ kind: 'finished', status: 'done' });
     expect(harness.slack.messages.map((message) => message.channel)).toEqual(['C0LATER']);
-    expect((await harness.store.get(id))?.outcomes[0]).toMatchObject({ key: `slack:C0LATER:pipeline:${nextId}:failed`, status: 'sent', result: { ts: harness.slack.messages[0]!.ts } });
+    expect((await harness.store.get(id))?.outcomes[0]).toMatchObject({
+      key: `slack:C0LATER:pipeline:${nextId}:failed`,
+      status: 'sent',
+      result: { ts: harness.slack.messages[0]!.ts },
+    });
 
     // Sent for real now: a second replay posts nothing, and the recovery threads under it.
     await harness.run(id, { replay: true });
@@ -83,7 +96,9 @@ describe('local mode: no credentials, a printer', () => {
     const { record } = await harness.deliver(pipelineEvent({ projectId, id: nextId + 1, status: 'success' }));
     expect(printed).toHaveLength(2);
     expect(printed[1]).toContain(`Pipeline #${nextId + 1} (http://192.168.64.1:3005/gitlab-org/gitlab-test/-/pipelines/${nextId + 1}) passed on branch master`);
-    expect(record.outcomes).toEqual([expect.objectContaining({ key: `slack:#ci:pipeline:${nextId + 1}:recovered`, status: 'skipped', reason: expect.stringMatching(/^printed, not sent/) })]);
+    expect(record.outcomes).toEqual([
+      expect.objectContaining({ key: `slack:#ci:pipeline:${nextId + 1}:recovered`, status: 'skipped', reason: expect.stringMatching(/^printed, not sent/) }),
+    ]);
     expect(harness.slack.calls).toHaveLength(0);
   });
 
@@ -101,7 +116,10 @@ describe('local mode: no credentials, a printer', () => {
 
 describe('zero-config: routes from environment variables', () => {
   it('SLACK_CHANNEL + TEAMS_WEBHOOK_URL: failed default-branch pipelines and MR events reach both', async () => {
-    const config = parseConfig(routingFromEnv({ SLACK_CHANNEL: 'C0ZERO', SLACK_API_URL: harness.slack.apiUrl, TEAMS_WEBHOOK_URL: 'https://example.invalid/secret' }), 'environment');
+    const config = parseConfig(
+      routingFromEnv({ SLACK_CHANNEL: 'C0ZERO', SLACK_API_URL: harness.slack.apiUrl, TEAMS_WEBHOOK_URL: 'https://example.invalid/secret' }),
+      'environment',
+    );
     harness.configure({ routes: config.routes as never, teamsWebhooks: ['default'] });
     await harness.deliver(pipelineEvent({ projectId, id: nextId, ref: 'master' }));
     await harness.deliver(pipelineEvent({ projectId, id: nextId + 1, ref: 'feature/x' }));
@@ -118,7 +136,9 @@ describe('createPlanners wiring', () => {
   it('the worker’s planner table includes the notify planner', async () => {
     harness.configure({ routes: [{ slack: { channel: 'C0WIRED' } }], allPlanners: true });
     const { record } = await harness.deliver(pipelineEvent({ projectId, id: nextId }));
-    expect(record.outcomes.filter((outcome) => outcome.kind === 'slack')).toEqual([expect.objectContaining({ status: 'sent', key: `slack:C0WIRED:pipeline:${nextId}:failed` })]);
+    expect(record.outcomes.filter((outcome) => outcome.kind === 'slack')).toEqual([
+      expect.objectContaining({ status: 'sent', key: `slack:C0WIRED:pipeline:${nextId}:failed` }),
+    ]);
   });
 });
 

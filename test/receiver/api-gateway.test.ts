@@ -37,7 +37,9 @@ function v2(headers: Record<string, string>, raw: string, base64: boolean): APIG
     rawPath: '/webhooks/gitlab',
     rawQueryString: '',
     headers,
-    requestContext: { http: { method: 'POST', path: '/webhooks/gitlab', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'GitLab' } } as APIGatewayProxyEventV2['requestContext'],
+    requestContext: {
+      http: { method: 'POST', path: '/webhooks/gitlab', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'GitLab' },
+    } as APIGatewayProxyEventV2['requestContext'],
     body: base64 ? Buffer.from(raw).toString('base64') : raw,
     isBase64Encoded: base64,
   };

@@ -48,7 +48,9 @@ function request(payload: unknown, headers: Record<string, string>): WebhookRequ
 async function queuedIds(): Promise<string[]> {
   const ids: string[] = [];
   for (;;) {
-    const received = await sqs.client.send(new ReceiveMessageCommand({ QueueUrl: sqs.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60 }));
+    const received = await sqs.client.send(
+      new ReceiveMessageCommand({ QueueUrl: sqs.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60 }),
+    );
     if (!received.Messages?.length) return ids;
     ids.push(...received.Messages.map((message) => (JSON.parse(message.Body ?? '{}') as { deliveryId: string }).deliveryId));
   }
@@ -107,18 +109,27 @@ describe('handleWebhook answers', () => {
   });
 
   it('415 for a content type other than JSON', async () => {
-    const response = await handleWebhook(request(pipeline, gitlabHeaders('Pipeline Hook', NEW_TOKEN, { 'content-type': 'application/x-www-form-urlencoded' })), deps);
+    const response = await handleWebhook(
+      request(pipeline, gitlabHeaders('Pipeline Hook', NEW_TOKEN, { 'content-type': 'application/x-www-form-urlencoded' })),
+      deps,
+    );
     expect(response.statusCode).toBe(415);
   });
 
   it('accepts a JSON content type with a charset parameter', async () => {
-    const response = await handleWebhook(request(pipeline, gitlabHeaders('Pipeline Hook', NEW_TOKEN, { 'content-type': 'application/json; charset=utf-8' })), deps);
+    const response = await handleWebhook(
+      request(pipeline, gitlabHeaders('Pipeline Hook', NEW_TOKEN, { 'content-type': 'application/json; charset=utf-8' })),
+      deps,
+    );
     expect(response.statusCode).toBe(202);
     await queuedIds();
   });
 
   it('413 for a body over the limit, before reading it', async () => {
-    const response = await handleWebhook(request({ ...pipeline, padding: 'x'.repeat(2048) }, gitlabHeaders('Pipeline Hook', NEW_TOKEN)), { ...deps, maxBodyBytes: 1024 });
+    const response = await handleWebhook(request({ ...pipeline, padding: 'x'.repeat(2048) }, gitlabHeaders('Pipeline Hook', NEW_TOKEN)), {
+      ...deps,
+      maxBodyBytes: 1024,
+    });
     expect(response.statusCode).toBe(413);
   });
 
@@ -245,9 +256,26 @@ describe('every event kind GitLab documents', () => {
   };
   const fixtures = allFixtures();
 
-  it('covers the kinds on GitLab\'s webhook events page', () => {
+  it("covers the kinds on GitLab's webhook events page", () => {
     const kinds = new Set(fixtures.map((fixture) => fixture.object_kind));
-    for (const kind of ['push', 'tag_push', 'issue', 'work_item', 'note', 'merge_request', 'wiki_page', 'pipeline', 'build', 'deployment', 'feature_flag', 'release', 'milestone', 'emoji', 'access_token', 'vulnerability']) {
+    for (const kind of [
+      'push',
+      'tag_push',
+      'issue',
+      'work_item',
+      'note',
+      'merge_request',
+      'wiki_page',
+      'pipeline',
+      'build',
+      'deployment',
+      'feature_flag',
+      'release',
+      'milestone',
+      'emoji',
+      'access_token',
+      'vulnerability',
+    ]) {
       expect(kinds).toContain(kind);
     }
   });

@@ -18,7 +18,12 @@ describe('routingFromEnv (zero-config)', () => {
         events: ['pipeline', 'merge_request'],
         branches: 'default',
         slack: { channel: 'C0123' },
-        options: { notifyOnlyBrokenPipelines: true, notifyOnRecovery: true, mergeRequestActions: ['opened', 'reopened', 'closed', 'merged', 'approved'], skipDraftMergeRequests: false },
+        options: {
+          notifyOnlyBrokenPipelines: true,
+          notifyOnRecovery: true,
+          mergeRequestActions: ['opened', 'reopened', 'closed', 'merged', 'approved'],
+          skipDraftMergeRequests: false,
+        },
       },
     ]);
   });

@@ -10,24 +10,40 @@ describe('route schema', () => {
       events: ['pipeline', 'merge_request'],
       branches: 'default',
       slack: { channel: 'C0123' },
-      options: { notifyOnlyBrokenPipelines: true, notifyOnRecovery: true, mergeRequestActions: ['opened', 'reopened', 'closed', 'merged', 'approved'], skipDraftMergeRequests: false },
+      options: {
+        notifyOnlyBrokenPipelines: true,
+        notifyOnRecovery: true,
+        mergeRequestActions: ['opened', 'reopened', 'closed', 'merged', 'approved'],
+        skipDraftMergeRequests: false,
+      },
     });
   });
 
   it('fills defaults for options left out of a partial options object', () => {
     const config = parseConfig({ routes: [{ teams: { webhook: 'ops' }, options: { skipDraftMergeRequests: true } }] });
-    expect(config.routes[0]?.options).toEqual({ notifyOnlyBrokenPipelines: true, notifyOnRecovery: true, mergeRequestActions: ['opened', 'reopened', 'closed', 'merged', 'approved'], skipDraftMergeRequests: true });
+    expect(config.routes[0]?.options).toEqual({
+      notifyOnlyBrokenPipelines: true,
+      notifyOnRecovery: true,
+      mergeRequestActions: ['opened', 'reopened', 'closed', 'merged', 'approved'],
+      skipDraftMergeRequests: true,
+    });
   });
 
   it.each([
-    [{ routes: [{ slack: { channel: 'C1' }, options: { notifyOnlyBrokenPipeline: false } }] }, 'bridge.config.json: routes[0].options Unrecognized key: "notifyOnlyBrokenPipeline" (notifyOnlyBrokenPipeline)'],
+    [
+      { routes: [{ slack: { channel: 'C1' }, options: { notifyOnlyBrokenPipeline: false } }] },
+      'bridge.config.json: routes[0].options Unrecognized key: "notifyOnlyBrokenPipeline" (notifyOnlyBrokenPipeline)',
+    ],
     [{ routes: [{ slack: {} }] }, 'bridge.config.json: routes[0].slack set "channel" or "channels"'],
     [{ routes: [{ teams: { webhooks: [] } }] }, 'bridge.config.json: routes[0].teams set "webhook" or "webhooks"'],
     [{ routes: [{ name: 'x' }] }, 'bridge.config.json: routes[0] a route needs a "slack" or "teams" target'],
     [{ routes: [{ slack: { channel: 'C1' }, events: ['push'] }] }, 'bridge.config.json: routes[0].events[0]'],
     [{ routes: [{ slack: { channel: 'C1' }, branches: 'protected-only' }] }, 'bridge.config.json: routes[0].branches'],
     [{ routes: [{ slack: { channel: 'C1' }, branches: ['/release-(/'] }] }, 'bridge.config.json: routes[0].branches[0] invalid regular expression /release-(/'],
-    [{ routes: [{ slack: { channel: 'C1' }, projects: ['/acme/*'] }] }, 'bridge.config.json: routes[0].projects[0] write project patterns without leading or trailing slash'],
+    [
+      { routes: [{ slack: { channel: 'C1' }, projects: ['/acme/*'] }] },
+      'bridge.config.json: routes[0].projects[0] write project patterns without leading or trailing slash',
+    ],
     [{ routes: [{ slack: { channel: 'C1' }, options: { mergeRequestActions: ['merge'] } }] }, 'bridge.config.json: routes[0].options.mergeRequestActions[0]'],
     [{ slack: { apiUrl: 'not a url' }, routes: [] }, 'bridge.config.json: slack.apiUrl'],
     [{ slack: { apiUrl: 'ftp://slack.example/api/' }, routes: [] }, 'bridge.config.json: slack.apiUrl'],

@@ -26,7 +26,12 @@ describe('secret parsing', () => {
   });
 
   it('reads credentials from the environment', async () => {
-    const credentials = credentialsFromEnv({ SLACK_BOT_TOKEN: 'xoxb-1', TEAMS_WEBHOOK_URL: 'https://example.invalid/t', JIRA_EMAIL: 'bot@example.com', JIRA_API_TOKEN: 'j' });
+    const credentials = credentialsFromEnv({
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      TEAMS_WEBHOOK_URL: 'https://example.invalid/t',
+      JIRA_EMAIL: 'bot@example.com',
+      JIRA_API_TOKEN: 'j',
+    });
     expect(await credentials.slackBotToken()).toBe('xoxb-1');
     expect(await credentials.teamsWebhooks()).toEqual({ default: 'https://example.invalid/t' });
     expect(await credentials.jira()).toEqual({ email: 'bot@example.com', apiToken: 'j' });

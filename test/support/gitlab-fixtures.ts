@@ -17,8 +17,14 @@ export interface FixtureEntry {
 
 /** Every example: the shared index plus ours, each with its X-Gitlab-Event header. */
 export function allFixtures(): (FixtureEntry & { path: string })[] {
-  const shared = (JSON.parse(readFileSync(join(SHARED_FIXTURES, 'INDEX.json'), 'utf8')) as FixtureEntry[]).map((entry) => ({ ...entry, path: join(SHARED_FIXTURES, entry.file) }));
-  const local = (JSON.parse(readFileSync(join(LOCAL_FIXTURES, 'INDEX.json'), 'utf8')) as FixtureEntry[]).map((entry) => ({ ...entry, path: join(LOCAL_FIXTURES, entry.file) }));
+  const shared = (JSON.parse(readFileSync(join(SHARED_FIXTURES, 'INDEX.json'), 'utf8')) as FixtureEntry[]).map((entry) => ({
+    ...entry,
+    path: join(SHARED_FIXTURES, entry.file),
+  }));
+  const local = (JSON.parse(readFileSync(join(LOCAL_FIXTURES, 'INDEX.json'), 'utf8')) as FixtureEntry[]).map((entry) => ({
+    ...entry,
+    path: join(LOCAL_FIXTURES, entry.file),
+  }));
   return [...shared, ...local];
 }
 

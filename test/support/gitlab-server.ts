@@ -93,7 +93,13 @@ export class FakeGitLab {
   constructor(private readonly options: FakeGitLabOptions = {}) {}
 
   addProject(path: string, options: { hasCommits?: boolean; hasPipelines?: boolean } = {}): FakeProject {
-    const project: FakeProject = { id: this.nextProjectId++, path_with_namespace: path, hooks: [], hasCommits: options.hasCommits ?? true, hasPipelines: options.hasPipelines ?? false };
+    const project: FakeProject = {
+      id: this.nextProjectId++,
+      path_with_namespace: path,
+      hooks: [],
+      hasCommits: options.hasCommits ?? true,
+      hasPipelines: options.hasPipelines ?? false,
+    };
     this.projects.push(project);
     return project;
   }
@@ -180,12 +186,24 @@ export class FakeGitLab {
 
     if (segments.length === 1 && method === 'GET') {
       const visible = maintainer ? this.projects : [];
-      return this.paged(send, url, visible.map((project) => ({ id: project.id, path_with_namespace: project.path_with_namespace, web_url: `https://gitlab.example.com/${project.path_with_namespace}` })));
+      return this.paged(
+        send,
+        url,
+        visible.map((project) => ({
+          id: project.id,
+          path_with_namespace: project.path_with_namespace,
+          web_url: `https://gitlab.example.com/${project.path_with_namespace}`,
+        })),
+      );
     }
     const project = this.findProject(segments[1] ?? '');
     if (!project) return send(404, { message: '404 Project Not Found' });
     if (segments.length === 2 && method === 'GET') {
-      return send(200, { id: project.id, path_with_namespace: project.path_with_namespace, web_url: `https://gitlab.example.com/${project.path_with_namespace}` });
+      return send(200, {
+        id: project.id,
+        path_with_namespace: project.path_with_namespace,
+        web_url: `https://gitlab.example.com/${project.path_with_namespace}`,
+      });
     }
     if (segments[2] !== 'hooks') return send(404, { error: '404 Not Found' });
     if (!maintainer) return send(403, { message: '403 Forbidden' });
@@ -258,8 +276,23 @@ export class FakeGitLab {
       user_name: 'Administrator',
       user_username: 'root',
       project_id: project.id,
-      project: { id: project.id, name: project.path_with_namespace.split('/').at(-1), web_url: `https://gitlab.example.com/${project.path_with_namespace}`, path_with_namespace: project.path_with_namespace, default_branch: 'main' },
-      commits: [{ id: sha, message: 'Initial commit', title: 'Initial commit', timestamp: '2026-01-16T10:00:00+00:00', url: `https://gitlab.example.com/${project.path_with_namespace}/-/commit/${sha}`, author: { name: 'Administrator', email: 'admin@example.com' } }],
+      project: {
+        id: project.id,
+        name: project.path_with_namespace.split('/').at(-1),
+        web_url: `https://gitlab.example.com/${project.path_with_namespace}`,
+        path_with_namespace: project.path_with_namespace,
+        default_branch: 'main',
+      },
+      commits: [
+        {
+          id: sha,
+          message: 'Initial commit',
+          title: 'Initial commit',
+          timestamp: '2026-01-16T10:00:00+00:00',
+          url: `https://gitlab.example.com/${project.path_with_namespace}/-/commit/${sha}`,
+          author: { name: 'Administrator', email: 'admin@example.com' },
+        },
+      ],
       total_commits_count: 1,
       repository: { name: project.path_with_namespace },
     };

@@ -43,7 +43,14 @@ export interface InjectedFailure {
 }
 
 /** Status name -> category key, as Jira groups statuses (`new`, `indeterminate`, `done`). */
-const CATEGORY: Record<string, string> = { 'To Do': 'new', Backlog: 'new', 'In Progress': 'indeterminate', 'In Review': 'indeterminate', Done: 'done', Closed: 'done' };
+const CATEGORY: Record<string, string> = {
+  'To Do': 'new',
+  Backlog: 'new',
+  'In Progress': 'indeterminate',
+  'In Review': 'indeterminate',
+  Done: 'done',
+  Closed: 'done',
+};
 
 /** A company-managed style workflow: Backlog/To Do -> In Progress -> In Review -> Done. */
 export const DEFAULT_WORKFLOW: WorkflowTransition[] = [
@@ -153,7 +160,13 @@ export class JiraTestServer {
     if (resource === 'transitions' && method === 'GET') {
       return send(response, 200, {
         expand: 'transitions',
-        transitions: this.available(status).map((transition) => ({ id: transition.id, name: transition.name, hasScreen: false, isGlobal: !transition.from, to: this.statusBody(transition.to) })),
+        transitions: this.available(status).map((transition) => ({
+          id: transition.id,
+          name: transition.name,
+          hasScreen: false,
+          isGlobal: !transition.from,
+          to: this.statusBody(transition.to),
+        })),
       });
     }
     if (resource === 'transitions' && method === 'POST') {
@@ -166,7 +179,11 @@ export class JiraTestServer {
     }
     if (resource === 'comment' && method === 'POST') {
       const adf = (body as { body?: unknown } | undefined)?.body;
-      if (!richText(adf)) return send(response, 400, { errorMessages: [], errors: { comment: version === '3' ? 'Comment body is not valid Atlassian Document Format.' : 'Comment body can not be empty!' } });
+      if (!richText(adf))
+        return send(response, 400, {
+          errorMessages: [],
+          errors: { comment: version === '3' ? 'Comment body is not valid Atlassian Document Format.' : 'Comment body can not be empty!' },
+        });
       const id = String(this.nextId++);
       this.comments.set(key, [...(this.comments.get(key) ?? []), { id, body: adf }]);
       const now = new Date().toISOString();
@@ -177,10 +194,18 @@ export class JiraTestServer {
       if (typeof worklog?.timeSpent !== 'string' || !/^(\d*\.?\d+[wdhm] ?)+$/.test(worklog.timeSpent)) {
         return send(response, 400, { errorMessages: [], errors: { timeLogged: 'Invalid time duration entered.' } });
       }
-      if (worklog.comment !== undefined && !richText(worklog.comment)) return send(response, 400, { errorMessages: [], errors: { comment: 'Comment is not valid Atlassian Document Format.' } });
+      if (worklog.comment !== undefined && !richText(worklog.comment))
+        return send(response, 400, { errorMessages: [], errors: { comment: 'Comment is not valid Atlassian Document Format.' } });
       const id = String(this.nextId++);
       this.worklogs.set(key, [...(this.worklogs.get(key) ?? []), { id, timeSpent: worklog.timeSpent, started: worklog.started, comment: worklog.comment }]);
-      return send(response, 201, { id, self: `${self}/worklog/${id}`, issueId: String(this.idOf(key)), timeSpent: worklog.timeSpent, started: worklog.started, comment: worklog.comment });
+      return send(response, 201, {
+        id,
+        self: `${self}/worklog/${id}`,
+        issueId: String(this.idOf(key)),
+        timeSpent: worklog.timeSpent,
+        started: worklog.started,
+        comment: worklog.comment,
+      });
     }
     return send(response, 405, { errorMessages: [`${method} is not allowed here`], errors: {} });
   }
@@ -218,4 +243,3 @@ function send(response: ServerResponse, status: number, body: unknown, headers: 
   response.writeHead(status, { 'content-type': 'application/json;charset=UTF-8', ...headers });
   response.end(JSON.stringify(body));
 }
-

@@ -53,7 +53,6 @@ export interface SlackServer {
   close(): Promise<void>;
 }
 
-
 function parseParams(raw: string, contentType: string | undefined): Record<string, unknown> {
   if (contentType?.startsWith('application/json')) return JSON.parse(raw || '{}') as Record<string, unknown>;
   const params: Record<string, unknown> = {};
@@ -77,7 +76,13 @@ export async function startSlackServer(options: { token?: string } = {}): Promis
   let clock = 1_700_000_000;
   let sequence = 0;
 
-  const channelId = (nameOrId: string) => (nameOrId.startsWith('#') ? `C${nameOrId.slice(1).toUpperCase().replace(/[^A-Z0-9]/g, '')}` : nameOrId);
+  const channelId = (nameOrId: string) =>
+    nameOrId.startsWith('#')
+      ? `C${nameOrId
+          .slice(1)
+          .toUpperCase()
+          .replace(/[^A-Z0-9]/g, '')}`
+      : nameOrId;
   const nextTs = () => `${clock + Math.floor(++sequence / 1000)}.${String(sequence % 1000).padStart(6, '0')}`;
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {

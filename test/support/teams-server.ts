@@ -30,7 +30,6 @@ export interface TeamsServer {
 
 const SIGNATURE = 'test-signature-do-not-log';
 
-
 export async function startTeamsServer(): Promise<TeamsServer> {
   const posts: TeamsPost[] = [];
   const failures: TeamsFailure[] = [];
@@ -71,7 +70,8 @@ export async function startTeamsServer(): Promise<TeamsServer> {
   const { port } = server.address() as AddressInfo;
 
   return {
-    webhookUrl: (name) => `http://127.0.0.1:${port}/workflows/${encodeURIComponent(name)}/triggers/manual/paths/invoke?api-version=1&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=${SIGNATURE}`,
+    webhookUrl: (name) =>
+      `http://127.0.0.1:${port}/workflows/${encodeURIComponent(name)}/triggers/manual/paths/invoke?api-version=1&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=${SIGNATURE}`,
     posts,
     postsTo: (name) => posts.filter((post) => post.webhook === name),
     failNext: (failure, times = 1) => {

@@ -194,7 +194,15 @@ describe('processDelivery', () => {
     const id = await storeDelivery();
     const real = deps.effects;
     // DynamoDB refuses every write that records a completed effect during this attempt.
-    const failingComplete = { ...real, claim: real.claim.bind(real), release: real.release.bind(real), get: real.get.bind(real), complete: async () => { throw new Error('ProvisionedThroughputExceededException'); } };
+    const failingComplete = {
+      ...real,
+      claim: real.claim.bind(real),
+      release: real.release.bind(real),
+      get: real.get.bind(real),
+      complete: async () => {
+        throw new Error('ProvisionedThroughputExceededException');
+      },
+    };
     await processDelivery({ v: 1, deliveryId: id }, 1, { ...deps, effects: failingComplete });
     expect(downstream.requests).toHaveLength(2);
     const retry = await processDelivery({ v: 1, deliveryId: id, replay: true }, 2, deps);
@@ -216,7 +224,13 @@ describe('processDelivery', () => {
   });
 
   it('a planner that throws fails that delivery, retryably unless the payload is at fault', async () => {
-    const throwing: ActionPlanner = { name: 'broken', objectKinds: ['pipeline'], plan: async () => { throw new Error('state store timed out'); } };
+    const throwing: ActionPlanner = {
+      name: 'broken',
+      objectKinds: ['pipeline'],
+      plan: async () => {
+        throw new Error('state store timed out');
+      },
+    };
     const id = await storeDelivery();
     const result = await processDelivery({ v: 1, deliveryId: id }, 1, { ...deps, planners: [throwing, echoPlanner] });
     expect(result).toMatchObject({ kind: 'retry', error: 'state store timed out' });

@@ -102,12 +102,20 @@ export function buttons(entries: ReadonlyArray<{ text: string; url: string | und
   for (const entry of entries) {
     const url = safeUrl(entry.url);
     if (url === undefined || url.length > SLACK_LIMITS.buttonUrl) continue;
-    elements.push({ type: 'button', text: { type: 'plain_text', text: clampMrkdwn(entry.text, SLACK_LIMITS.buttonText), emoji: true }, url, action_id: entry.actionId });
+    elements.push({
+      type: 'button',
+      text: { type: 'plain_text', text: clampMrkdwn(entry.text, SLACK_LIMITS.buttonText), emoji: true },
+      url,
+      action_id: entry.actionId,
+    });
   }
   return elements.length > 0 ? { type: 'actions', elements } : undefined;
 }
 
 /** Assembles a message: drops absent blocks, keeps at most 50, clamps the fallback text. */
 export function message(text: string, blocks: ReadonlyArray<Block | undefined>): SlackMessage {
-  return { text: clampMrkdwn(text, SLACK_LIMITS.fallbackText), blocks: blocks.filter((block): block is Block => block !== undefined).slice(0, SLACK_LIMITS.blocks) };
+  return {
+    text: clampMrkdwn(text, SLACK_LIMITS.fallbackText),
+    blocks: blocks.filter((block): block is Block => block !== undefined).slice(0, SLACK_LIMITS.blocks),
+  };
 }

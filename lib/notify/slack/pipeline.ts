@@ -94,7 +94,10 @@ export function formatPipelineFailed(facts: PipelineFacts, options: PipelineFail
 
 /** Posted in the failure notice's thread when the ref goes green again. */
 export function formatPipelineRecovered(facts: PipelineFacts, failed: { pipelineId: number; pipelineUrl: string }): SlackMessage {
-  const since = failed.pipelineId === facts.pipelineId ? 'fixed by retrying its failed jobs.' : `fixed since ${slackLink(failed.pipelineUrl, `#${failed.pipelineId}`)} failed.`;
+  const since =
+    failed.pipelineId === facts.pipelineId
+      ? 'fixed by retrying its failed jobs.'
+      : `fixed since ${slackLink(failed.pipelineUrl, `#${failed.pipelineId}`)} failed.`;
   const text = `:white_check_mark: ${slackLink(facts.pipelineUrl, `Pipeline #${facts.pipelineId}`)} passed on ${refKind(facts)} ${slackLink(facts.refUrl, facts.ref, MAX.ref)}: ${since}`;
   const fallback = `Fixed: pipeline #${facts.pipelineId} passed in ${slackText(facts.projectPath, MAX.project)} on ${refKind(facts)} ${slackText(facts.ref, MAX.ref)}`;
   return message(fallback, [

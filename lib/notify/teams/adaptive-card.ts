@@ -73,7 +73,9 @@ export function textBlock(text: string, style: Omit<TextBlock, 'type' | 'text' |
 
 /** Facts with empty values left out; undefined when none remain. */
 export function factSet(entries: ReadonlyArray<readonly [title: string, value: string | undefined]>): FactSet | undefined {
-  const facts = entries.filter((entry): entry is readonly [string, string] => entry[1] !== undefined && entry[1] !== '').map(([title, value]) => ({ title, value }));
+  const facts = entries
+    .filter((entry): entry is readonly [string, string] => entry[1] !== undefined && entry[1] !== '')
+    .map(([title, value]) => ({ title, value }));
   return facts.length > 0 ? { type: 'FactSet', facts } : undefined;
 }
 

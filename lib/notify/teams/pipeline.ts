@@ -36,7 +36,10 @@ export function pipelineFailedCard(facts: PipelineFacts): TeamsMessage {
       return `- ${name} (${teamsText(job.stage, MAX.stage)})${reason}`;
     });
     const more = facts.failedJobCount - listed.length;
-    if (more > 0) jobLines.push(`${listed.length > 0 ? '…and ' : ''}${more} ${listed.length > 0 ? 'more' : 'failed jobs'}: ${teamsLink(`${facts.pipelineUrl}/failures`, 'see all failures')}`);
+    if (more > 0)
+      jobLines.push(
+        `${listed.length > 0 ? '…and ' : ''}${more} ${listed.length > 0 ? 'more' : 'failed jobs'}: ${teamsLink(`${facts.pipelineUrl}/failures`, 'see all failures')}`,
+      );
     const body: Array<CardElement | undefined> = [
       textBlock(`❌ Pipeline #${facts.pipelineId} failed on ${teamsText(facts.ref, MAX.ref)}`, { size: 'Large', weight: 'Bolder', color: 'Attention' }),
       factSet([...commonFacts(facts, level), ['Failed stages', facts.failedStages.length > 0 ? teamsText(facts.failedStages.join(', '), 500) : undefined]]),
@@ -44,7 +47,10 @@ export function pipelineFailedCard(facts: PipelineFacts): TeamsMessage {
     if (jobLines.length > 0) {
       body.push(textBlock('Failed jobs', { weight: 'Bolder', spacing: 'Medium' }), textBlock(jobLines.join('\n'), { spacing: 'Small' }));
     }
-    return card(body, [openUrl('View pipeline', facts.pipelineUrl), facts.failedJobCount > 0 ? openUrl('View failures', `${facts.pipelineUrl}/failures`) : undefined]);
+    return card(body, [
+      openUrl('View pipeline', facts.pipelineUrl),
+      facts.failedJobCount > 0 ? openUrl('View failures', `${facts.pipelineUrl}/failures`) : undefined,
+    ]);
   });
 }
 
@@ -70,7 +76,10 @@ export function pipelineRecoveredCard(facts: PipelineFacts, failed: { pipelineId
 export function pipelinePassedCard(facts: PipelineFacts): TeamsMessage {
   return fitMessage((level) =>
     card(
-      [textBlock(`✅ Pipeline #${facts.pipelineId} passed on ${teamsText(facts.ref, MAX.ref)}`, { size: 'Large', weight: 'Bolder', color: 'Good' }), factSet(commonFacts(facts, level))],
+      [
+        textBlock(`✅ Pipeline #${facts.pipelineId} passed on ${teamsText(facts.ref, MAX.ref)}`, { size: 'Large', weight: 'Bolder', color: 'Good' }),
+        factSet(commonFacts(facts, level)),
+      ],
       [openUrl('View pipeline', facts.pipelineUrl)],
     ),
   );

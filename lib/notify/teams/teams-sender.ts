@@ -37,7 +37,11 @@ export class TeamsSender {
     if (response.ok) return { status: response.status };
     if (response.status === 429) {
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
-      throw new DownstreamRateLimited(TEAMS, retryAfterMs, `Teams webhook "${webhookName}" rate limited the post${retryAfterMs !== undefined ? `; retry after ${Math.ceil(retryAfterMs / 1000)}s` : ''}`);
+      throw new DownstreamRateLimited(
+        TEAMS,
+        retryAfterMs,
+        `Teams webhook "${webhookName}" rate limited the post${retryAfterMs !== undefined ? `; retry after ${Math.ceil(retryAfterMs / 1000)}s` : ''}`,
+      );
     }
     if (response.status >= 500) {
       throw new DownstreamUnavailable(TEAMS, `Teams webhook "${webhookName}" answered HTTP ${response.status}`, response.status);
@@ -68,6 +72,9 @@ function networkReason(error: unknown): string {
  * request URL, and that URL carries the webhook's signature.
  */
 function errorDetails(body: string): string[] {
-  const text = body.replace(/https?:\/\/\S+/g, '[url]').replace(/sig=[^&\s"]+/gi, 'sig=[REDACTED]').trim();
+  const text = body
+    .replace(/https?:\/\/\S+/g, '[url]')
+    .replace(/sig=[^&\s"]+/gi, 'sig=[REDACTED]')
+    .trim();
   return text ? [text.slice(0, 300)] : [];
 }
