@@ -153,22 +153,13 @@ export function enabledEvents(hook: GitLabHook): HookEvent[] {
   return (Object.entries(HOOK_EVENT_FLAGS) as [HookEvent, HookEventFlag][]).filter(([, flag]) => hook[flag] === true).map(([event]) => event);
 }
 
-/** GitLab's test triggers, by event (POST /projects/:id/hooks/:hook_id/test/:trigger). */
-const TEST_TRIGGERS: Partial<Record<HookEvent, string>> = {
-  push: 'push_events',
-  tag_push: 'tag_push_events',
-  merge_requests: 'merge_requests_events',
-  pipeline: 'pipeline_events',
-  issues: 'issues_events',
-  confidential_issues: 'confidential_issues_events',
-  note: 'note_events',
-  confidential_note: 'confidential_note_events',
-  job: 'job_events',
-  releases: 'releases_events',
-  wiki_page: 'wiki_page_events',
-  emoji: 'emoji_events',
-  resource_access_token: 'resource_access_token_events',
-};
+/**
+ * GitLab's test triggers (POST /projects/:id/hooks/:hook_id/test/:trigger) are the hook's event
+ * flag names; GitLab offers no test for deployment and feature flag events.
+ */
+const TEST_TRIGGERS: Partial<Record<HookEvent, HookEventFlag>> = Object.fromEntries(
+  (Object.entries(HOOK_EVENT_FLAGS) as [HookEvent, HookEventFlag][]).filter(([event]) => event !== 'deployment' && event !== 'feature_flag'),
+);
 
 /**
  * Tests GitLab can most often send: a push needs one commit; a merge request test needs a merge
