@@ -55,16 +55,21 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
         // dynalite does not return the old item on a failed condition; read it then.
-        const existing = error.Item ? fromItem(error.Item) : await this.get(delivery.id);
-        if (existing) return { created: false, existing: summaryOf(existing) };
+        const existing = error.Item ?? (await this.readItem(delivery.id));
+        if (existing) return { created: false, existing: summaryFromItem(existing) };
       }
       throw error;
     }
   }
 
   async get(id: string): Promise<DeliveryRecord | undefined> {
+    const item = await this.readItem(id);
+    return item ? fromItem(item) : undefined;
+  }
+
+  private async readItem(id: string): Promise<Item | undefined> {
     const result = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf(id), ConsistentRead: true }));
-    return result.Item ? fromItem(result.Item) : undefined;
+    return result.Item;
   }
 
   async finishAttempt(id: string, attempt: FinishedAttempt): Promise<void> {
@@ -265,9 +270,4 @@ function fromItem(item: Item): DeliveryRecord {
     payload: body.payload,
     outcomes: JSON.parse(item.outcomes?.S ?? '[]') as ActionOutcome[],
   };
-}
-
-function summaryOf(record: DeliveryRecord): DeliverySummary {
-  const { headers: _headers, payload: _payload, outcomes: _outcomes, ...summary } = record;
-  return summary;
 }

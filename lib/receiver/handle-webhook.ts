@@ -79,7 +79,9 @@ export async function handleWebhook(request: WebhookRequest, deps: ReceiverDeps)
   // Parsed at most once, and only when needed: before authentication only if the secret has
   // per-project entries (the project decides which token is valid).
   let parsed: { ok: true; value: unknown } | { ok: false } | undefined;
-  const text = () => Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength).toString('utf8');
+  let decoded: string | undefined;
+  // Decoded once: JSON.parse reads it and the record stores it.
+  const text = () => (decoded ??= Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength).toString('utf8'));
   const parse = () => {
     if (!parsed) {
       try {
