@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
+import { LOCAL_AWS } from './names.js';
 
 const require = createRequire(import.meta.url);
 
@@ -19,8 +20,7 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
-/** Local credentials: dynalite and local-aws-sqs accept any; the SDK insists on some. */
-export const LOCAL_AWS = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } as const;
+export { LOCAL_AWS };
 
 export async function startDynalite(options: { path?: string; port?: number; host?: string } = {}): Promise<LocalDynamo> {
   const dynalite = require('dynalite') as (options: DynaliteOptions) => Server;

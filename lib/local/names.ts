@@ -8,3 +8,6 @@ export const LOCAL_QUEUE_NAME = 'gitlab-bridge-deliveries';
 export const LOCAL_DLQ_NAME = `${LOCAL_QUEUE_NAME}-dlq`;
 /** Where the local bridge listens for webhooks (PORT defaults to 3000). */
 export const LOCAL_WEBHOOK_URL = 'http://127.0.0.1:3000/webhooks/gitlab';
+
+/** Local credentials: dynalite and local-aws-sqs accept any; the SDK insists on some. */
+export const LOCAL_AWS = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } as const;
