@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { CliError, EXIT } from './exit-codes.js';
 
 /**
- * Sample webhook payloads, derived from GitLab's documented examples (shared fixtures:
+ * Sample webhook payloads, derived from GitLab's documented examples (test/fixtures/gitlab:
  * pipeline--success-v19, merge_request--open-v19, push--basic-v19) and moved onto one project,
  * `flightjs/flight-management`, so samples sent one after another tell one story. They ship
  * inside the package (cli/samples/*.json) so `send-sample` works from an installed copy.

@@ -1,12 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** GitLab's documented example payloads, shared by the team (see its README). */
-export const SHARED_FIXTURES = join(here, '../../../shared/fixtures/gitlab');
-/** Our own fixtures, written from GitLab's documented schemas. */
-export const LOCAL_FIXTURES = join(here, '../fixtures/gitlab');
+/** GitLab's documented example payloads plus our own variants (see the README there). */
+export const FIXTURES = join(here, '../fixtures/gitlab');
 
 export interface FixtureEntry {
   file: string;
@@ -15,23 +13,16 @@ export interface FixtureEntry {
   notes?: string;
 }
 
-/** Every example: the shared index plus ours, each with its X-Gitlab-Event header. */
+/** Every example in the index, each with its X-Gitlab-Event header. */
 export function allFixtures(): (FixtureEntry & { path: string })[] {
-  const shared = (JSON.parse(readFileSync(join(SHARED_FIXTURES, 'INDEX.json'), 'utf8')) as FixtureEntry[]).map((entry) => ({
+  return (JSON.parse(readFileSync(join(FIXTURES, 'INDEX.json'), 'utf8')) as FixtureEntry[]).map((entry) => ({
     ...entry,
-    path: join(SHARED_FIXTURES, entry.file),
+    path: join(FIXTURES, entry.file),
   }));
-  const local = (JSON.parse(readFileSync(join(LOCAL_FIXTURES, 'INDEX.json'), 'utf8')) as FixtureEntry[]).map((entry) => ({
-    ...entry,
-    path: join(LOCAL_FIXTURES, entry.file),
-  }));
-  return [...shared, ...local];
 }
 
 export function readFixture(name: string): Record<string, unknown> {
-  const shared = join(SHARED_FIXTURES, name);
-  const path = readdirSync(SHARED_FIXTURES).includes(name) ? shared : join(LOCAL_FIXTURES, name);
-  return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as Record<string, unknown>;
 }
 
 let counter = 0;
