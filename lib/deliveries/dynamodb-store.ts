@@ -9,7 +9,7 @@ import {
   type ReturnConsumedCapacity,
 } from '@aws-sdk/client-dynamodb';
 import { decodeBody, encodeBody } from './body-codec.js';
-import { DELIVERY_STATUSES, isDeliveryStatus, type ActionOutcome, type DeliveryRecord, type DeliverySummary } from './record.js';
+import { DELIVERY_STATUSES, isDeliveryStatus, type ActionOutcome, type AuthProject, type DeliveryRecord, type DeliverySummary } from './record.js';
 import type { CreateResult, DeliveryPage, DeliveryQuery, DeliveryStore, FinishedAttempt, NewDelivery } from './store.js';
 import { DELIVERY_PREFIX, TABLE } from './table.js';
 
@@ -240,7 +240,18 @@ function toItem(record: DeliveryRecord): Item {
   if (record.projectPath !== null) item.projectPath = { S: record.projectPath };
   if (record.ref !== null) item.ref = { S: record.ref };
   if (record.statusReason) item.statusReason = { S: record.statusReason };
+  if (record.authProject) {
+    const authProject: Item = { path: { S: record.authProject.path } };
+    if (record.authProject.id !== undefined) authProject.id = { N: String(record.authProject.id) };
+    item.authProject = { M: authProject };
+  }
   return item;
+}
+
+function authProjectFromItem(item: Item): AuthProject | undefined {
+  const value = item.authProject?.M;
+  if (value?.path?.S === undefined) return undefined;
+  return value.id?.N !== undefined ? { path: value.path.S, id: Number(value.id.N) } : { path: value.path.S };
 }
 
 function summaryFromItem(item: Item): DeliverySummary {
@@ -264,8 +275,10 @@ function summaryFromItem(item: Item): DeliverySummary {
 
 function fromItem(item: Item): DeliveryRecord {
   const body = item.body?.B ? decodeBody(item.body.B) : { headers: {}, payload: '' };
+  const authProject = authProjectFromItem(item);
   return {
     ...summaryFromItem(item),
+    ...(authProject ? { authProject } : {}),
     headers: body.headers,
     payload: body.payload,
     outcomes: JSON.parse(item.outcomes?.S ?? '[]') as ActionOutcome[],

@@ -64,8 +64,21 @@ export interface DeliverySummary {
   expiresAt: number;
 }
 
+/**
+ * The project the receiver authenticated the delivery for (lib/gitlab/authenticate.ts): the
+ * worker refuses a payload that names another one.
+ */
+export interface AuthProject {
+  /** Normalised path (normalizeProjectPath). */
+  path: string;
+  /** Present when the GitLab secret's entry for the path records the project id. */
+  id?: number;
+}
+
 export interface DeliveryRecord extends DeliverySummary {
-  /** Request headers as received, lower-cased, tokens replaced by `[REDACTED]`. */
+  /** Absent on records written before the receiver recorded it, and for payloads without a project. */
+  authProject?: AuthProject;
+  /** GitLab's documented request headers (storedHeaders), lower-cased, tokens replaced by `[REDACTED]`. */
   headers: Record<string, string>;
   /** The request body exactly as received (UTF-8 JSON text). */
   payload: string;
@@ -85,4 +98,34 @@ export function redactHeaders(headers: Record<string, string | undefined>): Reco
     out[lower] = SECRET_HEADERS.has(lower) ? REDACTED : value;
   }
   return out;
+}
+
+/**
+ * The request headers GitLab documents for webhooks ("Webhook receiver requirements" and
+ * "Signing tokens" in GitLab's webhook docs). Only these are stored: a custom header
+ * configured on the hook may carry a credential for something else, and a denylist cannot
+ * know its name.
+ */
+const STORED_HEADERS: ReadonlySet<string> = new Set([
+  'content-type',
+  'user-agent',
+  'idempotency-key',
+  'x-gitlab-event',
+  'x-gitlab-webhook-uuid',
+  'x-gitlab-instance',
+  'x-gitlab-event-uuid',
+  'x-gitlab-token',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+]);
+
+/** The headers a delivery record keeps: GitLab's documented ones, secrets redacted. */
+export function storedHeaders(headers: Record<string, string | undefined>): Record<string, string> {
+  const kept: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (STORED_HEADERS.has(lower)) kept[lower] = value;
+  }
+  return redactHeaders(kept);
 }

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { encodeBody } from '../deliveries/body-codec.js';
-import { redactHeaders, type DeliveryStatus } from '../deliveries/record.js';
+import { storedHeaders, type DeliveryStatus } from '../deliveries/record.js';
 import type { DeliveryStore } from '../deliveries/store.js';
 import { authenticateWebhook } from '../gitlab/authenticate.js';
 import { HANDLED_OBJECT_KINDS, summarizeEvent } from '../gitlab/events.js';
@@ -52,6 +52,35 @@ export const DEFAULT_SIGNATURE_TOLERANCE_SECONDS = 300;
 const MAX_STORED_BODY_BYTES = 350 * 1024;
 /** Idempotency keys are UUIDs; anything far longer is not GitLab's. */
 const MAX_ID_LENGTH = 200;
+/** Header text in a log line: enough to recognise `Merge Request Hook`, too short to flood a log. */
+const MAX_LOGGED_HEADER_LENGTH = 64;
+
+/**
+ * A header value fit for a log line or a terminal: control characters (escape sequences, line
+ * breaks that forge log lines) replaced, and cut short. Header values come from anyone.
+ */
+export function printableHeader(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const clean = value.replace(/[\p{Cc}\p{Cf}]/gu, '?');
+  return clean.length > MAX_LOGGED_HEADER_LENGTH ? `${clean.slice(0, MAX_LOGGED_HEADER_LENGTH)}…` : clean;
+}
+
+/**
+ * The delivery id. GitLab's Idempotency-Key is stable across its automatic retries and manual
+ * resends; signed deliveries carry webhook-id. X-Gitlab-Event-UUID alone is not an id: GitLab
+ * gives every webhook triggered by one chain of webhooks the same Event-UUID, so it is hashed
+ * with the body: distinct events get distinct ids, a resend of the same body the same one.
+ */
+function deliveryId(headers: Record<string, string | undefined>, body: Uint8Array): string {
+  const id = headers['idempotency-key'] ?? headers['webhook-id'];
+  if (id !== undefined) return id;
+  const hash = createHash('sha256')
+    .update(headers['x-gitlab-event-uuid'] ?? '')
+    .update('\n')
+    .update(body)
+    .digest('hex');
+  return `sha256-${hash}`;
+}
 
 function reply(statusCode: number, body: Record<string, unknown>): WebhookResponse {
   return { statusCode, body };
@@ -76,8 +105,8 @@ export async function handleWebhook(request: WebhookRequest, deps: ReceiverDeps)
     return reply(413, { error: `body is larger than the ${maxBody}-byte limit` });
   }
 
-  // Parsed at most once, and only when needed: before authentication only if the secret has
-  // per-project entries (the project decides which token is valid).
+  // Parsed at most once, and only after the token or signature matched one the secret holds
+  // (authenticateWebhook reads the project lazily): nobody without one makes the receiver parse.
   let parsed: { ok: true; value: unknown } | { ok: false } | undefined;
   let decoded: string | undefined;
   // Decoded once: JSON.parse reads it and the record stores it.
@@ -103,9 +132,11 @@ export async function handleWebhook(request: WebhookRequest, deps: ReceiverDeps)
     {
       token: headers['x-gitlab-token'],
       signed: { id: headers['webhook-id'], timestamp: headers['webhook-timestamp'], signature: headers['webhook-signature'], body: request.body },
-      projectPath: () => {
+      project: () => {
         const payload = payloadObject();
-        return payload ? summarizeEvent(payload).projectPath : null;
+        if (!payload) return null;
+        const summary = summarizeEvent(payload);
+        return { path: summary.projectPath, id: summary.projectId };
       },
     },
     await deps.auth(),
@@ -114,7 +145,7 @@ export async function handleWebhook(request: WebhookRequest, deps: ReceiverDeps)
   if (!auth.ok) {
     deps.metrics?.count('rejected');
     // The reason names the failed check, never a token value.
-    deps.log?.warn('webhook rejected', { reason: auth.reason, event: headers['x-gitlab-event'] });
+    deps.log?.warn('webhook rejected', { reason: auth.reason, event: printableHeader(headers['x-gitlab-event']) });
     return reply(401, { error: 'unauthorized: invalid or missing X-Gitlab-Token / webhook-signature' });
   }
 
@@ -125,9 +156,7 @@ export async function handleWebhook(request: WebhookRequest, deps: ReceiverDeps)
   const event = headers['x-gitlab-event'];
   if (!event) return reply(400, { error: 'missing X-Gitlab-Event header' });
 
-  // Idempotency-Key is stable across GitLab's automatic retries and manual resends; older
-  // GitLab versions only send X-Gitlab-Event-UUID.
-  const id = headers['idempotency-key'] ?? headers['x-gitlab-event-uuid'] ?? headers['webhook-id'] ?? randomUUID();
+  const id = deliveryId(headers, request.body);
   if (id.length > MAX_ID_LENGTH || !/^[\w.:-]+$/.test(id)) return reply(400, { error: 'Idempotency-Key is not a valid id' });
 
   const summary = summarizeEvent(payload);
@@ -149,7 +178,8 @@ export async function handleWebhook(request: WebhookRequest, deps: ReceiverDeps)
       receivedAt: now.toISOString(),
       event,
       ...summary,
-      headers: redactHeaders(headers),
+      ...(auth.project ? { authProject: auth.project } : {}),
+      headers: storedHeaders(headers),
       payload: payloadText,
       status,
       ...(handled ? {} : { statusReason: `event not handled: ${event}${summary.objectKind ? ` (${summary.objectKind})` : ''}` }),

@@ -54,6 +54,14 @@ describe('DynamoDbDeliveryStore', () => {
     expect(await store.get('d1')).toMatchObject({ headers: { 'x-gitlab-event': 'Push Hook' }, payload: '{"object_kind":"push"}', outcomes: [], attempts: 0 });
   });
 
+  it('round-trips the authenticated project, with and without an id, and leaves it out when absent', async () => {
+    await store.create({ ...delivery('auth-id', 11, 'acme/app', 'queued'), authProject: { path: 'acme/app', id: 42 } });
+    await store.create({ ...delivery('auth-path', 12, 'acme/app', 'queued'), authProject: { path: 'acme/app' } });
+    expect((await store.get('auth-id'))?.authProject).toEqual({ path: 'acme/app', id: 42 });
+    expect((await store.get('auth-path'))?.authProject).toEqual({ path: 'acme/app' });
+    expect(await store.get('d1')).not.toHaveProperty('authProject');
+  });
+
   it('lists every delivery newest first', async () => {
     const page = await store.list({ limit: 100, before: '2026-11-25T10:08:00.000Z' });
     expect(ids(page)).toEqual(['d7', 'd6', 'd5', 'd4', 'd3', 'd2', 'd1']);

@@ -217,11 +217,119 @@ describe('the delivery record', () => {
     expect((await store.get(headers['idempotency-key'] ?? ''))?.expiresAt).toBe(Math.floor(NOW.getTime() / 1000) + 7 * 86_400);
   });
 
-  it('falls back to X-Gitlab-Event-UUID when there is no Idempotency-Key', async () => {
-    const { 'idempotency-key': _key, ...headers } = gitlabHeaders('Push Hook', NEW_TOKEN);
+  it('falls back to webhook-id when there is no Idempotency-Key', async () => {
+    const { 'idempotency-key': _key, ...headers } = gitlabHeaders('Push Hook', NEW_TOKEN, { 'webhook-id': 'msg_2b6a7e4e' });
     const response = await handleWebhook(request(readFixture('push--basic.json'), headers), deps);
-    expect(response.body.deliveryId).toBe(headers['x-gitlab-event-uuid']);
+    expect(response.body.deliveryId).toBe('msg_2b6a7e4e');
     await queuedIds();
+  });
+
+  it('without Idempotency-Key or webhook-id, tells apart events that share an X-Gitlab-Event-UUID (one chain of webhooks)', async () => {
+    // GitLab gives every webhook triggered by one chain the same Event-UUID.
+    const shared = { 'x-gitlab-event-uuid': 'evt-shared-chain-1' };
+    const first = gitlabHeaders('Push Hook', NEW_TOKEN, shared);
+    const second = gitlabHeaders('Pipeline Hook', NEW_TOKEN, shared);
+    delete first['idempotency-key'];
+    delete second['idempotency-key'];
+    const a = await handleWebhook(request(readFixture('push--basic.json'), first), deps);
+    const b = await handleWebhook(request(pipeline, second), deps);
+    expect([a.statusCode, b.statusCode]).toEqual([202, 202]);
+    expect(a.body.deliveryId).not.toBe(b.body.deliveryId);
+    expect((await store.get(String(a.body.deliveryId)))?.objectKind).toBe('push');
+    expect((await store.get(String(b.body.deliveryId)))?.objectKind).toBe('pipeline');
+    // The id is derived from the Event-UUID and the body, so a resend of the same body dedupes.
+    const resent = await handleWebhook(request(readFixture('push--basic.json'), first), deps);
+    expect(resent.body).toMatchObject({ deliveryId: a.body.deliveryId, duplicate: true });
+    await queuedIds();
+  });
+
+  it('stores only the headers GitLab documents, so a secret in a custom header is never kept', async () => {
+    const headers = gitlabHeaders('Push Hook', NEW_TOKEN, {
+      'x-custom-auth': 'custom-header-secret-5e1f',
+      authorization: 'Bearer another-secret-77aa',
+      'webhook-id': 'msg_1',
+      'webhook-timestamp': '1764064800',
+      'webhook-signature': 'v1,c2lnbmF0dXJl',
+    });
+    await handleWebhook(request(readFixture('push--basic.json'), headers), deps);
+    await queuedIds();
+    const stored = await store.get(headers['idempotency-key'] ?? '');
+    expect(Object.keys(stored?.headers ?? {}).sort()).toEqual([
+      'content-type',
+      'idempotency-key',
+      'user-agent',
+      'webhook-id',
+      'webhook-signature',
+      'webhook-timestamp',
+      'x-gitlab-event',
+      'x-gitlab-event-uuid',
+      'x-gitlab-instance',
+      'x-gitlab-token',
+      'x-gitlab-webhook-uuid',
+    ]);
+    expect(stored?.headers['webhook-signature']).toBe('[REDACTED]');
+    expect(JSON.stringify(stored)).not.toMatch(/custom-header-secret|another-secret/);
+  });
+});
+
+describe('per-project auth', () => {
+  const GLOBAL = 'global-token-3c9d';
+  const OWN = 'own-token-b71e';
+  const perProject = parseWebhookAuth(
+    JSON.stringify({
+      tokens: [GLOBAL],
+      projects: { 'Gitlab-Org/Gitlab-Test': { requireSignature: true }, 'acme/own': { id: 42, tokens: [OWN] } },
+    }),
+  );
+  const withProject = (path: string, id = 1) => ({ ...pipeline, project: { ...(pipeline.project as object), path_with_namespace: path, id } });
+  const projectDeps = () => ({ ...deps, auth: async () => perProject });
+
+  it.each([['gitlab-org/gitlab-test'], ['GITLAB-ORG/gitlab-test'], ['Gitlab-Org/Gitlab-Test']])(
+    "applies the project's rule to the path spelled %s (the global token is not enough)",
+    async (path) => {
+      const headers = gitlabHeaders('Pipeline Hook', GLOBAL);
+      expect((await handleWebhook(request(withProject(path), headers), projectDeps())).statusCode).toBe(401);
+      expect(await store.get(headers['idempotency-key'] ?? '')).toBeUndefined();
+    },
+  );
+
+  it.each([['__proto__'], ['constructor']])('answers 401, never a 5xx or a throw, for project path %s', async (path) => {
+    for (const token of ['', 'wrong-token']) {
+      const response = await handleWebhook(request(withProject(path), gitlabHeaders('Pipeline Hook', token)), projectDeps());
+      expect(response.statusCode).toBe(401);
+    }
+  });
+
+  it('refuses a token no entry knows before parsing: a body that is not JSON gets 401, not 400', async () => {
+    const response = await handleWebhook(request('[[[[[[[[not json', gitlabHeaders('Push Hook', 'wrong-token')), projectDeps());
+    expect(response.statusCode).toBe(401);
+  });
+
+  it("refuses a project's path paired with another project id when the secret records the id", async () => {
+    const headers = gitlabHeaders('Pipeline Hook', OWN);
+    expect((await handleWebhook(request(withProject('acme/own', 7), headers), projectDeps())).statusCode).toBe(401);
+    expect(await store.get(headers['idempotency-key'] ?? '')).toBeUndefined();
+  });
+
+  it('records the authenticated project on the delivery: normalised path, and id when the secret has one', async () => {
+    const own = gitlabHeaders('Pipeline Hook', OWN);
+    expect((await handleWebhook(request(withProject('ACME/Own', 42), own), projectDeps())).statusCode).toBe(202);
+    expect((await store.get(own['idempotency-key'] ?? ''))?.authProject).toEqual({ path: 'acme/own', id: 42 });
+    const other = gitlabHeaders('Pipeline Hook', GLOBAL);
+    expect((await handleWebhook(request(withProject('Acme/Other', 5), other), projectDeps())).statusCode).toBe(202);
+    expect((await store.get(other['idempotency-key'] ?? ''))?.authProject).toEqual({ path: 'acme/other' });
+    await queuedIds();
+  });
+
+  it('logs a rejected X-Gitlab-Event shortened and without control characters', async () => {
+    const warnings: Record<string, unknown>[] = [];
+    const log = { info: () => {}, error: () => {}, warn: (_message: string, extra?: Record<string, unknown>) => warnings.push(extra ?? {}) };
+    const event = `Push Hook\u001b[2J\r\n${'A'.repeat(5000)}`;
+    await handleWebhook(request(pipeline, gitlabHeaders(event, 'wrong-token')), { ...deps, log });
+    const logged = String(warnings[0]?.event);
+    expect(logged.length).toBeLessThanOrEqual(100);
+    expect(logged).toMatch(/^Push Hook/);
+    expect(logged).not.toMatch(/[\u0000-\u001f\u007f]/);
   });
 });
 
