@@ -4,6 +4,7 @@ import { storedHeaders, type DeliveryStatus } from '../deliveries/record.js';
 import type { DeliveryStore } from '../deliveries/store.js';
 import { authenticateWebhook } from '../gitlab/authenticate.js';
 import { HANDLED_OBJECT_KINDS, summarizeEvent } from '../gitlab/events.js';
+import { printable } from '../gitlab/printable.js';
 import type { WebhookAuth } from '../gitlab/webhook-auth.js';
 import type { BridgeLogger } from '../logger.js';
 import type { DeliveryQueue } from '../queue/queue.js';
@@ -54,16 +55,6 @@ const MAX_STORED_BODY_BYTES = 350 * 1024;
 const MAX_ID_LENGTH = 200;
 /** Header text in a log line: enough to recognise `Merge Request Hook`, too short to flood a log. */
 const MAX_LOGGED_HEADER_LENGTH = 64;
-
-/**
- * A header value fit for a log line or a terminal: control characters (escape sequences, line
- * breaks that forge log lines) replaced, and cut short. Header values come from anyone.
- */
-export function printableHeader(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const clean = value.replace(/[\p{Cc}\p{Cf}]/gu, '?');
-  return clean.length > MAX_LOGGED_HEADER_LENGTH ? `${clean.slice(0, MAX_LOGGED_HEADER_LENGTH)}…` : clean;
-}
 
 /**
  * The delivery id. GitLab's Idempotency-Key is stable across its automatic retries and manual
@@ -145,7 +136,10 @@ export async function handleWebhook(request: WebhookRequest, deps: ReceiverDeps)
   if (!auth.ok) {
     deps.metrics?.count('rejected');
     // The reason names the failed check, never a token value.
-    deps.log?.warn('webhook rejected', { reason: auth.reason, event: printableHeader(headers['x-gitlab-event']) });
+    deps.log?.warn('webhook rejected', {
+      reason: auth.reason,
+      event: headers['x-gitlab-event'] === undefined ? undefined : printable(headers['x-gitlab-event'], MAX_LOGGED_HEADER_LENGTH),
+    });
     return reply(401, { error: 'unauthorized: invalid or missing X-Gitlab-Token / webhook-signature' });
   }
 

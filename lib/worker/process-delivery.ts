@@ -4,6 +4,9 @@ import type { ActionOutcome, DeliveryRecord, DeliveryStatus } from '../deliverie
 import type { DeliveryStore } from '../deliveries/store.js';
 import type { EffectLedger } from '../effects/ledger.js';
 import { DownstreamRateLimited, EffectInProgress, describeError, isRetryable } from '../errors.js';
+import { summarizeEvent } from '../gitlab/events.js';
+import { printable } from '../gitlab/printable.js';
+import { normalizeProjectPath } from '../gitlab/project-identity.js';
 import type { QueueMessage } from '../queue/queue.js';
 import type { StateStore } from '../state/store.js';
 import type { ActionPlanner, ActionRunResult, PlannedAction } from './action.js';
@@ -69,6 +72,17 @@ export async function processDelivery(message: QueueMessage, attempt: number, de
       outcomes,
       attempts: delivery.attempts + 1,
     });
+    return { kind: 'finished', status: 'failed', outcomes };
+  }
+
+  const foreign = foreignProject(delivery, payload);
+  if (foreign !== undefined) {
+    // Auth was decided by the project the receiver saw; a payload naming another one must not
+    // reach that project's threads, effect keys or caches. Not retried: it will not change.
+    const outcomes: ActionOutcome[] = [];
+    deps.log?.warn('delivery refused: payload project is not the authenticated project', { deliveryId: delivery.id });
+    await deps.deliveries.finishAttempt(delivery.id, { status: 'failed', statusReason: `refused: ${foreign}`, outcomes, attempts: delivery.attempts + 1 });
+    deps.metrics?.count('failed');
     return { kind: 'finished', status: 'failed', outcomes };
   }
 
@@ -138,6 +152,26 @@ export async function processDelivery(message: QueueMessage, attempt: number, de
     return { kind: 'retry', status, outcomes, error: retryError };
   }
   return { kind: 'finished', status, outcomes };
+}
+
+/** Why the payload's project is not the one the receiver authenticated, or undefined when it is. */
+function foreignProject(delivery: DeliveryRecord, payload: unknown): string | undefined {
+  const expected = delivery.authProject;
+  // Records from before the receiver recorded it, and payloads without a project, carry none.
+  if (!expected) return undefined;
+  const summary =
+    typeof payload === 'object' && payload !== null && !Array.isArray(payload)
+      ? summarizeEvent(payload as Record<string, unknown>)
+      : { projectPath: null, projectId: null };
+  const path = summary.projectPath === null ? null : normalizeProjectPath(summary.projectPath);
+  const expectedPath = normalizeProjectPath(expected.path);
+  if (path !== expectedPath) {
+    return `payload project ${printable(path ?? '(none)', 200)} is not the authenticated project ${printable(expectedPath, 200)}`;
+  }
+  if (expected.id !== undefined && summary.projectId !== expected.id) {
+    return `payload project id ${summary.projectId ?? '(none)'} is not the authenticated project id ${expected.id}`;
+  }
+  return undefined;
 }
 
 function finalStatus(outcomes: readonly ActionOutcome[]): DeliveryStatus {

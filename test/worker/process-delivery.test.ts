@@ -3,7 +3,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/load.js';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
-import type { DeliveryStatus } from '../../lib/deliveries/record.js';
+import type { AuthProject, DeliveryStatus } from '../../lib/deliveries/record.js';
 import { DynamoDbEffectLedger } from '../../lib/effects/dynamodb-ledger.js';
 import { DownstreamRateLimited, DownstreamRejected, DownstreamUnavailable } from '../../lib/errors.js';
 import { startLocalSqs, type LocalSqs } from '../../lib/local/sqs-server.js';
@@ -53,9 +53,10 @@ const echoPlanner: ActionPlanner = {
     })),
 };
 
-async function storeDelivery(status: DeliveryStatus = 'queued', objectKind = 'pipeline'): Promise<string> {
+async function storeDelivery(status: DeliveryStatus = 'queued', objectKind = 'pipeline', authProject?: AuthProject): Promise<string> {
   const id = `worker-test-${++seq}`;
   await store.create({
+    ...(authProject ? { authProject } : {}),
     id,
     receivedAt: new Date().toISOString(),
     event: 'Pipeline Hook',
@@ -235,6 +236,27 @@ describe('processDelivery', () => {
     const result = await processDelivery({ v: 1, deliveryId: id }, 1, { ...deps, planners: [throwing, echoPlanner] });
     expect(result).toMatchObject({ kind: 'retry', error: 'state store timed out' });
     expect((await store.get(id))?.outcomes[0]).toMatchObject({ key: 'plan:broken', status: 'failed', retryable: true });
+  });
+});
+
+describe('the authenticated project', () => {
+  // The pipeline fixture is project 1, gitlab-org/gitlab-test.
+  it.each([
+    ['another path', { path: 'acme/secure' }, 'payload project gitlab-org/gitlab-test is not the authenticated project acme/secure'],
+    ['the same path with another id', { path: 'gitlab-org/gitlab-test', id: 99 }, 'payload project id 1 is not the authenticated project id 99'],
+  ])('refuses a payload naming %s: failed, no retry, no effects', async (_case, authProject, reason) => {
+    const id = await storeDelivery('queued', 'pipeline', authProject);
+    const result = await processDelivery({ v: 1, deliveryId: id }, 1, deps);
+    expect(result).toEqual({ kind: 'finished', status: 'failed', outcomes: [] });
+    expect(downstream.requests).toEqual([]);
+    expect(await store.get(id)).toMatchObject({ status: 'failed', statusReason: `refused: ${reason}`, attempts: 1 });
+  });
+
+  it('runs a payload of the authenticated project, whatever the case of its path', async () => {
+    const id = await storeDelivery('queued', 'pipeline', { path: 'GitLab-Org/GitLab-Test', id: 1 });
+    expect((await processDelivery({ v: 1, deliveryId: id }, 1, deps)).kind).toBe('finished');
+    expect((await store.get(id))?.status).toBe('done');
+    expect(downstream.requests).toHaveLength(2);
   });
 });
 
