@@ -28,6 +28,8 @@ export const ENV = {
   // Local / zero-config variables (documented in README).
   gitlabWebhookToken: 'GITLAB_WEBHOOK_TOKEN',
   gitlabSigningKey: 'GITLAB_SIGNING_KEY',
+  /** The GitLab secret's whole document (JSON text, or the path of a JSON file): per-project rules locally. */
+  gitlabWebhookAuth: 'GITLAB_WEBHOOK_AUTH',
   slackBotToken: 'SLACK_BOT_TOKEN',
   slackChannel: 'SLACK_CHANNEL',
   slackApiUrl: 'SLACK_API_URL',

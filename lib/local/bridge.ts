@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { BridgeConfig } from '../config/schema.js';
 import { DynamoDbDeliveryStore } from '../deliveries/dynamodb-store.js';
 import { DynamoDbEffectLedger } from '../effects/dynamodb-ledger.js';
-import { webhookAuthFromEnv } from '../gitlab/webhook-auth.js';
+import { webhookAuthFromEnv, type WebhookAuth } from '../gitlab/webhook-auth.js';
 import { SqsDeliveryQueue, SqsVisibility } from '../queue/sqs-queue.js';
 import { createApiGatewayHandler, WEBHOOK_PATH } from '../receiver/api-gateway.js';
 import type { Credentials } from '../secrets/credentials.js';
@@ -29,9 +29,11 @@ export interface LocalBridgeOptions {
   sqsPort?: number;
   /** Where dynalite keeps its data; absent: in memory. */
   dataDir?: string;
-  /** Valid webhook tokens; when empty one is generated (and kept in dataDir). */
+  /** Valid webhook tokens; when empty (and no `auth`) one is generated (and kept in dataDir). */
   tokens: string[];
   signingKeys?: string[];
+  /** The whole GitLab secret document (GITLAB_WEBHOOK_AUTH); when given, `tokens` and `signingKeys` are not used. */
+  auth?: WebhookAuth;
   config: BridgeConfig;
   credentials: Credentials;
   /** Where notifiers print what they would send without credentials. */
@@ -84,12 +86,12 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
   });
 
   let tokenGenerated = false;
-  let tokens = options.tokens;
-  if (tokens.length === 0) {
+  let tokens = options.auth?.tokens ?? options.tokens;
+  if (!options.auth && tokens.length === 0) {
     tokens = [loadOrCreateToken(options.dataDir)];
     tokenGenerated = true;
   }
-  const auth = webhookAuthFromEnv(tokens.join(','), (options.signingKeys ?? []).join(','));
+  const auth = options.auth ?? webhookAuthFromEnv(tokens.join(','), (options.signingKeys ?? []).join(','));
   const deliveries = new DynamoDbDeliveryStore({ client: dynamo.client, tableName: LOCAL_TABLE_NAME });
   const queue = new SqsDeliveryQueue(sqs.client, sqs.queueUrl);
   const receiver = createApiGatewayHandler({ deliveries, queue, auth: async () => auth, log: options.log });

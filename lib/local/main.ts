@@ -6,6 +6,7 @@ import { resolveConfig } from '../config/resolve.js';
 import { ENV } from '../env.js';
 import { credentialsFromEnv } from '../secrets/credentials.js';
 import { startLocalBridge } from './bridge.js';
+import { readLocalWebhookAuth } from './webhook-auth-setting.js';
 
 const env = process.env;
 // The AWS SDK warns once per process that its 2027 releases need Node 22; locally that
@@ -43,6 +44,17 @@ async function main(): Promise<void> {
     process.stderr.write(`${(error as Error).message}\n`);
     process.exit(2);
   }
+  const authSetting = env[ENV.gitlabWebhookAuth];
+  let auth;
+  try {
+    if (authSetting && (env[ENV.gitlabWebhookToken] || env[ENV.gitlabSigningKey])) {
+      throw new Error(`Set ${ENV.gitlabWebhookAuth} or ${ENV.gitlabWebhookToken} / ${ENV.gitlabSigningKey}, not both`);
+    }
+    auth = authSetting ? readLocalWebhookAuth(authSetting) : undefined;
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(2);
+  }
   const bridge = await startLocalBridge({
     port,
     dynamoPort: Number(env.DYNAMODB_PORT ?? port + 1),
@@ -50,6 +62,7 @@ async function main(): Promise<void> {
     dataDir,
     tokens: split(env[ENV.gitlabWebhookToken]),
     signingKeys: split(env[ENV.gitlabSigningKey]),
+    ...(auth ? { auth } : {}),
     config,
     credentials: credentialsFromEnv(env),
     print: write,
@@ -67,6 +80,11 @@ async function main(): Promise<void> {
     `  routes        ${config.routes.length}${config.jira ? `, Jira ${config.jira.host}` : ''}${demo ? ' (set SLACK_CHANNEL, TEAMS_WEBHOOK_URL, JIRA_HOST or BRIDGE_CONFIG for real ones)' : ''}`,
   );
   if (bridge.tokenGenerated) write(`  webhook token ${token}   (generated; set GITLAB_WEBHOOK_TOKEN to choose your own)`);
+  if (auth) {
+    // Counts only: the document holds secrets.
+    const keys = auth.signingKeys.length + [...auth.projects.values()].reduce((sum, entry) => sum + entry.signingKeys.length, 0);
+    write(`  webhook auth  ${ENV.gitlabWebhookAuth}: ${auth.tokens.length} global token(s), ${keys} signing key(s), ${auth.projects.size} project rule(s)`);
+  }
   if (bridge.requeued > 0) write(`  requeued      ${bridge.requeued} unfinished deliveries from the last run`);
   write('');
   write('For the CLI and any AWS tool (delivery log and queue):');
@@ -74,7 +92,7 @@ async function main(): Promise<void> {
   write(`  export AWS_ENDPOINT_URL_SQS=${bridge.sqsEndpoint}`);
   write(`  export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`);
   write('');
-  const shownToken = bridge.tokenGenerated ? token : '<your GITLAB_WEBHOOK_TOKEN>';
+  const shownToken = bridge.tokenGenerated ? token : auth ? `<a token from ${ENV.gitlabWebhookAuth}>` : '<your GITLAB_WEBHOOK_TOKEN>';
   write('Try it (in another terminal):');
   write(
     `  curl -sS -X POST ${bridge.webhookUrl} -H 'Content-Type: application/json' -H 'X-Gitlab-Event: Pipeline Hook' ` +

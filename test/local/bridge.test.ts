@@ -8,6 +8,7 @@ import { startLocalBridge, type LocalBridge } from '../../lib/local/bridge.js';
 import { LOCAL_TABLE_NAME } from '../../lib/local/names.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LOCAL_AWS } from '../../lib/local/dynalite-server.js';
+import { parseWebhookAuth } from '../../lib/gitlab/webhook-auth.js';
 import { credentialsFromEnv } from '../../lib/secrets/credentials.js';
 import { gitlabHeaders, readFixture } from '../support/gitlab-fixtures.js';
 
@@ -97,6 +98,27 @@ describe('the local bridge (npm start)', () => {
       expect(page.items.length).toBeGreaterThanOrEqual(2);
     } finally {
       await second.stop();
+    }
+  });
+
+  it('applies per-project rules from the GitLab secret document (GITLAB_WEBHOOK_AUTH)', async () => {
+    const bridge = await startLocalBridge({
+      port: 0,
+      tokens: [],
+      auth: parseWebhookAuth(JSON.stringify({ tokens: ['global-tok'], projects: { 'GitLab-Org/GitLab-Test': { id: 1, tokens: ['own-tok'] } } })),
+      config: parseConfig({ routes: [] }),
+      credentials: credentialsFromEnv({}),
+      print: (text) => printed.push(text),
+      log: quiet,
+    });
+    try {
+      expect(bridge.tokenGenerated).toBe(false);
+      const body = JSON.stringify(readFixture('pipeline--success.json'));
+      const send = async (token: string) => (await fetch(bridge.webhookUrl, { method: 'POST', headers: gitlabHeaders('Pipeline Hook', token), body })).status;
+      expect(await send('global-tok')).toBe(401);
+      expect(await send('own-tok')).toBe(202);
+    } finally {
+      await bridge.stop();
     }
   });
 
