@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { ENV } from '../env.js';
 import { ConfigError, InvalidPayload } from '../errors.js';
 import { MergeRequestEventSchema, PushEventSchema, type GitLabCommit, type MergeRequestEvent, type PushEvent } from '../gitlab/schemas.js';
+import { projectKey } from '../gitlab/project-identity.js';
 import type { JiraCredentials } from '../secrets/credentials.js';
 import type { ActionPlanner, ActionRunResult, PlanContext, PlannedAction } from '../worker/action.js';
 import type { PlannerDeps } from '../worker/planners.js';
@@ -107,7 +108,7 @@ function planPush(event: PushEvent, config: JiraConfig, jira: JiraSession, conte
   if (event.object_kind !== 'push' || !event.ref.startsWith('refs/heads/')) return [];
   const branch = event.ref.slice('refs/heads/'.length);
   const projectPath = event.project.path_with_namespace;
-  const pushKey = `jira:push:${event.project.id}:${event.after}`;
+  const pushKey = `jira:push:${projectKey(event.project)}:${event.after}`;
   if (config.gitlabProjects && !config.gitlabProjects.some((pattern) => globMatches(pattern, projectPath))) return [];
   if (event.user_username && config.ignoreUsers.includes(event.user_username)) {
     return [skipped(`${pushKey}:ignored-user`, projectPath, `push to ${branch}`, `pushed by ${event.user_username}, listed in jira.ignoreUsers`)];
@@ -347,7 +348,7 @@ function commitLink(commit: CommitContext): AdfText {
 function planMergeRequest(event: MergeRequestEvent, config: JiraConfig, jira: JiraSession): PlannedAction[] {
   const mr = event.object_attributes;
   const projectPath = event.project.path_with_namespace;
-  const mrKey = (issueKey: string) => `jira:${issueKey}:mr:${event.project.id}:${mr.iid}`;
+  const mrKey = (issueKey: string) => `jira:${issueKey}:mr:${projectKey(event.project)}:${mr.iid}`;
   if (config.gitlabProjects && !config.gitlabProjects.some((pattern) => globMatches(pattern, projectPath))) return [];
 
   const intent = mergeRequestIntent(event, config);
@@ -358,7 +359,7 @@ function planMergeRequest(event: MergeRequestEvent, config: JiraConfig, jira: Ji
   if (event.user.username && config.ignoreUsers.includes(event.user.username)) {
     return [
       skipped(
-        `jira:mr:${event.project.id}:${mr.iid}:${mr.action ?? 'event'}:ignored-user`,
+        `jira:mr:${projectKey(event.project)}:${mr.iid}:${mr.action ?? 'event'}:ignored-user`,
         what,
         `Jira updates for ${what}`,
         `event by ${event.user.username}, listed in jira.ignoreUsers`,
@@ -368,7 +369,7 @@ function planMergeRequest(event: MergeRequestEvent, config: JiraConfig, jira: Ji
   if (intent === 'close') {
     const decision = branchActs(config.branches, mr.target_branch, event.project.default_branch);
     if (!decision.acts)
-      return [skipped(`jira:mr:${event.project.id}:${mr.iid}:merged:branch`, what, `move ${keys.join(', ')} on merge of ${what}`, decision.reason)];
+      return [skipped(`jira:mr:${projectKey(event.project)}:${mr.iid}:merged:branch`, what, `move ${keys.join(', ')} on merge of ${what}`, decision.reason)];
   }
 
   const action = intent === 'close' ? 'merged' : 'review';

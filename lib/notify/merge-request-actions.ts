@@ -5,12 +5,13 @@ import type { ActionRunResult, PlannedAction } from '../worker/action.js';
 import { mergeRequestAction, mergeRequestFacts, type MergeRequestFacts } from './merge-request-facts.js';
 import { isPrinted, type Outlets } from './outlets.js';
 import { formatMergeRequestParent, formatMergeRequestReply, statusAfter, type MergeRequestStatus } from './slack/merge-request.js';
+import { isMissingMessage, type PostedMessage } from './slack/slack-sender.js';
 import { targetName, type TargetRoutes } from './targets.js';
 import { mergeRequestCard } from './teams/merge-request.js';
 
 /**
  * A merge request's parent message in a Slack channel (state key
- * `slack:<channel>:mr:<project id>:<iid>`): replies thread under it and its status line follows
+ * `slack:<channel>:mr:<project key>:<iid>`): replies thread under it and its status line follows
  * the MR's life.
  */
 export interface MergeRequestThreadState {
@@ -41,8 +42,38 @@ export function parseGitLabTime(value: unknown): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-export function mergeRequestThreadKey(targetId: string, projectId: number, iid: number): string {
-  return `${targetId}:mr:${projectId}:${iid}`;
+/**
+ * State key of an MR's parent message. The project part is the project key (id and
+ * authenticated path), so a payload pairing its own path with another project's id cannot
+ * reach that project's thread.
+ */
+export function mergeRequestThreadKey(targetId: string, project: string, iid: number): string {
+  return `${targetId}:mr:${project}:${iid}`;
+}
+
+/**
+ * Only one worker may post an MR's parent message (two events of a new MR, say open and
+ * approval, can be processed at once by two worker Lambdas). The reservation is a conditional
+ * write next to the thread state; its lease covers a post and a state write with Slack's
+ * retries (3 x 5 s) and frees the MR if that worker dies.
+ */
+const PARENT_LEASE_SECONDS = 60;
+
+/**
+ * How long the loser of that race waits for the winner's parent before handing the delivery
+ * back to the queue: the winner normally records it within a Slack round trip.
+ */
+export const PARENT_WAIT = { attempts: 10, intervalMs: 300 };
+
+/**
+ * Another worker holds the reservation to post this MR's parent message and has not recorded
+ * it yet. Retryable: the queue redelivers the event, which then threads under the parent.
+ */
+export class ParentMessagePending extends Error {
+  override readonly name = 'ParentMessagePending';
+  constructor(readonly threadKey: string) {
+    super(`another delivery is posting the parent message of ${threadKey}; retrying to thread under it`);
+  }
 }
 
 /**
@@ -83,7 +114,7 @@ export async function planMergeRequest(event: MergeRequestEvent, targets: readon
   for (const target of targets) {
     const { kind } = target.target;
     const name = targetName(target.target);
-    const keyBase = `${target.id}:mr:${facts.projectId}:${facts.iid}`;
+    const keyBase = `${target.id}:mr:${facts.projectKey}:${facts.iid}`;
     const skip = (suffix: string, reason: string): PlannedAction => ({
       key: `${keyBase}:${suffix}`,
       kind,
@@ -134,44 +165,97 @@ async function planSlack(
   target: TargetRoutes,
   context: MergeRequestPlanContext,
 ): Promise<PlannedAction[]> {
-  const threadKey = mergeRequestThreadKey(target.id, facts.projectId, facts.iid);
-  const key = `${target.id}:mr:${facts.projectId}:${facts.iid}:${suffix}`;
+  const { state, outlets } = context;
+  const threadKey = mergeRequestThreadKey(target.id, facts.projectKey, facts.iid);
+  const reservationKey = `${threadKey}:reserve`;
+  const key = `${target.id}:mr:${facts.projectKey}:${facts.iid}:${suffix}`;
   const label = `MR !${facts.iid}`;
   const statusAt = parseGitLabTime((event.object_attributes as Record<string, unknown>).actioned_at) ?? parseGitLabTime(event.object_attributes.updated_at);
   const newStatus = parentStatus(event, action, facts.draft);
-  const parent = await context.state.get<MergeRequestThreadState>(threadKey);
+  const parent = await state.get<MergeRequestThreadState>(threadKey);
 
-  /** chat.update of the parent's status line (never moving it back), keyed apart from the reply. */
-  const parentUpdate = (updateKey: string, status: MergeRequestStatus): PlannedAction => ({
-    key: updateKey,
-    kind: 'slack',
-    target: channel,
-    summary: `${label} message status set to ${status}`,
-    run: async (): Promise<ActionRunResult> => {
-      // Deliveries run concurrently: read the parent again and never move its status back.
-      const current = (await context.state.get<MergeRequestThreadState>(threadKey)) ?? parent;
-      if (!current) return { skipped: 'merge request has no message in this channel' };
-      if (current.status === 'merged' && status !== 'merged') return { skipped: 'message already shows the merge request as merged' };
-      if (current.statusAt !== undefined && statusAt !== undefined && statusAt < current.statusAt) {
-        return { skipped: `message already shows a newer status (${current.status})` };
-      }
-      const author = facts.author ?? current.author;
-      const sent = await context.outlets.slackUpdate(
+  /** Posts a new parent message (with `status`) and makes it the MR's thread in this channel. */
+  const postParent = async (
+    status: MergeRequestStatus,
+    postedBy: string,
+    author = facts.author,
+  ): Promise<PostedMessage | { printed: true; reason: string }> => {
+    const sent = await outlets.slackPost(channel, formatMergeRequestParent({ ...facts, ...(author ? { author } : {}) }, status, facts.actor, action));
+    if (isPrinted(sent)) return sent;
+    await state.put<MergeRequestThreadState>(threadKey, {
+      ts: sent.ts,
+      channel: sent.channel,
+      status,
+      ...(statusAt !== undefined ? { statusAt } : {}),
+      ...(author ? { author } : {}),
+      postedBy,
+    });
+    return sent;
+  };
+
+  /** chat.update of the parent's status line, never moving it back. */
+  const setStatus = async (status: MergeRequestStatus, updateKey: string): Promise<ActionRunResult> => {
+    // Deliveries run concurrently: read the parent again and never move its status back.
+    const current = (await state.get<MergeRequestThreadState>(threadKey)) ?? parent;
+    if (!current) return { skipped: 'merge request has no message in this channel' };
+    if (current.status === 'merged' && status !== 'merged') return { skipped: 'message already shows the merge request as merged' };
+    if (current.statusAt !== undefined && statusAt !== undefined && statusAt < current.statusAt) {
+      return { skipped: `message already shows a newer status (${current.status})` };
+    }
+    const author = facts.author ?? current.author;
+    try {
+      const sent = await outlets.slackUpdate(
         current.channel,
         current.ts,
         formatMergeRequestParent({ ...facts, ...(author ? { author } : {}) }, status, facts.actor),
       );
       if (isPrinted(sent)) return { dryRun: sent.reason };
-      await context.state.put<MergeRequestThreadState>(threadKey, { ...current, status, ...(statusAt !== undefined ? { statusAt } : {}) });
-      return { result: { ts: current.ts, channel: current.channel } };
-    },
+    } catch (error) {
+      if (!isMissingMessage(error)) throw error;
+      // Someone deleted the parent: a new one with the status becomes the MR's thread.
+      const posted = await postParent(status, updateKey, author);
+      if (isPrinted(posted)) return { dryRun: posted.reason };
+      return { result: { ts: posted.ts, channel: posted.channel, replaced: current.ts } };
+    }
+    await state.put<MergeRequestThreadState>(threadKey, { ...current, status, ...(statusAt !== undefined ? { statusAt } : {}) });
+    return { result: { ts: current.ts, channel: current.channel } };
+  };
+
+  /** This event's reply in the thread; a deleted parent gets replaced by this event's notice. */
+  const reply = async (under: MergeRequestThreadState): Promise<ActionRunResult> => {
+    try {
+      const sent = await outlets.slackPost(under.channel, formatMergeRequestReply(facts, action), under.ts);
+      if (isPrinted(sent)) return { dryRun: sent.reason };
+      return { result: { ts: sent.ts, channel: sent.channel, thread_ts: under.ts } };
+    } catch (error) {
+      if (!isMissingMessage(error)) throw error;
+      const posted = await postParent(newStatus ?? under.status, key, facts.author ?? under.author);
+      if (isPrinted(posted)) return { dryRun: posted.reason };
+      return { result: { ts: posted.ts, channel: posted.channel, replaced: under.ts } };
+    }
+  };
+
+  /** Another delivery posted the parent after this one was planned: thread under it instead. */
+  const joinThread = async (existing: MergeRequestThreadState): Promise<ActionRunResult> => {
+    if (action === 'opened') return { skipped: `merge request already has a message in this channel (ts ${existing.ts})` };
+    // Status first: chat.update is idempotent, so a failed reply retried later repeats nothing visible.
+    if (newStatus !== undefined) await setStatus(newStatus, key);
+    return reply((await state.get<MergeRequestThreadState>(threadKey)) ?? existing);
+  };
+
+  const parentUpdate = (updateKey: string, status: MergeRequestStatus): PlannedAction => ({
+    key: updateKey,
+    kind: 'slack',
+    target: channel,
+    summary: `${label} message status set to ${status}`,
+    run: () => setStatus(status, updateKey),
   });
 
   // A draft marked ready that already has a message (posted as a draft): its status line
   // becomes Open; no second top-level message. The key carries the event time, as an MR can go
   // back to draft and be marked ready again.
   if (parent && action === 'opened' && event.object_attributes.action === 'update') {
-    const updateKey = `${target.id}:mr:${facts.projectId}:${facts.iid}:ready:${eventTime(event, context.deliveryId)}:parent`;
+    const updateKey = `${target.id}:mr:${facts.projectKey}:${facts.iid}:ready:${eventTime(event, context.deliveryId)}:parent`;
     if (parent.status === 'draft') return [parentUpdate(updateKey, 'open')];
     // Else this event posted the parent itself (skipDraftMergeRequests) and is redelivered: the
     // usual path below finds it already sent.
@@ -190,7 +274,8 @@ async function planSlack(
   }
 
   // No parent yet (the MR was opened before the bridge was set up, or this event overtook the
-  // `open` one): this event's notice becomes the parent, with the status line set.
+  // `open` one): this event's notice becomes the parent, with the status line set. Only the
+  // delivery that reserves the MR posts it; one that loses the race threads under the winner's.
   if (!parent || parent.postedBy === key) {
     return [
       {
@@ -199,19 +284,30 @@ async function planSlack(
         target: channel,
         summary: action === 'opened' ? `${label} opened message` : `${label} ${action} message (no earlier message to thread under)`,
         run: async (): Promise<ActionRunResult> => {
+          // The loser of the race waits, bounded, for the winner's parent (or for the winner
+          // to give the reservation back after a failure), then hands the delivery back to
+          // the queue rather than posting a second parent.
+          for (let attempt = 1; ; attempt += 1) {
+            if (await state.reserve(reservationKey, key, PARENT_LEASE_SECONDS)) break;
+            const current = await state.get<MergeRequestThreadState>(threadKey);
+            if (current) return joinThread(current);
+            if (attempt >= PARENT_WAIT.attempts) throw new ParentMessagePending(threadKey);
+            await new Promise((resolve) => setTimeout(resolve, PARENT_WAIT.intervalMs));
+          }
+          const current = await state.get<MergeRequestThreadState>(threadKey);
+          if (current?.postedBy === key) return { result: { ts: current.ts, channel: current.channel } };
+          if (current) return joinThread(current);
           const status = newStatus ?? (facts.draft ? 'draft' : 'open');
-          const sent = await context.outlets.slackPost(channel, formatMergeRequestParent(facts, status, facts.actor, action));
-          if (isPrinted(sent)) return { dryRun: sent.reason };
-          const current = await context.state.get<MergeRequestThreadState>(threadKey);
-          if (!current) {
-            await context.state.put<MergeRequestThreadState>(threadKey, {
-              ts: sent.ts,
-              channel: sent.channel,
-              status,
-              ...(statusAt !== undefined ? { statusAt } : {}),
-              ...(facts.author ? { author: facts.author } : {}),
-              postedBy: key,
-            });
+          let sent;
+          try {
+            sent = await postParent(status, key);
+          } catch (error) {
+            await state.release(reservationKey, key);
+            throw error;
+          }
+          if (isPrinted(sent)) {
+            await state.release(reservationKey, key);
+            return { dryRun: sent.reason };
           }
           return { result: { ts: sent.ts, channel: sent.channel } };
         },
@@ -231,18 +327,13 @@ async function planSlack(
     ];
   }
 
-  const reply: PlannedAction = {
+  const replyAction: PlannedAction = {
     key,
     kind: 'slack',
     target: channel,
     summary: `${label} ${action} reply`,
-    run: async (): Promise<ActionRunResult> => {
-      const sent = await context.outlets.slackPost(parent.channel, formatMergeRequestReply(facts, action), parent.ts);
-      if (isPrinted(sent)) return { dryRun: sent.reason };
-      return { result: { ts: sent.ts, channel: sent.channel, thread_ts: parent.ts } };
-    },
+    run: () => reply(parent),
   };
-  if (newStatus === undefined) return [reply];
-  const update = parentUpdate(`${key}:parent`, newStatus);
-  return [reply, update];
+  if (newStatus === undefined) return [replyAction];
+  return [replyAction, parentUpdate(`${key}:parent`, newStatus)];
 }

@@ -1,9 +1,13 @@
 import type { MergeRequestEvent } from '../gitlab/schemas.js';
+import { projectKey } from '../gitlab/project-identity.js';
 import type { MergeRequestAction } from '../routing/schema.js';
+import { onOrigin } from './text.js';
 
 /** What merge request notices say, read once from the GitLab payload. */
 export interface MergeRequestFacts {
   projectId: number;
+  /** `id@path` (see projectKey): the project part of state and effect keys. */
+  projectKey: string;
   projectPath: string;
   projectUrl: string;
   id: number;
@@ -68,14 +72,17 @@ export function mergeRequestFacts(event: MergeRequestEvent): MergeRequestFacts {
   const authorId = (attributes as { author_id?: unknown }).author_id;
   // GitLab sends the author only as `author_id`; on `open` the acting user is the author.
   const author = attributes.action === 'open' || (typeof authorId === 'number' && authorId === event.user.id) ? actor : undefined;
+  const projectUrl = project.web_url.replace(/\/+$/, '');
   const facts: MergeRequestFacts = {
     projectId: project.id,
+    projectKey: projectKey(project),
     projectPath: project.path_with_namespace,
-    projectUrl: project.web_url.replace(/\/+$/, ''),
+    projectUrl,
     id: attributes.id,
     iid: attributes.iid,
     title: attributes.title,
-    url: attributes.url,
+    // Only a link on the project's GitLab instance; else the MR's URL built from the project's.
+    url: onOrigin(attributes.url, projectUrl) ?? `${projectUrl}/-/merge_requests/${attributes.iid}`,
     sourceBranch: attributes.source_branch,
     targetBranch: attributes.target_branch,
     reviewers: (event.reviewers ?? []).map((reviewer) => reviewer.name ?? reviewer.username ?? '').filter((name) => name !== ''),

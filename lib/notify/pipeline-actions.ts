@@ -1,3 +1,4 @@
+import { projectKey } from '../gitlab/project-identity.js';
 import type { PipelineEvent } from '../gitlab/schemas.js';
 import { describeBranchFilter, matchesBranches, type RefFacts } from '../routing/match.js';
 import type { StateStore } from '../state/store.js';
@@ -5,12 +6,13 @@ import type { ActionRunResult, PlannedAction } from '../worker/action.js';
 import { isPrinted, type Outlets } from './outlets.js';
 import { compactPipelineFacts, pipelineFacts, type PipelineFacts } from './pipeline-facts.js';
 import { formatPipelineFailed, formatPipelinePassed, formatPipelineRecovered } from './slack/pipeline.js';
+import { isMissingMessage } from './slack/slack-sender.js';
 import { targetName, type TargetRoutes } from './targets.js';
 import { pipelineFailedCard, pipelinePassedCard, pipelineRecoveredCard } from './teams/pipeline.js';
 
 /**
  * The last failure notice a destination got for a ref (state key
- * `<target>:ref:<project id>:<ref>`): what a later green pipeline on that ref threads its
+ * `<target>:ref:<project key>:<ref>`): what a later green pipeline on that ref threads its
  * recovery under, and the facts to re-render the notice as fixed.
  */
 export interface RefFailureState {
@@ -24,14 +26,30 @@ export interface RefFailureState {
   resolvedBy?: number;
 }
 
-/** Key of the remembered protection of a branch, written when a push event says it. */
-export function refProtectionKey(projectId: number, ref: string): string {
-  return `ref-protected:${projectId}:${ref}`;
+/**
+ * Key of the remembered protection of a branch, written when a push event says it. Keyed by
+ * the project key (id and authenticated path), so a payload pairing its own path with another
+ * project's id cannot flip that project's cache.
+ */
+export function refProtectionKey(project: { id: number; path_with_namespace: string }, ref: string): string {
+  return `ref-protected:${projectKey(project)}:${ref}`;
 }
 
-export function refFailureKey(targetId: string, projectId: number, ref: string): string {
-  return `${targetId}:ref:${projectId}:${ref}`;
+export function refFailureKey(targetId: string, project: string, ref: string): string {
+  return `${targetId}:ref:${project}:${ref}`;
 }
+
+/** `:<round>` when GitLab sent the pipeline's finish time, so a retried-then-finished pipeline keys apart. */
+function roundSuffix(round: string | undefined): string {
+  return round ? `:${round}` : '';
+}
+
+/**
+ * Two green pipelines on a ref finishing at once must not both announce the recovery of one
+ * failure: the first to reserve it does. Long enough for the post and the state write; a
+ * worker that dies holding it frees it when it runs out.
+ */
+const RECOVERY_LEASE_SECONDS = 120;
 
 /** Pipeline statuses that end a pipeline and can notify. */
 const NOTIFIED_STATUSES = new Set(['failed', 'success']);
@@ -53,7 +71,7 @@ export async function isProtectedRef(event: PipelineEvent, ref: string, state: S
     (value) => typeof value === 'boolean',
   );
   if (typeof direct === 'boolean') return direct;
-  const remembered = await state.get<{ protected: boolean }>(refProtectionKey(event.project.id, ref));
+  const remembered = await state.get<{ protected: boolean }>(refProtectionKey(event.project, ref));
   if (remembered) return remembered.protected;
   return event.object_attributes.tag !== true && event.project.default_branch != null && ref === event.project.default_branch;
 }
@@ -79,7 +97,14 @@ async function planForTarget(facts: PipelineFacts, refFacts: RefFacts, target: T
   const { kind } = target.target;
   const name = targetName(target.target);
   const id = facts.pipelineId;
-  const base = (suffix: string, summary: string) => ({ key: `${target.id}:pipeline:${id}:${suffix}`, kind, target: name, summary });
+  // Pipeline ids are the payload's word: the project key keeps one project's deliveries from
+  // claiming another's notices, the round tells a re-run of the same pipeline apart.
+  const base = (suffix: string, summary: string) => ({
+    key: `${target.id}:pipeline:${facts.projectKey}:${id}:${suffix}${roundSuffix(facts.round)}`,
+    kind,
+    target: name,
+    summary,
+  });
   const skip = (suffix: string, summary: string, reason: string): PlannedAction => ({
     ...base(suffix, summary),
     skipReason: reason,
@@ -98,7 +123,7 @@ async function planForTarget(facts: PipelineFacts, refFacts: RefFacts, target: T
     return [skip(statusSuffix, `pipeline #${id} ${facts.status} notice`, `pipeline ${facts.status}: only failed and passed pipelines notify`)];
   }
 
-  const failureKey = refFailureKey(target.id, facts.projectId, facts.ref);
+  const failureKey = refFailureKey(target.id, facts.projectKey, facts.ref);
   if (facts.status === 'failed') return [failureAction(facts, target, failureKey, base('failed', `pipeline #${id} failed notice`), context)];
 
   // Passed: a recovery where this destination was told of a failure on the ref (by an earlier
@@ -107,7 +132,7 @@ async function planForTarget(facts: PipelineFacts, refFacts: RefFacts, target: T
   const onRecovery = watching.some((route) => route.options.notifyOnRecovery);
   const onlyBroken = watching.every((route) => route.options.notifyOnlyBrokenPipelines);
   const failure = onRecovery ? await context.state.get<RefFailureState>(failureKey) : undefined;
-  if (failure && failure.pipelineId <= id && (failure.resolvedBy === undefined || failure.resolvedBy === id)) {
+  if (failure && failure.pipelineId <= id && (failure.resolvedBy === undefined || failure.resolvedBy === id) && !earlierRound(facts, failure)) {
     return recoveryActions(facts, failure, target, failureKey, context);
   }
   if (onlyBroken) {
@@ -141,8 +166,9 @@ function failureAction(
     run: async (): Promise<ActionRunResult> => {
       const remember = async (extra: { ts?: string; channel?: string }) => {
         const existing = await context.state.get<RefFailureState>(failureKey);
-        // An older pipeline's failure arriving late must not replace a newer one's notice.
-        if (existing && existing.pipelineId > facts.pipelineId) return;
+        // An older pipeline's failure (or an older run of this one) arriving late must not
+        // replace a newer one's notice.
+        if (existing && (existing.pipelineId > facts.pipelineId || (existing.pipelineId === facts.pipelineId && earlierRound(facts, existing)))) return;
         await context.state.put<RefFailureState>(failureKey, {
           pipelineId: facts.pipelineId,
           pipelineUrl: facts.pipelineUrl,
@@ -168,6 +194,11 @@ function failureAction(
   };
 }
 
+/** True when `facts` is an earlier run than the one the remembered failure is of (same pipeline, earlier finish). */
+function earlierRound(facts: PipelineFacts, failure: RefFailureState): boolean {
+  return failure.pipelineId === facts.pipelineId && facts.round !== '' && (failure.facts.round ?? '') !== '' && facts.round < failure.facts.round;
+}
+
 function recoveryActions(
   facts: PipelineFacts,
   failure: RefFailureState,
@@ -177,39 +208,77 @@ function recoveryActions(
 ): PlannedAction[] {
   const name = targetName(target.target);
   const failed = { pipelineId: failure.pipelineId, pipelineUrl: failure.pipelineUrl };
-  const markResolved = () => context.state.put<RefFailureState>(failureKey, { ...failure, resolvedBy: facts.pipelineId });
+  const failureRound = roundSuffix(failure.facts.round);
+  const sameFailure = (state: RefFailureState | undefined): state is RefFailureState =>
+    state !== undefined && state.pipelineId === failure.pipelineId && (state.facts.round ?? '') === (failure.facts.round ?? '');
+  // Re-read: a newer failure recorded meanwhile must not be overwritten by this stale copy.
+  const markResolved = async () => {
+    const current = await context.state.get<RefFailureState>(failureKey);
+    if (sameFailure(current)) await context.state.put<RefFailureState>(failureKey, { ...current, resolvedBy: facts.pipelineId });
+  };
+  const key = `${target.id}:pipeline:${facts.projectKey}:${facts.pipelineId}:recovered${roundSuffix(facts.round)}`;
+  const reservation = `${failureKey}:recovery:${failure.pipelineId}${failureRound}`;
   const reply: PlannedAction = {
-    key: `${target.id}:pipeline:${facts.pipelineId}:recovered`,
+    key,
     kind: target.target.kind,
     target: name,
     summary: `pipeline #${facts.pipelineId} recovered notice (after #${failure.pipelineId})`,
     run: async (): Promise<ActionRunResult> => {
-      if (target.target.kind === 'slack') {
-        const channel = failure.channel ?? target.target.channel;
-        const sent = await context.outlets.slackPost(channel, formatPipelineRecovered(facts, failed), failure.ts);
+      if (!(await context.state.reserve(reservation, key, RECOVERY_LEASE_SECONDS))) {
+        return { skipped: `another green pipeline is announcing the recovery from #${failure.pipelineId}` };
+      }
+      const current = await context.state.get<RefFailureState>(failureKey);
+      if (sameFailure(current) && current.resolvedBy !== undefined && current.resolvedBy !== facts.pipelineId) {
+        return { skipped: `pipeline #${current.resolvedBy} already announced the recovery from #${failure.pipelineId}` };
+      }
+      try {
+        if (target.target.kind === 'slack') {
+          const channel = failure.channel ?? target.target.channel;
+          const message = formatPipelineRecovered(facts, failed);
+          let threadTs = failure.ts;
+          let sent;
+          try {
+            sent = await context.outlets.slackPost(channel, message, threadTs);
+          } catch (error) {
+            // The failure notice was deleted: announce the recovery on its own instead of
+            // failing the same way on every later green pipeline of the ref.
+            if (!threadTs || !isMissingMessage(error)) throw error;
+            threadTs = undefined;
+            sent = await context.outlets.slackPost(target.target.channel, message);
+          }
+          await markResolved();
+          if (isPrinted(sent)) return { dryRun: sent.reason };
+          return { result: { ts: sent.ts, channel: sent.channel, ...(threadTs ? { thread_ts: threadTs } : {}) } };
+        }
+        const sent = await context.outlets.teamsPost(target.target.webhook, pipelineRecoveredCard(facts, failed));
         await markResolved();
         if (isPrinted(sent)) return { dryRun: sent.reason };
-        return { result: { ts: sent.ts, channel: sent.channel, ...(failure.ts ? { thread_ts: failure.ts } : {}) } };
+        return { result: { status: String(sent.status) } };
+      } catch (error) {
+        await context.state.release(reservation, key);
+        throw error;
       }
-      const sent = await context.outlets.teamsPost(target.target.webhook, pipelineRecoveredCard(facts, failed));
-      await markResolved();
-      if (isPrinted(sent)) return { dryRun: sent.reason };
-      return { result: { status: String(sent.status) } };
     },
   };
   if (target.target.kind !== 'slack' || !failure.ts || !failure.channel) return [reply];
   const { ts, channel } = failure;
   const parent: PlannedAction = {
-    key: `${target.id}:pipeline:${failure.pipelineId}:fixed`,
+    key: `${target.id}:pipeline:${facts.projectKey}:${failure.pipelineId}:fixed${failureRound}`,
     kind: 'slack',
     target: name,
     summary: `pipeline #${failure.pipelineId} failure notice marked fixed by #${facts.pipelineId}`,
     run: async (): Promise<ActionRunResult> => {
-      const sent = await context.outlets.slackUpdate(
-        channel,
-        ts,
-        formatPipelineFailed(failure.facts, { resolvedBy: { pipelineId: facts.pipelineId, pipelineUrl: facts.pipelineUrl } }),
-      );
+      let sent;
+      try {
+        sent = await context.outlets.slackUpdate(
+          channel,
+          ts,
+          formatPipelineFailed(failure.facts, { resolvedBy: { pipelineId: facts.pipelineId, pipelineUrl: facts.pipelineUrl } }),
+        );
+      } catch (error) {
+        if (isMissingMessage(error)) return { skipped: `the failure notice of #${failure.pipelineId} (ts ${ts}) no longer exists in Slack` };
+        throw error;
+      }
       if (isPrinted(sent)) return { dryRun: sent.reason };
       return { result: { ts, channel } };
     },

@@ -1,6 +1,7 @@
 import type { PipelineBuild, PipelineEvent } from '../gitlab/schemas.js';
 import { shortRef } from '../gitlab/events.js';
-import { firstLine, truncate } from './text.js';
+import { projectKey } from '../gitlab/project-identity.js';
+import { firstLine, onOrigin, truncate } from './text.js';
 
 /** A job that made the pipeline fail. */
 export interface FailedJob {
@@ -19,10 +20,18 @@ export interface FailedJob {
  */
 export interface PipelineFacts {
   projectId: number;
+  /** `id@path` (see projectKey): the project part of state and effect keys. */
+  projectKey: string;
   projectPath: string;
   projectUrl: string;
   pipelineId: number;
   pipelineUrl: string;
+  /**
+   * Which run of the pipeline this event ends: retrying a job reopens a finished pipeline under
+   * the same id, and each run finishes at its own `finished_at` (as digits). Empty when GitLab
+   * sent no time. A redelivery of the same event carries the same round.
+   */
+  round: string;
   /** Pipeline name (`workflow:name`), when set. */
   pipelineName?: string;
   status: string;
@@ -113,12 +122,17 @@ export function pipelineFacts(event: PipelineEvent): PipelineFacts {
   const commitTitle = commit ? (commit.title ?? firstLine(commit.message ?? '')) : undefined;
   const user = event.user ?? undefined;
   const mr = event.merge_request ?? undefined;
+  // Links only to the GitLab instance the project lives on: a URL elsewhere in the payload is
+  // treated as absent (the notice falls back to a URL built from the project's, or no link).
+  const local = (url: string | null | undefined) => onOrigin(url, projectUrl);
   const facts: PipelineFacts = {
     projectId: project.id,
+    projectKey: projectKey(project),
     projectPath: project.path_with_namespace,
     projectUrl,
     pipelineId: attributes.id,
-    pipelineUrl: attributes.url ?? `${projectUrl}/-/pipelines/${attributes.id}`,
+    pipelineUrl: local(attributes.url) ?? `${projectUrl}/-/pipelines/${attributes.id}`,
+    round: (attributes.finished_at ?? '').replace(/\D/g, ''),
     status: attributes.status,
     ref,
     isTag,
@@ -131,13 +145,15 @@ export function pipelineFacts(event: PipelineEvent): PipelineFacts {
   if (attributes.name) facts.pipelineName = attributes.name;
   if (project.default_branch) facts.defaultBranch = project.default_branch;
   if (commitTitle) facts.commitTitle = commitTitle;
-  if (commit?.url) facts.commitUrl = commit.url;
+  const commitUrl = local(commit?.url);
+  if (commitUrl) facts.commitUrl = commitUrl;
   if (commit?.author?.name) facts.commitAuthor = commit.author.name;
   const triggeredBy = user?.name ?? user?.username;
   if (triggeredBy) facts.triggeredBy = triggeredBy;
   if (typeof attributes.duration === 'number') facts.durationSeconds = attributes.duration;
   if (attributes.source) facts.source = attributes.source;
-  if (mr) facts.mergeRequest = { iid: mr.iid, ...(mr.title ? { title: mr.title } : {}), ...(mr.url ? { url: mr.url } : {}) };
+  const mrUrl = local(mr?.url);
+  if (mr) facts.mergeRequest = { iid: mr.iid, ...(mr.title ? { title: mr.title } : {}), ...(mrUrl ? { url: mrUrl } : {}) };
   return facts;
 }
 

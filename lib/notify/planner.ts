@@ -78,7 +78,7 @@ async function rememberRefProtection(context: PlanContext): Promise<void> {
       route.projects.some((pattern) => matchesProject(pattern, event.project.path_with_namespace)),
   );
   if (!watched) return;
-  const key = refProtectionKey(event.project.id, shortRef(event.ref));
+  const key = refProtectionKey(event.project, shortRef(event.ref));
   const known = await context.state.get<{ protected: boolean }>(key);
   if (known?.protected === event.ref_protected) return;
   await context.state.put(key, { protected: event.ref_protected }, { ttlDays: REF_PROTECTION_TTL_DAYS });

@@ -51,6 +51,22 @@ export function safeUrl(url: string | null | undefined): string | undefined {
 }
 
 /**
+ * `url` when it is an http(s) URL on the same origin (scheme, host, port) as `base`, the
+ * project's `web_url`; else undefined. Notices link only to the GitLab instance the event came
+ * from: a payload's other URLs (pipeline, job, commit, MR) are input, and a link elsewhere
+ * under a trusted-looking label would be phishing bait.
+ */
+export function onOrigin(url: string | null | undefined, base: string): string | undefined {
+  const safe = safeUrl(url);
+  if (!safe) return undefined;
+  try {
+    return new URL(safe).origin === new URL(base).origin ? safe : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * `<url|label>` for Slack mrkdwn. The label is escaped; in the URL `|`, `<`, `>` and spaces
  * would end the link early, so they are percent-encoded. Without a usable URL: the label.
  */

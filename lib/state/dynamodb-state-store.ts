@@ -1,4 +1,4 @@
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { STATE_PREFIX } from '../deliveries/table.js';
 import type { StateStore } from './store.js';
 
@@ -30,5 +30,46 @@ export class DynamoDbStateStore implements StateStore {
 
   async delete(key: string): Promise<void> {
     await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: { pk: { S: STATE_PREFIX + key } } }));
+  }
+
+  async reserve(key: string, owner: string, leaseSeconds: number): Promise<boolean> {
+    const now = this.now();
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: { S: STATE_PREFIX + key },
+            owner: { S: owner },
+            leaseUntil: { N: String(now + leaseSeconds * 1000) },
+            expiresAt: { N: String(Math.floor(now / 1000) + DEFAULT_TTL_DAYS * 86_400) },
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR #leaseUntil < :now OR #owner = :owner',
+          ExpressionAttributeNames: { '#leaseUntil': 'leaseUntil', '#owner': 'owner' },
+          ExpressionAttributeValues: { ':now': { N: String(now) }, ':owner': { S: owner } },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async release(key: string, owner: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: STATE_PREFIX + key } },
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': { S: owner } },
+        }),
+      );
+    } catch (error) {
+      // Another worker took it over after our lease ran out: theirs now.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 }

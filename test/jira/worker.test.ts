@@ -287,7 +287,7 @@ describe('Jira through the worker', () => {
     const result = await harness().deliver(readFixture('push--basic.json'));
     expect(outcomesOf(result)).toEqual([
       expect.objectContaining({
-        key: 'jira:push:15:da1560886d4f094c3e6c9ef40349f7d38b5d27d7:truncated',
+        key: 'jira:push:15@mike/diaspora:da1560886d4f094c3e6c9ef40349f7d38b5d27d7:truncated',
         status: 'skipped',
         reason: expect.stringContaining('GitLab sent 2 of 4 commits'),
       }),
@@ -433,9 +433,9 @@ describe('merge requests', () => {
           .filter((outcome) => outcome.key.endsWith(':review'))
           .map((outcome) => [outcome.key, outcome.status]),
       ).toEqual([
-        ['jira:ABC-1:mr:901:5:review', 'sent'],
-        ['jira:ABC-2:mr:901:5:review', 'sent'],
-        ['jira:ABC-3:mr:901:5:review', 'sent'],
+        ['jira:ABC-1:mr:901@gitlabhq/gitlab-test:5:review', 'sent'],
+        ['jira:ABC-2:mr:901@gitlabhq/gitlab-test:5:review', 'sent'],
+        ['jira:ABC-3:mr:901@gitlabhq/gitlab-test:5:review', 'sent'],
       ]);
       expect(['ABC-1', 'ABC-2', 'ABC-3'].map((key) => jira.statusOf(key))).toEqual(['In Review', 'In Review', 'In Review']);
       const writes = jira.writes().length;
@@ -454,8 +454,8 @@ describe('merge requests', () => {
     };
     const result = await harness({ mergeRequests: { onOpen: 'review' } }).deliver(event);
     expect(outcomesOf(result).map((outcome) => [outcome.key, outcome.status])).toEqual([
-      ['jira:ABC-2:mr:904:11:review', 'sent'],
-      ['jira:ABC-2:mr:904:11:review:comment', 'sent'],
+      ['jira:ABC-2:mr:904@gitlabhq/gitlab-test:11:review', 'sent'],
+      ['jira:ABC-2:mr:904@gitlabhq/gitlab-test:11:review:comment', 'sent'],
     ]);
     expect(jira.statusOf('ABC-2')).toBe('In Review');
   });
@@ -471,8 +471,8 @@ describe('merge requests', () => {
       mergeRequest({ iid: 8, title: 'ABC-1: login form', action: 'merge', state: 'merged' }, 902),
     );
     expect(outcomesOf(result).map((outcome) => [outcome.key, outcome.status])).toEqual([
-      ['jira:ABC-1:mr:902:8:merged', 'sent'],
-      ['jira:ABC-1:mr:902:8:merged:comment', 'sent'],
+      ['jira:ABC-1:mr:902@gitlabhq/gitlab-test:8:merged', 'sent'],
+      ['jira:ABC-1:mr:902@gitlabhq/gitlab-test:8:merged:comment', 'sent'],
     ]);
     expect(jira.statusOf('ABC-1')).toBe('Done');
   });

@@ -63,7 +63,9 @@ describe('npm start with Slack credentials, end to end', () => {
     const id = await deliver(failed, headers);
     const record = await store.get(id);
     expect(record?.status).toBe('done');
-    expect(record?.outcomes).toEqual([expect.objectContaining({ kind: 'slack', status: 'sent', key: 'slack:#ci:pipeline:9001:failed' })]);
+    expect(record?.outcomes).toEqual([
+      expect.objectContaining({ kind: 'slack', status: 'sent', key: 'slack:#ci:pipeline:1@gitlab-org/gitlab-test:9001:failed:20160812152629' }),
+    ]);
     const posts = slack.calls.filter((call) => call.method === 'chat.postMessage');
     expect(posts).toHaveLength(1);
     expect(posts[0]?.authorization).toBe(`Bearer ${slack.token}`);

@@ -21,7 +21,9 @@ describe('pipelineFacts', () => {
     expect(read).toMatchObject({
       projectPath: 'gitlab-org/gitlab-test',
       pipelineId: 31,
-      pipelineUrl: 'http://example.com/gitlab-org/gitlab-test/-/pipelines/31',
+      // GitLab's example puts the pipeline's URL on example.com, off the project's origin: the
+      // notice links the pipeline URL built from the project's instead.
+      pipelineUrl: 'http://192.168.64.1:3005/gitlab-org/gitlab-test/-/pipelines/31',
       ref: 'master',
       isTag: false,
       refUrl: 'http://192.168.64.1:3005/gitlab-org/gitlab-test/-/tree/master',

@@ -56,6 +56,15 @@ describe('protected branches', () => {
   it('pushes are not remembered when no route filters on protected branches', async () => {
     harness.configure({ routes: [{ events: ['pipeline'], branches: 'all', slack: { channel: CHANNEL } }] });
     await harness.deliver(push('release/9', true));
-    expect(await harness.state.get(`ref-protected:${projectId}:release/9`)).toBeUndefined();
+    expect(await harness.state.get(`ref-protected:${projectId}@gitlab-org/gitlab-test:release/9`)).toBeUndefined();
+  });
+
+  it("a push with another project's path and this project's id cannot flip this project's protection", async () => {
+    await harness.deliver(push('release/3.0', true));
+    // Project A's token holder sends A's path with this project's (B's) id.
+    const forged = { ...pushEvent({ branch: 'release/3.0', projectId, projectPath: 'attacker/a' }), ref_protected: false };
+    await harness.deliver(forged);
+    const { record } = await harness.deliver(pipelineEvent({ projectId, id: nextId, ref: 'release/3.0' }));
+    expect(record.outcomes[0]).toMatchObject({ status: 'sent' });
   });
 });

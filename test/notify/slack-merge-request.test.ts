@@ -53,7 +53,7 @@ describe('merge request opened', () => {
     expect(statusLine(params)).toBe(':large_green_circle: *Open*');
     expectWithinSlackLimits(params);
     expect(record.outcomes).toEqual([
-      expect.objectContaining({ key: `slack:${CHANNEL}:mr:2:${iid}:opened`, status: 'sent', summary: `MR !${iid} opened message` }),
+      expect.objectContaining({ key: `slack:${CHANNEL}:mr:2@flightjs/flight-management:${iid}:opened`, status: 'sent', summary: `MR !${iid} opened message` }),
     ]);
   });
 
@@ -123,7 +123,9 @@ describe('the merge request life in the thread', () => {
     const { record } = await harness.deliver(mr({ action: 'approval', user: SIDNEY }));
     expect(posts()).toHaveLength(2);
     expect(updates()).toHaveLength(0);
-    expect(record.outcomes).toEqual([expect.objectContaining({ key: `slack:${CHANNEL}:mr:2:${iid}:approved:20260116055626:25`, status: 'sent' })]);
+    expect(record.outcomes).toEqual([
+      expect.objectContaining({ key: `slack:${CHANNEL}:mr:2@flightjs/flight-management:${iid}:approved:20260116055626:25`, status: 'sent' }),
+    ]);
   });
 
   it('an approval that arrives after the merge does not move the status line back', async () => {
@@ -143,7 +145,7 @@ describe('the merge request life in the thread', () => {
     expect(statusLine(params)).toBe(':large_purple_circle: *Merged* by Sidney Jones');
     expect(params.text).toContain(`Merge request !${iid} merged`);
     expect(record.outcomes[0]).toMatchObject({
-      key: `slack:${CHANNEL}:mr:2:${iid}:merged`,
+      key: `slack:${CHANNEL}:mr:2@flightjs/flight-management:${iid}:merged`,
       status: 'sent',
       summary: `MR !${iid} merged message (no earlier message to thread under)`,
     });
@@ -181,12 +183,16 @@ describe('merge request filters', () => {
     expect(posts()).toHaveLength(0);
 
     const ready = await harness.deliver(mr({ action: 'update', draft: false, markedReady: true, title: 'Booking validation' }));
-    expect(ready.record.outcomes[0]).toMatchObject({ key: `slack:${CHANNEL}:mr:2:${iid}:opened`, status: 'sent' });
+    expect(ready.record.outcomes[0]).toMatchObject({ key: `slack:${CHANNEL}:mr:2@flightjs/flight-management:${iid}:opened`, status: 'sent' });
     expect(statusLine(posts()[0]!.params)).toBe(':large_green_circle: *Open*');
 
     const again = await harness.deliver(mr({ action: 'update', draft: false, markedReady: true, title: 'Booking validation' }));
     expect(again.record.outcomes).toEqual([
-      expect.objectContaining({ key: `slack:${CHANNEL}:mr:2:${iid}:opened`, status: 'skipped', reason: expect.stringMatching(/^already sent/) }),
+      expect.objectContaining({
+        key: `slack:${CHANNEL}:mr:2@flightjs/flight-management:${iid}:opened`,
+        status: 'skipped',
+        reason: expect.stringMatching(/^already sent/),
+      }),
     ]);
     expect(harness.slack.calls).toHaveLength(1);
   });
@@ -206,7 +212,9 @@ describe('merge request filters', () => {
     expect(updates()[0]!.params).toMatchObject({ channel: parent.channel, ts: parent.ts });
     expect(statusLine(updates()[0]!.params)).toBe(':large_green_circle: *Open*');
     expect(wire(updates()[0]!.params)).toContain('|!' + iid + ' Booking validation>');
-    expect(record.outcomes).toEqual([expect.objectContaining({ key: `slack:${CHANNEL}:mr:2:${iid}:ready:20260116080000:parent`, status: 'sent' })]);
+    expect(record.outcomes).toEqual([
+      expect.objectContaining({ key: `slack:${CHANNEL}:mr:2@flightjs/flight-management:${iid}:ready:20260116080000:parent`, status: 'sent' }),
+    ]);
     // Redelivered: nothing new.
     await harness.deliver(ready);
     expect(harness.slack.calls).toHaveLength(2);

@@ -18,6 +18,9 @@ afterAll(() => harness.stop());
 afterEach(() => harness.expectEveryTeamsCardValid());
 // Each test gets its own project, so state (failing refs) from one test does not leak into the next.
 let projectId = 1000;
+/** Project part of pipeline keys, and the round of the example pipeline (its finished_at). */
+const pk = () => `${projectId}@gitlab-org/gitlab-test`;
+const ROUND = ':20160812152629';
 beforeEach(() => {
   harness.slack.reset();
   harness.configure({ routes: [route] });
@@ -73,7 +76,13 @@ describe('a failed pipeline on a watched branch', () => {
     expectWithinSlackLimits(call.params);
 
     const [outcome] = record.outcomes;
-    expect(outcome).toMatchObject({ key: `slack:${CHANNEL}:pipeline:${id}:failed`, kind: 'slack', target: CHANNEL, status: 'sent', attempts: 1 });
+    expect(outcome).toMatchObject({
+      key: `slack:${CHANNEL}:pipeline:${pk()}:${id}:failed${ROUND}`,
+      kind: 'slack',
+      target: CHANNEL,
+      status: 'sent',
+      attempts: 1,
+    });
     expect(outcome?.result?.ts).toBe(harness.slack.messages[0]?.ts);
     expect(record.status).toBe('done');
   });
@@ -176,7 +185,7 @@ describe('pipelines that do not notify', () => {
     expect(posts()).toHaveLength(0);
     expect(record.outcomes).toEqual([
       expect.objectContaining({
-        key: `slack:${CHANNEL}:pipeline:${id}:passed`,
+        key: `slack:${CHANNEL}:pipeline:${pk()}:${id}:passed${ROUND}`,
         status: 'skipped',
         reason: 'pipeline passed; only broken pipelines notify (notifyOnlyBrokenPipelines)',
       }),
@@ -209,7 +218,7 @@ describe('pipelines that do not notify', () => {
     const { record } = await harness.deliver(pipeline({ id, status: 'success' }));
     expect(posts()).toHaveLength(1);
     expect(posts()[0]!.params.text).toBe(`Passed: pipeline #${id} in gitlab-org/gitlab-test on branch master`);
-    expect(record.outcomes[0]).toMatchObject({ key: `slack:${CHANNEL}:pipeline:${id}:passed`, status: 'sent' });
+    expect(record.outcomes[0]).toMatchObject({ key: `slack:${CHANNEL}:pipeline:${pk()}:${id}:passed${ROUND}`, status: 'sent' });
   });
 });
 
@@ -239,8 +248,8 @@ describe('recovery', () => {
     expectWithinSlackLimits(update.params);
 
     expect(record.outcomes.map((outcome) => [outcome.key, outcome.status])).toEqual([
-      [`slack:${CHANNEL}:pipeline:${passedId}:recovered`, 'sent'],
-      [`slack:${CHANNEL}:pipeline:${failedId}:fixed`, 'sent'],
+      [`slack:${CHANNEL}:pipeline:${pk()}:${passedId}:recovered${ROUND}`, 'sent'],
+      [`slack:${CHANNEL}:pipeline:${pk()}:${failedId}:fixed${ROUND}`, 'sent'],
     ]);
     expect(record.outcomes[0]?.result).toMatchObject({ thread_ts: parent.ts });
 
@@ -268,8 +277,8 @@ describe('recovery', () => {
     expect(posts()[1]!.params.thread_ts).toBe(harness.slack.messages[0]!.ts);
     expect(wire(posts()[1]!.params)).toContain('fixed by retrying its failed jobs.');
     expect(record.outcomes.map((outcome) => [outcome.key, outcome.status])).toEqual([
-      [`slack:${CHANNEL}:pipeline:${id}:recovered`, 'sent'],
-      [`slack:${CHANNEL}:pipeline:${id}:fixed`, 'sent'],
+      [`slack:${CHANNEL}:pipeline:${pk()}:${id}:recovered${ROUND}`, 'sent'],
+      [`slack:${CHANNEL}:pipeline:${pk()}:${id}:fixed${ROUND}`, 'sent'],
     ]);
   });
 

@@ -19,6 +19,9 @@ afterEach(() => harness.expectEveryTeamsCardValid());
 
 let projectId = 5000;
 let nextId = 900;
+/** Project part of pipeline keys, and the round of the example pipeline (its finished_at). */
+const pk = () => `${projectId}@gitlab-org/gitlab-test`;
+const ROUND = ':20160812152629';
 beforeEach(() => {
   harness.teams.reset();
   harness.slack.reset();
@@ -57,7 +60,7 @@ describe('Teams pipeline cards', () => {
     );
     expect(texts.join('\n')).toMatch(new RegExp(`- \\[rspec\\]\\(${base}/-/jobs/\\d+\\) \\(test\\) — script failure`));
     expect(record.outcomes[0]).toMatchObject({
-      key: `teams:ops:pipeline:${nextId}:failed`,
+      key: `teams:ops:pipeline:${pk()}:${nextId}:failed${ROUND}`,
       kind: 'teams',
       target: 'ops',
       status: 'sent',
@@ -93,7 +96,7 @@ describe('Teams pipeline cards', () => {
     const texts = cardTexts(content);
     expect(texts[0]).toBe(`✅ Fixed: pipeline #${nextId + 1} passed on master`);
     expect(texts[1]).toContain(`[pipeline #${nextId}](http://192.168.64.1:3005/gitlab-org/gitlab-test/-/pipelines/${nextId}) failed.`);
-    expect(record.outcomes).toEqual([expect.objectContaining({ key: `teams:ops:pipeline:${nextId + 1}:recovered`, status: 'sent' })]);
+    expect(record.outcomes).toEqual([expect.objectContaining({ key: `teams:ops:pipeline:${pk()}:${nextId + 1}:recovered${ROUND}`, status: 'sent' })]);
   });
 
   it('posts valid passed cards when every pipeline notifies', async () => {
@@ -128,7 +131,7 @@ describe('Teams merge request cards', () => {
       `[!${nextId} Add \\<b\\>validation\\</b\\> & tests](http://gitlab.example.com/flightjs/flight-management/-/merge_requests/${nextId})`,
     );
     expect(texts).toEqual(expect.arrayContaining(['Branches', 'feature/booking\\-validation → main'.replace('\\-', '-'), 'Reviewers', 'Sidney Jones']));
-    expect(record.outcomes[0]?.key.startsWith(`teams:ops:mr:2:${nextId}:`)).toBe(true);
+    expect(record.outcomes[0]?.key.startsWith(`teams:ops:mr:2@flightjs/flight-management:${nextId}:`)).toBe(true);
     expect(record.outcomes[0]?.status).toBe('sent');
   });
 });
@@ -195,10 +198,10 @@ describe('Slack and Teams on one route', () => {
     expect(harness.slack.messages.map((message) => message.channel)).toEqual(['C0ONE', 'C0TWO']);
     expect(harness.teams.posts.map((post) => post.webhook).sort()).toEqual(['default', 'ops']);
     expect(record.outcomes.map((outcome) => outcome.key)).toEqual([
-      `slack:C0ONE:pipeline:${nextId}:failed`,
-      `slack:C0TWO:pipeline:${nextId}:failed`,
-      `teams:ops:pipeline:${nextId}:failed`,
-      `teams:default:pipeline:${nextId}:failed`,
+      `slack:C0ONE:pipeline:${pk()}:${nextId}:failed${ROUND}`,
+      `slack:C0TWO:pipeline:${pk()}:${nextId}:failed${ROUND}`,
+      `teams:ops:pipeline:${pk()}:${nextId}:failed${ROUND}`,
+      `teams:default:pipeline:${pk()}:${nextId}:failed${ROUND}`,
     ]);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clampMrkdwn, escapeSlack, escapeTeams, firstLine, formatDuration, safeUrl, slackLink, teamsLink, truncate } from '../../lib/notify/text.js';
+import { clampMrkdwn, escapeSlack, escapeTeams, firstLine, formatDuration, onOrigin, safeUrl, slackLink, teamsLink, truncate } from '../../lib/notify/text.js';
 
 describe('escapeSlack', () => {
   it.each([
@@ -10,6 +10,27 @@ describe('escapeSlack', () => {
     ['plain', 'plain'],
   ])('%s -> %s', (input, output) => {
     expect(escapeSlack(input)).toBe(output);
+  });
+});
+
+describe('onOrigin', () => {
+  const project = 'https://gitlab.example.com/group/app';
+  it.each([
+    ['keeps a URL on the project’s origin', 'https://gitlab.example.com/group/app/-/pipelines/1', 'https://gitlab.example.com/group/app/-/pipelines/1'],
+    ['keeps another project on the same instance', 'https://gitlab.example.com/other/-/jobs/2', 'https://gitlab.example.com/other/-/jobs/2'],
+    ['drops another host', 'https://evil.example/group/app/-/pipelines/1', undefined],
+    ['drops a look-alike host', 'https://gitlab.example.com.evil.example/x', undefined],
+    ['drops user-info tricks', 'https://gitlab.example.com@evil.example/x', undefined],
+    ['drops another scheme on the same host', 'http://gitlab.example.com/group/app', undefined],
+    ['drops another port', 'https://gitlab.example.com:8443/group/app', undefined],
+    ['drops javascript:', 'javascript:alert(1)', undefined],
+    ['drops nothing', undefined, undefined],
+  ])('%s', (_rule, url, expected) => {
+    expect(onOrigin(url, project)).toBe(expected);
+  });
+
+  it('links nothing when the project URL itself is unusable', () => {
+    expect(onOrigin('https://gitlab.example.com/x', 'not a url')).toBeUndefined();
   });
 });
 

@@ -17,6 +17,9 @@ afterEach(() => harness.expectEveryTeamsCardValid());
 
 let projectId = 7000;
 let nextId = 3000;
+/** Project part of pipeline keys, and the round of the example pipeline (its finished_at). */
+const pk = () => `${projectId}@gitlab-org/gitlab-test`;
+const ROUND = ':20160812152629';
 beforeEach(() => {
   harness.slack.reset();
   harness.teams.reset();
@@ -77,7 +80,7 @@ describe('local mode: no credentials, a printer', () => {
     expect(replayed).toMatchObject({ kind: 'finished', status: 'done' });
     expect(harness.slack.messages.map((message) => message.channel)).toEqual(['C0LATER']);
     expect((await harness.store.get(id))?.outcomes[0]).toMatchObject({
-      key: `slack:C0LATER:pipeline:${nextId}:failed`,
+      key: `slack:C0LATER:pipeline:${pk()}:${nextId}:failed${ROUND}`,
       status: 'sent',
       result: { ts: harness.slack.messages[0]!.ts },
     });
@@ -97,7 +100,11 @@ describe('local mode: no credentials, a printer', () => {
     expect(printed).toHaveLength(2);
     expect(printed[1]).toContain(`Pipeline #${nextId + 1} (http://192.168.64.1:3005/gitlab-org/gitlab-test/-/pipelines/${nextId + 1}) passed on branch master`);
     expect(record.outcomes).toEqual([
-      expect.objectContaining({ key: `slack:#ci:pipeline:${nextId + 1}:recovered`, status: 'skipped', reason: expect.stringMatching(/^printed, not sent/) }),
+      expect.objectContaining({
+        key: `slack:#ci:pipeline:${pk()}:${nextId + 1}:recovered${ROUND}`,
+        status: 'skipped',
+        reason: expect.stringMatching(/^printed, not sent/),
+      }),
     ]);
     expect(harness.slack.calls).toHaveLength(0);
   });
@@ -137,7 +144,7 @@ describe('createPlanners wiring', () => {
     harness.configure({ routes: [{ slack: { channel: 'C0WIRED' } }], allPlanners: true });
     const { record } = await harness.deliver(pipelineEvent({ projectId, id: nextId }));
     expect(record.outcomes.filter((outcome) => outcome.kind === 'slack')).toEqual([
-      expect.objectContaining({ status: 'sent', key: `slack:C0WIRED:pipeline:${nextId}:failed` }),
+      expect.objectContaining({ status: 'sent', key: `slack:C0WIRED:pipeline:${pk()}:${nextId}:failed${ROUND}` }),
     ]);
   });
 });

@@ -49,6 +49,11 @@ export interface SlackServer {
   failChannel(channel: string, failure: ScriptedFailure): void;
   /** The id the server gives a `#name` channel. */
   channelId(nameOrId: string): string;
+  /**
+   * Deletes a message as a person in the channel would: later chat.update calls on it answer
+   * `message_not_found`, replies naming it as `thread_ts` answer `thread_not_found`.
+   */
+  deleteMessage(ts: string): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -156,6 +161,11 @@ export async function startSlackServer(options: { token?: string } = {}): Promis
       channelFailures.set(channel, failure);
     },
     channelId,
+    deleteMessage: (ts) => {
+      const index = messages.findIndex((message) => message.ts === ts);
+      if (index === -1) throw new Error(`no message ${ts} to delete`);
+      messages.splice(index, 1);
+    },
     reset: () => {
       calls.length = 0;
       messages.length = 0;

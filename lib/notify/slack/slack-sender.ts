@@ -77,6 +77,23 @@ export class SlackSender {
 }
 
 /**
+ * Slack's answers for a message that is gone (deleted by someone in the channel):
+ * chat.update says `message_not_found` (Slack Web API docs, chat.update "Errors"); a reply
+ * whose `thread_ts` no longer names a message gets `thread_not_found` (the error Slack's
+ * thread methods document for an unknown `thread_ts`), or `message_not_found`.
+ */
+const MISSING_MESSAGE_ERRORS = new Set(['message_not_found', 'thread_not_found']);
+
+/**
+ * True when Slack refused a call because the message it names (the parent of a thread, the
+ * message to update) no longer exists: the caller posts a new message instead of failing the
+ * same way on every later event.
+ */
+export function isMissingMessage(error: unknown): boolean {
+  return error instanceof DownstreamRejected && error.service === SLACK && error.details.some((code) => MISSING_MESSAGE_ERRORS.has(code));
+}
+
+/**
  * Maps the client's errors onto the worker's failure classes: 429 -> rate limited (with Slack's
  * Retry-After), 5xx and network failures -> unavailable (retried), `ok: false` platform errors
  * such as `channel_not_found`, `not_in_channel`, `invalid_auth` -> rejected with Slack's code.
