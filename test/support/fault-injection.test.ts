@@ -32,8 +32,10 @@ describe('dropped connections', () => {
 
   it('Teams: the scripted post gets no answer and is not stored; the next one is', async () => {
     teams.failNext({ drop: true });
+    expect(teams.pendingFailures()).toBe(1);
     const post = () => fetch(teams.webhookUrl('default'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"message"}' });
     await expect(post()).rejects.toThrow();
+    expect(teams.pendingFailures()).toBe(0);
     expect(teams.posts).toHaveLength(0);
     expect((await post()).status).toBe(202);
     expect(teams.postsTo('default')).toHaveLength(1);

@@ -25,6 +25,8 @@ export interface TeamsServer {
   posts: TeamsPost[];
   postsTo(name: string): TeamsPost[];
   failNext(failure: TeamsFailure, times?: number): void;
+  /** Scripted failures not yet used (a bench checks its faults all fired). */
+  pendingFailures(): number;
   reset(): void;
   close(): Promise<void>;
 }
@@ -79,6 +81,7 @@ export async function startTeamsServer(): Promise<TeamsServer> {
     failNext: (failure, times = 1) => {
       for (let i = 0; i < times; i += 1) failures.push(failure);
     },
+    pendingFailures: () => failures.length,
     reset: () => {
       posts.length = 0;
       failures.length = 0;
