@@ -9,7 +9,7 @@
  * - volume: 10,000 deliveries at 50 concurrent -> 10,000 records, none lost or doubled, and the rate.
  *
  * Prints a table and one PASS/FAIL line per scenario; exits 1 on any FAIL. Offline, everything on
- * loopback, temporary data removed at the end. Flags: `--volume <n>` (default 10000),
+ * loopback, temporary data removed at the end. Flags: `--volume <n>` (default 10000), `--concurrency <n>` (default 50),
  * `--only <scenario,...>`.
  */
 import { DynamoDBClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
