@@ -6,7 +6,8 @@ import { readBody } from './read-body.js';
  * A local stand-in for Slack's Web API (https://api.slack.com/web), enough of it to drive the
  * real `@slack/web-api` WebClient: `chat.postMessage` and `chat.update`, form-encoded (what
  * WebClient sends) or JSON bodies, bearer-token auth, `{ok, ts, channel}` / `{ok:false, error}`
- * answers, and scripted failures (HTTP 429 with Retry-After, HTTP 5xx, platform errors).
+ * answers, and scripted failures (HTTP 429 with Retry-After, HTTP 5xx, platform errors, dropped
+ * connections).
  * Like Slack, it resolves `#name` channels for posting but requires the channel id for
  * chat.update, and refuses to update or thread under a message it does not have.
  */
@@ -32,7 +33,11 @@ export interface StoredMessage {
   history: Array<{ text: string; blocks: unknown[] }>;
 }
 
-export type ScriptedFailure = { status: 429; retryAfterSeconds: number } | { status: 500 | 502 | 503 } | { error: string };
+/**
+ * `drop` destroys the connection after reading the request and before doing anything, as a
+ * network failure or a load balancer reset would: nothing is posted, the client sees no answer.
+ */
+export type ScriptedFailure = { status: 429; retryAfterSeconds: number } | { status: 500 | 502 | 503 } | { error: string } | { drop: true };
 
 export interface SlackServer {
   apiUrl: string;
@@ -105,6 +110,7 @@ export async function startSlackServer(options: { token?: string } = {}): Promis
 
     const scripted = failures.get(method)?.shift() ?? (typeof params.channel === 'string' ? channelFailures.get(params.channel) : undefined);
     if (scripted) {
+      if ('drop' in scripted) return void request.socket.destroy();
       if ('error' in scripted) return send(response, 200, { ok: false, error: scripted.error });
       if (scripted.status === 429) return send(response, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(scripted.retryAfterSeconds) });
       return send(response, scripted.status, { ok: false, error: 'internal_error' });

@@ -6,7 +6,7 @@ import { readBody } from './read-body.js';
  * A local stand-in for a Teams Workflows webhook ("When a Teams webhook request is received"):
  * `POST /workflows/<name>/triggers/manual/paths/invoke?...&sig=<signature>` with a JSON body,
  * answered `202 Accepted` with an empty body as Power Automate does. A wrong signature gets
- * 401; scripted failures answer 429 (Retry-After), 5xx or 4xx.
+ * 401; scripted failures answer 429 (Retry-After), 5xx or 4xx, or drop the connection.
  */
 
 export interface TeamsPost {
@@ -16,7 +16,8 @@ export interface TeamsPost {
   raw: string;
 }
 
-export type TeamsFailure = { status: 429; retryAfterSeconds: number } | { status: 400 | 403 | 404 | 500 | 502 | 503; body?: string };
+/** `drop` destroys the connection without an answer (nothing is posted), like a network reset. */
+export type TeamsFailure = { status: 429; retryAfterSeconds: number } | { status: 400 | 403 | 404 | 500 | 502 | 503; body?: string } | { drop: true };
 
 export interface TeamsServer {
   /** A webhook URL for `name`, signature included (it is a secret in production). */
@@ -24,6 +25,8 @@ export interface TeamsServer {
   posts: TeamsPost[];
   postsTo(name: string): TeamsPost[];
   failNext(failure: TeamsFailure, times?: number): void;
+  /** Scripted failures not yet used (a bench checks its faults all fired). */
+  pendingFailures(): number;
   reset(): void;
   close(): Promise<void>;
 }
@@ -47,6 +50,7 @@ export async function startTeamsServer(): Promise<TeamsServer> {
       return;
     }
     const failure = failures.shift();
+    if (failure && 'drop' in failure) return void request.socket.destroy();
     if (failure) {
       const headers: Record<string, string> = failure.status === 429 ? { 'retry-after': String(failure.retryAfterSeconds) } : {};
       response.writeHead(failure.status, headers).end('body' in failure && failure.body !== undefined ? failure.body : '');
@@ -77,6 +81,7 @@ export async function startTeamsServer(): Promise<TeamsServer> {
     failNext: (failure, times = 1) => {
       for (let i = 0; i < times; i += 1) failures.push(failure);
     },
+    pendingFailures: () => failures.length,
     reset: () => {
       posts.length = 0;
       failures.length = 0;
