@@ -6,6 +6,7 @@
  */
 import { resolveConfig } from '../lib/config/resolve.js';
 import { startLocalBridge, type LocalBridgeOptions } from '../lib/local/bridge.js';
+import { readLocalWebhookAuth } from '../lib/local/webhook-auth-setting.js';
 import { credentialsFromEnv } from '../lib/secrets/credentials.js';
 
 /** What bench/reliability.ts passes in BENCH_BRIDGE. */
@@ -13,8 +14,8 @@ export interface BridgeSettings {
   dataDir: string;
   tokens: string[];
   /**
-   * The full GitLab webhook auth document (per-project entries), as GITLAB_WEBHOOK_AUTH holds it.
-   * Passed both ways the local bridge may read it; the bench probes whether it took effect.
+   * The full GitLab webhook auth document (per-project entries), as GITLAB_WEBHOOK_AUTH holds it,
+   * read the way `npm start` reads that variable.
    */
   webhookAuth?: string;
   /** Environment variables for the zero-config routes and credentials (SLACK_*, TEAMS_*, JIRA_*). */
@@ -27,13 +28,11 @@ const settings = JSON.parse(process.env.BENCH_BRIDGE ?? '{}') as BridgeSettings;
 const errors = (message: string, extra?: Record<string, unknown>) =>
   process.stderr.write(`[bridge] ERROR ${message}${extra ? ` ${JSON.stringify(extra)}` : ''}\n`);
 
-// Not every branch's LocalBridgeOptions has a field for the auth document yet: the extra field is
-// ignored where it does not exist, and GITLAB_WEBHOOK_AUTH covers a bridge that reads the env.
-const options: LocalBridgeOptions & { webhookAuth?: string } = {
+const options: LocalBridgeOptions = {
   port: 0,
   dataDir: settings.dataDir,
   tokens: settings.tokens,
-  ...(settings.webhookAuth ? { webhookAuth: settings.webhookAuth } : {}),
+  ...(settings.webhookAuth ? { auth: readLocalWebhookAuth(settings.webhookAuth) } : {}),
   config: resolveConfig(settings.env),
   credentials: credentialsFromEnv(settings.env),
   print: () => {},

@@ -109,7 +109,7 @@ async function startBridge(root: string, name: string, stands: Stands): Promise<
     maxAttempts: MAX_ATTEMPTS,
   };
   const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'reliability-bridge.ts')], {
-    env: { ...process.env, BENCH_BRIDGE: JSON.stringify(settings), GITLAB_WEBHOOK_AUTH: AUTH_DOCUMENT },
+    env: { ...process.env, BENCH_BRIDGE: JSON.stringify(settings) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
@@ -471,10 +471,14 @@ function hostileRequests(perProject: boolean): RawRequest[] {
         gitlab(token).map(([name, value]) => [name, name === 'X-Gitlab-Event' ? event : value] as [string, string]);
       add({ label: `project "${path}", no token`, headers: headers(undefined), body });
       add({ label: `project "${path}", wrong token`, headers: headers('wrong'), body });
-      add({ label: `project "${path}", acme/secure's token`, headers: headers(SECURE_TOKEN), body });
-      // The global token is valid for these paths unless acme/secure has its own entry and the
-      // path is another spelling of it: only then is the request hostile.
-      if (perProject && spellings.includes(path)) add({ label: `project "${path}", global token`, headers: headers(GLOBAL_TOKEN), body });
+      // GitLab paths are case-insensitive: another spelling of acme/secure is acme/secure, so its own
+      // token is valid there and only the global token is hostile; for the other paths it is the
+      // other way round (acme/secure's token is valid for acme/secure only).
+      if (spellings.includes(path)) {
+        if (perProject) add({ label: `project "${path}", global token`, headers: headers(GLOBAL_TOKEN), body });
+      } else {
+        add({ label: `project "${path}", acme/secure's token`, headers: headers(SECURE_TOKEN), body });
+      }
     }
   }
   return requests;
@@ -512,14 +516,14 @@ async function hostileScenario(root: string, stands: Stands): Promise<ScenarioRe
     const served = answers.filter((answer) => answer !== null && answer >= 500).length;
     const accepted = answers.filter((answer) => answer !== null && answer < 400).length;
     const notes = [
-      perProject
-        ? `per-project auth document in effect (acme/secure has its own token); ${set.length} distinct requests`
-        : `per-project auth document NOT taken by this bridge (LocalBridgeOptions has no field for it yet): tokens only, so the __proto__/constructor and ACME/Secure cases run without a per-project entry; ${set.length} distinct requests`,
+      `${set.length} distinct requests; per-project auth document ${perProject ? 'in effect (acme/secure has its own token)' : 'NOT in effect'}`,
       `answers: ${[...byStatus.entries()]
         .sort()
         .map(([status, count]) => `${status} x${count}`)
         .join(', ')}`,
     ];
+    const acceptedLabels = new Set(answers.flatMap((answer, index) => (answer !== null && answer < 400 ? [(all[index] as RawRequest).label] : [])));
+    if (acceptedLabels.size > 0) notes.push(`accepted: ${[...acceptedLabels].join('; ')}`);
     if (fiveHundreds.size > 0) notes.push(`5xx for: ${[...fiveHundreds.entries()].map(([label, count]) => `${label} (x${count})`).join('; ')}`);
     if (records.length > 0) notes.push(`records created: ${records.map((record) => record.id).join(', ')}`);
     if (bridge.errors.length > 0) notes.push(`bridge stderr: ${bridge.errors.length} lines, first: ${bridge.errors[0]?.slice(0, 200)}`);
@@ -527,6 +531,7 @@ async function hostileScenario(root: string, stands: Stands): Promise<ScenarioRe
       name: 'hostile',
       figures: [
         figure('hostile requests sent', all.length, '>= 1000', all.length >= 1000),
+        figure('per-project auth in effect', perProject ? 1 : 0, '1', perProject),
         figure('answers 5xx', served, '0', served === 0),
         figure('answers 2xx/3xx', accepted, '0', accepted === 0),
         figure('no answer (connection closed)', noAnswer, '', undefined),
