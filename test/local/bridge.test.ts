@@ -100,6 +100,47 @@ describe('the local bridge (npm start)', () => {
     }
   });
 
+  it('stops with webhooks in flight: each is answered before DynamoDB and SQS close, and every 202 is in the log', async () => {
+    const bridge = await start();
+    const body = JSON.stringify(readFixture('pipeline--success.json'));
+    const outcomes: string[] = [];
+    const accepted: string[] = [];
+    let stopped = false;
+    // Eight senders keep requests in flight continuously, so stop() lands in the middle of some.
+    const sender = async () => {
+      while (!stopped) {
+        const headers = gitlabHeaders('Pipeline Hook', 'local-token');
+        try {
+          const response = await fetch(bridge.webhookUrl, { method: 'POST', headers, body });
+          await response.text();
+          outcomes.push(String(response.status));
+          if (response.status === 202) accepted.push(headers['idempotency-key'] ?? '');
+        } catch (error) {
+          const cause = (error as { cause?: { code?: string } }).cause;
+          outcomes.push(cause?.code ?? String(error));
+        }
+      }
+    };
+    const senders = Array.from({ length: 8 }, sender);
+    await waitFor(
+      async () => accepted.length,
+      (count) => count >= 8,
+    );
+    await bridge.stop();
+    stopped = true;
+    await Promise.all(senders);
+    // Answered (202), refused while stopping (503), or never connected: never cut off mid-request.
+    expect(outcomes.filter((outcome) => !['202', '503', 'ECONNREFUSED'].includes(outcome))).toEqual([]);
+
+    const again = await start();
+    try {
+      const store = new DynamoDbDeliveryStore({ client: new DynamoDBClient({ ...LOCAL_AWS, endpoint: again.dynamoEndpoint }), tableName: LOCAL_TABLE_NAME });
+      for (const id of accepted) expect(await store.get(id), id).toBeDefined();
+    } finally {
+      await again.stop();
+    }
+  });
+
   it('generates a token when none is given and keeps it across restarts', async () => {
     const first = await start([]);
     await first.stop();
