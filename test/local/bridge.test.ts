@@ -67,6 +67,40 @@ describe('the local bridge (npm start)', () => {
     }
   });
 
+  it('refuses web pages on its DynamoDB and SQS ports, and leaves the webhook port to GitLab, where a page can neither deliver nor read', async () => {
+    const bridge = await start();
+    try {
+      const page = { origin: 'https://evil.example' };
+      const scan = await fetch(bridge.dynamoEndpoint, {
+        method: 'POST',
+        headers: { ...page, 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.Scan' },
+        body: JSON.stringify({ TableName: LOCAL_TABLE_NAME }),
+      });
+      expect(scan.status).toBe(403);
+      const receive = await fetch(bridge.sqsEndpoint, {
+        method: 'POST',
+        headers: { ...page, 'content-type': 'application/x-www-form-urlencoded' },
+        body: `Action=ReceiveMessage&QueueUrl=${encodeURIComponent(bridge.queueUrl)}`,
+      });
+      expect(receive.status).toBe(403);
+
+      // The webhook port takes GitLab's POSTs (possibly through a tunnel, so any Host). A page can
+      // send only a form (no X-Gitlab-Token without a preflight): refused before the token check.
+      const form = await fetch(bridge.webhookUrl, { method: 'POST', headers: { ...page, 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' });
+      expect(form.status).toBe(415);
+      expect(form.headers.get('access-control-allow-origin')).toBeNull();
+      const preflight = await fetch(bridge.webhookUrl, {
+        method: 'OPTIONS',
+        headers: { ...page, 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-gitlab-token,content-type' },
+      });
+      expect(preflight.status).toBe(405);
+      expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+      expect(preflight.headers.get('access-control-allow-headers')).toBeNull();
+    } finally {
+      await bridge.stop();
+    }
+  });
+
   it('keeps the delivery log across a restart and requeues what was left unfinished', async () => {
     const first = await start();
     const store = new DynamoDbDeliveryStore({ client: new DynamoDBClient({ ...LOCAL_AWS, endpoint: first.dynamoEndpoint }), tableName: LOCAL_TABLE_NAME });
