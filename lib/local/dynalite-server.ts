@@ -32,7 +32,8 @@ export async function startDynalite(options: { path?: string; port?: number; hos
   const dynalite = require('dynalite') as (options: DynaliteOptions) => Server;
   const server = dynalite({ ...(options.path ? { path: options.path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const host = options.host ?? '127.0.0.1';
-  guardAgainstBrowsers(server, { checkHost: true, allowedHosts: [host] });
+  // A name the caller chose to bind to is this machine too; a wildcard address names no host.
+  guardAgainstBrowsers(server, { checkHost: true, allowedHosts: host === '0.0.0.0' || host === '::' ? [] : [host] });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => resolve());
