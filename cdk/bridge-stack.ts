@@ -81,6 +81,9 @@ export class GitLabBridgeStack extends Stack {
       logRetention: LOG_RETENTION,
       removalPolicy,
       environment: receiverEnv,
+      // Reserved so a webhook flood can neither starve the worker and the account's other
+      // functions nor be starved by them (cdk/settings.ts, readReceiverReservedConcurrency).
+      ...(settings.receiverReservedConcurrency !== undefined ? { reservedConcurrentExecutions: settings.receiverReservedConcurrency } : {}),
     });
     this.receiver.bindTable(ENV.tableName, this.table.table, ['PutItem', 'GetItem']);
     this.receiver.bindQueueSender(ENV.queueUrl, this.queues.queue);
@@ -128,6 +131,7 @@ export class GitLabBridgeStack extends Stack {
       worker: this.worker.function,
       queue: this.queues.queue,
       deadLetterQueue: this.queues.deadLetterQueue,
+      throttledRequests: this.webhookApi.metricThrottled(),
       ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
     });
 

@@ -39,6 +39,11 @@ export interface BridgeSettings {
   apiRateLimit: number;
   /** API Gateway burst (`-c apiBurstLimit=100`). */
   apiBurstLimit: number;
+  /**
+   * Lambda concurrency reserved for the receiver (`-c receiverReservedConcurrency=100`, or
+   * `none` for no reservation). Default: the API burst limit. See {@link readReceiverReservedConcurrency}.
+   */
+  receiverReservedConcurrency: number | undefined;
   /** Zero-config routing: non-secret settings passed to the worker's environment. */
   zeroConfig: { slackChannel?: string; jiraHost?: string; jiraProjectKeys?: string };
 }
@@ -143,6 +148,30 @@ function checkZeroConfig(zeroConfig: BridgeSettings['zeroConfig'], routingConfig
   }
 }
 
+/** Lambda's most concurrency for one function is the account limit; 1000 is its default. */
+const MAX_RESERVED_CONCURRENCY = 1000;
+
+/**
+ * The receiver's reserved concurrency. A reservation is both a floor and a ceiling: a flood of
+ * webhooks cannot take the account's concurrency from the worker or other functions (the
+ * receiver never runs more than this), and other functions cannot take the receiver's share
+ * (GitLab's deliveries keep their capacity). It must be at least the API's burst limit:
+ * API Gateway lets a burst of that many requests through at once, and a request Lambda then
+ * throttles is answered 500 by API Gateway, where the throttle would have answered 429.
+ * Lambda keeps 100 of the account's concurrency unreserved, so an account limited below
+ * 100 + this value (new accounts can start at 10) needs `none` or a smaller burst limit.
+ */
+function readReceiverReservedConcurrency(node: Node, apiBurstLimit: number): number | undefined {
+  if (contextString(node, 'receiverReservedConcurrency') === 'none') return undefined;
+  const reserved = contextInt(node, 'receiverReservedConcurrency', apiBurstLimit, { min: 1, max: MAX_RESERVED_CONCURRENCY });
+  if (reserved < apiBurstLimit) {
+    throw new ConfigError(
+      `context receiverReservedConcurrency: ${reserved} is below apiBurstLimit (${apiBurstLimit}); a burst API Gateway lets through would meet Lambda throttling, answered with 500 instead of 429. Raise it, lower -c apiBurstLimit, or pass -c receiverReservedConcurrency=none`,
+    );
+  }
+  return reserved;
+}
+
 /** Reads and checks every setting; throws ConfigError naming the context key at fault. */
 export function readBridgeSettings(node: Node, cwd = process.cwd()): BridgeSettings {
   const alarmEmail = contextString(node, 'alarmEmail');
@@ -165,6 +194,7 @@ export function readBridgeSettings(node: Node, cwd = process.cwd()): BridgeSetti
   if (jiraHost) zeroConfig.jiraHost = jiraHost;
   if (jiraProjectKeys) zeroConfig.jiraProjectKeys = jiraProjectKeys;
   const routingConfigPath = resolveRoutingConfigPath(node, cwd);
+  const apiBurstLimit = contextInt(node, 'apiBurstLimit', 100, { min: 1, max: 5_000 });
   checkZeroConfig(zeroConfig, routingConfigPath);
   return {
     stackName,
@@ -178,7 +208,8 @@ export function readBridgeSettings(node: Node, cwd = process.cwd()): BridgeSetti
     workerMaxConcurrency: contextInt(node, 'workerMaxConcurrency', 5, { min: MIN_WORKER_CONCURRENCY, max: MAX_WORKER_CONCURRENCY }),
     maxBodyBytes,
     apiRateLimit: contextInt(node, 'apiRateLimit', 50, { min: 1, max: 10_000 }),
-    apiBurstLimit: contextInt(node, 'apiBurstLimit', 100, { min: 1, max: 5_000 }),
+    apiBurstLimit,
+    receiverReservedConcurrency: readReceiverReservedConcurrency(node, apiBurstLimit),
     zeroConfig,
   };
 }

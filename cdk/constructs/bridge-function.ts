@@ -36,6 +36,8 @@ export interface BridgeFunctionProps {
   environment?: Partial<Record<EnvName, string>>;
   /** Files copied into the bundle next to index.mjs, as `{ source: absolute path, name }`. */
   extraFiles?: ReadonlyArray<{ source: string; name: string }>;
+  /** Concurrency reserved for (and capping) this function; absent: it shares the account's pool. */
+  reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -94,6 +96,7 @@ export class BridgeFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       tracing: Tracing.ACTIVE,
+      ...(props.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions } : {}),
       projectRoot: REPO_ROOT,
       depsLockFilePath: LOCK_FILE,
       environment: {

@@ -26,6 +26,8 @@ export interface MonitoringProps {
   worker: IFunction;
   queue: IQueue;
   deadLetterQueue: IQueue;
+  /** Webhook requests the API's stage throttle answered 429 (WebhookApi.metricThrottled). */
+  throttledRequests: IMetric;
   /** Subscribed to the alarm topic by email when set (the recipient must confirm). */
   alarmEmail?: string;
 }
@@ -35,6 +37,20 @@ const PERIOD = Duration.minutes(5);
 
 /** A delivery older than this in the queue means the worker is stuck or throttled. */
 export const QUEUE_AGE_ALARM_SECONDS = 15 * 60;
+
+/**
+ * The endpoint's 4xx share that means "look": GitLab's own deliveries are refused (a rotated
+ * token, an oversized body) or someone is probing the URL. A few refused requests among many
+ * are normal, so the rate counts only from MIN_REQUESTS_FOR_RATE requests per period on.
+ */
+export const CLIENT_ERROR_RATE_ALARM_PERCENT = 25;
+export const MIN_REQUESTS_FOR_RATE = 20;
+
+/**
+ * Any sustained throttling: a 429 may have hit one of GitLab's deliveries, and GitLab disables
+ * a hook whose deliveries keep failing ("Failing webhooks", GitLab docs).
+ */
+export const THROTTLED_RATE_ALARM_PERCENT = 1;
 
 /** A bridge metric (EMF, namespace GitLabBridge) for one function. */
 export function bridgeMetric(name: MetricName, service: MetricService, statistic: string, label?: string): Metric {
@@ -51,7 +67,8 @@ export function bridgeMetric(name: MetricName, service: MetricService, statistic
 /**
  * Alarms to an SNS topic (optionally emailed) and one dashboard. Every alarm means "someone
  * should look": a delivery in the dead-letter queue, the worker erroring or failing deliveries,
- * the receiver answering 5xx (GitLab then shows the hook as failing), throttling, a stuck queue.
+ * the receiver answering 5xx (GitLab then shows the hook as failing), throttling, a stuck queue,
+ * and the webhook endpoint refusing (4xx) or throttling (429) a large share of its requests.
  */
 export class Monitoring extends Construct {
   readonly topic: Topic;
@@ -115,6 +132,34 @@ export class Monitoring extends Construct {
         period: PERIOD,
       }),
       'Lambda throttled the receiver or the worker: the account concurrency limit is reached.',
+    );
+    const clientErrorRate = new MathExpression({
+      expression: `IF(requests >= ${MIN_REQUESTS_FOR_RATE}, 100 * errors / requests, 0)`,
+      usingMetrics: {
+        errors: props.api.metricClientError({ period: PERIOD, statistic: 'Sum' }),
+        requests: props.api.metricCount({ period: PERIOD, statistic: 'Sum' }),
+      },
+      label: '4xx (% of requests)',
+      period: PERIOD,
+    });
+    // The access-log metric has no data in a period without a 429 (see WebhookApi); FILL makes it 0.
+    const throttledRate = new MathExpression({
+      expression: '100 * FILL(throttled, 0) / requests',
+      usingMetrics: { throttled: props.throttledRequests, requests: props.api.metricCount({ period: PERIOD, statistic: 'Sum' }) },
+      label: '429 throttled (% of requests)',
+      period: PERIOD,
+    });
+    alarm(
+      'Webhook4xxRate',
+      clientErrorRate,
+      `Over ${CLIENT_ERROR_RATE_ALARM_PERCENT}% of webhook requests got a 4xx (at least ${MIN_REQUESTS_FOR_RATE} requests in 5 minutes): GitLab's token or payloads are refused (401, 413, 415), the stage throttles (429), or someone is probing the URL. The access logs (status, ip) say which.`,
+      CLIENT_ERROR_RATE_ALARM_PERCENT,
+    );
+    alarm(
+      'WebhookThrottledRate',
+      throttledRate,
+      `Over ${THROTTLED_RATE_ALARM_PERCENT}% of webhook requests were throttled (429) by the API stage (apiRateLimit/apiBurstLimit). GitLab's deliveries may be among them, and GitLab disables hooks that keep failing: find the sender in the access logs, then block it or raise the limits (README "Flood protection").`,
+      THROTTLED_RATE_ALARM_PERCENT,
     );
     alarm(
       'QueueBacklogAge',
@@ -197,6 +242,19 @@ export class Monitoring extends Construct {
           props.receiver.metricDuration({ period: PERIOD, statistic: 'p99', label: 'receiver p99 (ms)' }),
           props.worker.metricDuration({ period: PERIOD, statistic: 'p99', label: 'worker p99 (ms)' }),
         ],
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Webhook refusals (% of requests)',
+        width: 12,
+        left: [clientErrorRate, throttledRate],
+        leftYAxis: { min: 0, max: 100 },
+      }),
+      new GraphWidget({
+        title: 'Webhook requests throttled (429)',
+        width: 12,
+        left: [props.throttledRequests],
       }),
     );
     this.dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }));

@@ -3,10 +3,12 @@ import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type HttpRoute 
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Metric, type MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
+import { FilterPattern, LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 
+import { METRICS_NAMESPACE } from '../../lib/metrics-names.js';
 import { WEBHOOK_PATH } from '../../lib/receiver/api-gateway.js';
 
 /** The one route GitLab posts to (shared with the local bridge). */
@@ -29,6 +31,7 @@ export interface WebhookApiProps {
  */
 export const ACCESS_LOG_FIELDS = {
   requestId: '$context.requestId',
+  apiId: '$context.apiId',
   ip: '$context.identity.sourceIp',
   userAgent: '$context.identity.userAgent',
   requestTime: '$context.requestTime',
@@ -42,6 +45,14 @@ export const ACCESS_LOG_FIELDS = {
   integrationLatencyMs: '$context.integrationLatency',
   integrationError: '$context.integrationErrorMessage',
 } as const;
+
+/**
+ * Requests the stage throttle answered 429, counted from the access logs (namespace
+ * GitLabBridge, dimension ApiId). HTTP APIs publish only `Count`, `4xx`, `5xx`, `Latency`,
+ * `IntegrationLatency` and `DataProcessed` (API Gateway developer guide, "Monitor CloudWatch
+ * metrics for HTTP APIs"), so a throttled request is otherwise just one more 4xx.
+ */
+export const THROTTLED_METRIC_NAME = 'WebhookThrottled';
 
 /**
  * HTTP API (API Gateway v2) in front of the receiver: `POST /webhooks/gitlab`, payload format
@@ -80,6 +91,15 @@ export class WebhookApi extends Construct {
         format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
       },
     });
+    this.accessLogs.addMetricFilter('Throttled', {
+      filterPattern: FilterPattern.stringValue('$.status', '=', '429'),
+      metricNamespace: METRICS_NAMESPACE,
+      metricName: THROTTLED_METRIC_NAME,
+      metricValue: '1',
+      // Keeps two bridges in one account apart. (A filter with dimensions can have no default
+      // value, so a period without a 429 has no data; the alarm's math fills it with 0.)
+      dimensions: { ApiId: '$.apiId' },
+    });
     // stage.url ends with "/" for the $default stage.
     this.webhookUrl = `${this.stage.url.replace(/\/$/, '')}${WEBHOOK_PATH}`;
 
@@ -87,6 +107,17 @@ export class WebhookApi extends Construct {
       id: 'AwsSolutions-APIG4',
       reason:
         'GitLab webhooks cannot present IAM, JWT or Cognito credentials; they send X-Gitlab-Token (and optionally a Standard Webhooks signature), which the receiver verifies in constant time before writing anything. Refused requests get 401 and are counted in DeliveriesRejected.',
+    });
+  }
+
+  /** Requests the stage throttle answered 429 (from the access logs; see THROTTLED_METRIC_NAME). */
+  metricThrottled(props: MetricOptions = {}): Metric {
+    return new Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: THROTTLED_METRIC_NAME,
+      dimensionsMap: { ApiId: this.api.apiId },
+      statistic: 'Sum',
+      ...props,
     });
   }
 }

@@ -142,10 +142,12 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
     tokens,
     tokenGenerated,
     requeued,
+    // In order, so nothing touches local SQS or dynalite after it closed (dynalite throws an
+    // uncaught "Database is closed" into the process): first the webhook server, which waits
+    // for the receiver calls in flight; then the poller, which waits for its batch; SQS; dynalite.
     stop: async () => {
       healthy = false;
-      http.server.closeAllConnections();
-      await new Promise<void>((resolve) => http.server.close(() => resolve()));
+      await http.close();
       await poller.stop();
       await sqs.close();
       await dynamo.close();

@@ -59,6 +59,20 @@ export function toApiGatewayEvent(request: IncomingMessage, body: Buffer, path: 
   };
 }
 
+/** GitLab's webhook timeout (GitLab docs, "Webhook timeout"): no sender waits longer. */
+const DRAIN_TIMEOUT_MS = 10_000;
+
+/** The webhook server of the local bridge. */
+export interface HttpAdapter {
+  server: Server;
+  url: string;
+  /**
+   * Stops accepting requests, waits for the ones already started to be answered (at most
+   * DRAIN_TIMEOUT_MS), then closes every connection.
+   */
+  close(): Promise<void>;
+}
+
 /**
  * The local stand-in for API Gateway: `POST /webhooks/gitlab` goes to the receiver handler,
  * `GET /healthz` answers 200, anything else 404.
@@ -69,13 +83,21 @@ export async function startHttpAdapter(options: {
   host: string;
   maxBodyBytes: number;
   healthy: () => boolean;
-}): Promise<{ server: Server; url: string }> {
+}): Promise<HttpAdapter> {
+  const inFlight = new Set<Promise<void>>();
+  let closing = false;
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     const send = (status: number, body: unknown) => {
       response.writeHead(status, { 'content-type': 'application/json' });
       response.end(JSON.stringify(body));
     };
+    if (closing) {
+      // A request on a kept-alive connection after close() began: GitLab retries a 503.
+      response.setHeader('connection', 'close');
+      send(503, { error: 'the local bridge is stopping; send again once it runs' });
+      return;
+    }
     if (path === '/healthz' && request.method === 'GET') {
       send(options.healthy() ? 200 : 503, { ok: options.healthy() });
       return;
@@ -84,18 +106,37 @@ export async function startHttpAdapter(options: {
       send(404, { error: `not found; GitLab webhooks go to POST ${WEBHOOK_PATH}` });
       return;
     }
-    readBody(request, options.maxBodyBytes)
+    const handled: Promise<void> = readBody(request, options.maxBodyBytes)
       .then((body) => options.handler(toApiGatewayEvent(request, body, path)))
       .then((result) => {
         response.writeHead(result.statusCode, { 'content-type': 'application/json' });
         response.end(result.body);
       })
-      .catch((error: unknown) => send(500, { error: (error as Error).message }));
+      .catch((error: unknown) => send(500, { error: (error as Error).message }))
+      .finally(() => inFlight.delete(handled));
+    inFlight.add(handled);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
   });
   const address = server.address() as AddressInfo;
-  return { server, url: `http://${options.host}:${address.port}` };
+  return {
+    server,
+    url: `http://${options.host}:${address.port}`,
+    close: async () => {
+      closing = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // The receiver writes to DynamoDB and SQS after the response's socket is gone, so the
+      // bridge may close those only once every started request has finished. Each is bounded
+      // by GitLab's 10 s webhook timeout; a request stuck longer is abandoned.
+      let timer: NodeJS.Timeout | undefined;
+      const drained = Promise.allSettled([...inFlight]);
+      await Promise.race([drained, new Promise((resolve) => (timer = setTimeout(resolve, DRAIN_TIMEOUT_MS)))]);
+      clearTimeout(timer);
+      server.closeAllConnections();
+      await closed;
+    },
+  };
 }

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSqsServer } from 'local-aws-sqs';
 import { LOCAL_AWS } from './dynalite-server.js';
+import { guardAgainstBrowsers } from './loopback-guard.js';
 
 /** An SQS served by local-aws-sqs on loopback, with the bridge's queue and dead-letter queue. */
 export interface LocalSqs {
@@ -13,10 +14,18 @@ export interface LocalSqs {
   close(): Promise<void>;
 }
 
+/**
+ * Starts local-aws-sqs on loopback with the bridge's queues. It accepts form-encoded POSTs,
+ * which any web page can send without a CORS preflight, so browser requests, preflights and
+ * foreign Host names get 403 in front of it (lib/local/loopback-guard.ts).
+ */
 export async function startLocalSqs(
   options: { port?: number; maxReceiveCount?: number; visibilityTimeoutSeconds?: number; queueName?: string } = {},
 ): Promise<LocalSqs> {
   const server: Server = await createSqsServer({ port: options.port ?? 0, hostname: '127.0.0.1', emulateQueueCreationLifecycle: false });
+  // createSqsServer resolves once listening; no request can be dispatched before this
+  // synchronous swap, since request events need a turn of the event loop.
+  guardAgainstBrowsers(server, { checkHost: true });
   const port = (server.address() as AddressInfo).port;
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new SQSClient({ ...LOCAL_AWS, endpoint });

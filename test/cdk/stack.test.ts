@@ -10,7 +10,8 @@ import { createBridgeApp } from '../../cdk/bridge-app.js';
 import { RECEIVER_TIMEOUT, SHIPPED_CONFIG_NAME, WORKER_BATCH_SIZE, WORKER_TIMEOUT } from '../../cdk/bridge-stack.js';
 import { SECRET_PLACEHOLDERS } from '../../cdk/constructs/bridge-secrets.js';
 import { VISIBILITY_TIMEOUT_FACTOR } from '../../cdk/constructs/delivery-queue.js';
-import { WEBHOOK_PATH } from '../../cdk/constructs/webhook-api.js';
+import { CLIENT_ERROR_RATE_ALARM_PERCENT, MIN_REQUESTS_FOR_RATE, THROTTLED_RATE_ALARM_PERCENT } from '../../cdk/constructs/monitoring.js';
+import { THROTTLED_METRIC_NAME, WEBHOOK_PATH } from '../../cdk/constructs/webhook-api.js';
 import { TABLE } from '../../lib/deliveries/table.js';
 import { ENV } from '../../lib/env.js';
 import { ConfigError } from '../../lib/errors.js';
@@ -78,6 +79,11 @@ describe('Lambda functions', () => {
     expect(functionProps('receiver').Timeout).toBe(RECEIVER_TIMEOUT.toSeconds());
     expect(RECEIVER_TIMEOUT.toSeconds()).toBeLessThanOrEqual(10);
     expect(functionProps('worker').Timeout).toBe(WORKER_TIMEOUT.toSeconds());
+  });
+
+  it('reserves receiver concurrency at the API burst limit (a flood cannot starve the worker, nor be starved), and leaves the worker unreserved', () => {
+    expect(functionProps('receiver').ReservedConcurrentExecutions).toBe(100);
+    expect(functionProps('worker').ReservedConcurrentExecutions).toBeUndefined();
   });
 
   it('keeps function and access logs for a month', () => {
@@ -314,6 +320,65 @@ describe('webhook API', () => {
   });
 });
 
+describe('flood protection: throttled and refused webhook requests', () => {
+  type MetricDataQuery = {
+    Id: string;
+    Expression?: string;
+    ReturnData?: boolean;
+    MetricStat?: { Metric: { MetricName: string; Namespace: string; Dimensions: unknown[] } };
+  };
+  const alarmNamed = (suffix: string) => {
+    const found = resourcesOfType(synth.json, 'AWS::CloudWatch::Alarm').find(([, alarm]) => alarm.Properties?.AlarmName === `${DEFAULT_STACK_NAME}-${suffix}`);
+    if (!found) throw new Error(`no alarm ${suffix}`);
+    return found[1].Properties as { Metrics: MetricDataQuery[]; Threshold: number; AlarmActions: unknown; ComparisonOperator: string };
+  };
+  const apiDimension = () => [{ Name: 'ApiId', Value: refTo(synth.stack.webhookApi.api) }];
+
+  it('counts 429s from the access logs per API (HTTP APIs publish no throttle metric)', () => {
+    const format = JSON.parse((onlyResource(synth.json, 'AWS::ApiGatewayV2::Stage').Properties.AccessLogSettings as { Format: string }).Format) as Record<
+      string,
+      string
+    >;
+    expect(format.apiId).toBe('$context.apiId');
+    expect(format.status).toBe('$context.status');
+    const filter = onlyResource(synth.json, 'AWS::Logs::MetricFilter');
+    expect(filter.Properties.LogGroupName).toEqual(refTo(synth.stack.webhookApi.accessLogs));
+    expect(filter.Properties.FilterPattern).toBe('{ $.status = "429" }');
+    expect(filter.Properties.MetricTransformations).toEqual([
+      { MetricNamespace: METRICS_NAMESPACE, MetricName: THROTTLED_METRIC_NAME, MetricValue: '1', Dimensions: [{ Key: 'ApiId', Value: '$.apiId' }] },
+    ]);
+  });
+
+  it('alarms to the topic when over 25% of at least 20 requests in 5 minutes get a 4xx', () => {
+    const alarm = alarmNamed('Webhook4xxRate');
+    expect(alarm.AlarmActions).toEqual([refTo(synth.stack.monitoring.topic)]);
+    expect(alarm.Threshold).toBe(CLIENT_ERROR_RATE_ALARM_PERCENT);
+    expect(alarm.ComparisonOperator).toBe('GreaterThanOrEqualToThreshold');
+    const byId = Object.fromEntries(alarm.Metrics.map((query) => [query.Id, query]));
+    expect(byId.errors?.MetricStat?.Metric).toEqual({ MetricName: '4xx', Namespace: 'AWS/ApiGateway', Dimensions: apiDimension() });
+    expect(byId.requests?.MetricStat?.Metric).toEqual({ MetricName: 'Count', Namespace: 'AWS/ApiGateway', Dimensions: apiDimension() });
+    const expression = alarm.Metrics.find((query) => query.Expression);
+    expect(expression?.Expression).toBe(`IF(requests >= ${MIN_REQUESTS_FOR_RATE}, 100 * errors / requests, 0)`);
+  });
+
+  it('alarms to the topic when over 1% of requests are throttled (429)', () => {
+    const alarm = alarmNamed('WebhookThrottledRate');
+    expect(alarm.AlarmActions).toEqual([refTo(synth.stack.monitoring.topic)]);
+    expect(alarm.Threshold).toBe(THROTTLED_RATE_ALARM_PERCENT);
+    const byId = Object.fromEntries(alarm.Metrics.map((query) => [query.Id, query]));
+    expect(byId.throttled?.MetricStat?.Metric).toEqual({ MetricName: THROTTLED_METRIC_NAME, Namespace: METRICS_NAMESPACE, Dimensions: apiDimension() });
+    expect(byId.requests?.MetricStat?.Metric.MetricName).toBe('Count');
+    expect(alarm.Metrics.find((query) => query.Expression)?.Expression).toBe('100 * FILL(throttled, 0) / requests');
+  });
+
+  it('charts the 4xx and throttled rates and the 429 count on the dashboard', () => {
+    const body = JSON.stringify(onlyResource(synth.json, 'AWS::CloudWatch::Dashboard').Properties.DashboardBody);
+    expect(body).toContain(THROTTLED_METRIC_NAME);
+    expect(body).toContain('100 * FILL(throttled, 0) / requests');
+    expect(body).toContain(`IF(requests >= ${MIN_REQUESTS_FOR_RATE}, 100 * errors / requests, 0)`);
+  });
+});
+
 describe('alarms, dashboard and outputs', () => {
   const alarmOn = (json: TemplateJson, metricName: string) =>
     resourcesOfType(json, 'AWS::CloudWatch::Alarm').filter(([, alarm]) => JSON.stringify(alarm.Properties).includes(`"${metricName}"`));
@@ -413,6 +478,8 @@ describe('settings from context', () => {
     ['maxBodyBytes', String(7 * 1024 * 1024), /context maxBodyBytes/],
     ['alarmEmail', 'not-an-email', /context alarmEmail/],
     ['retainData', 'maybe', /context retainData: expected true or false/],
+    ['receiverReservedConcurrency', 'lots', /context receiverReservedConcurrency: expected a whole number from 1 to 1000/],
+    ['receiverReservedConcurrency', '50', /context receiverReservedConcurrency: 50 is below apiBurstLimit \(100\).*500 instead of 429/],
   ])('rejects -c %s=%s with a message naming the key', (key, value, message) => {
     expect(() => createBridgeApp({ context: { config: 'none', [key]: value } })).toThrow(message);
   });
@@ -450,6 +517,21 @@ describe('settings from context', () => {
       expect(variables('receiver')[ENV.slackChannel]).toBeUndefined();
     } finally {
       zero.cleanup();
+    }
+  });
+
+  it.each([
+    [{ receiverReservedConcurrency: 'none' }, undefined],
+    [{ receiverReservedConcurrency: '300' }, 300],
+    [{ apiBurstLimit: '20' }, 20],
+    [{ apiBurstLimit: '20', receiverReservedConcurrency: '30' }, 30],
+  ])('sets the receiver’s reserved concurrency from context (%o)', (context, expected) => {
+    const synthesized = synthBridge({ config: 'none', ...context }, { bundle: false });
+    try {
+      const receiver = synthesized.json.Resources[synthesized.stack.getLogicalId(synthesized.stack.receiver.function.node.defaultChild as never)];
+      expect(receiver?.Properties?.ReservedConcurrentExecutions).toBe(expected);
+    } finally {
+      synthesized.cleanup();
     }
   });
 

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/load.js';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import { startLocalBridge, type LocalBridge } from '../../lib/local/bridge.js';
+import type { BridgeLogger } from '../../lib/logger.js';
 import { LOCAL_TABLE_NAME } from '../../lib/local/names.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LOCAL_AWS } from '../../lib/local/dynalite-server.js';
@@ -16,7 +17,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'bridge-test-'));
 const printed: string[] = [];
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 
-async function start(tokens: string[] = ['local-token']): Promise<LocalBridge> {
+async function start(tokens: string[] = ['local-token'], log: BridgeLogger = quiet): Promise<LocalBridge> {
   return startLocalBridge({
     port: 0,
     dataDir,
@@ -24,7 +25,7 @@ async function start(tokens: string[] = ['local-token']): Promise<LocalBridge> {
     config: parseConfig({ routes: [] }),
     credentials: credentialsFromEnv({}),
     print: (text) => printed.push(text),
-    log: quiet,
+    log,
   });
 }
 
@@ -62,6 +63,40 @@ describe('the local bridge (npm start)', () => {
       });
       expect(oversized.status).toBe(413);
       expect(await oversized.json()).toEqual({ error: 'body is larger than the 5242880-byte limit' });
+    } finally {
+      await bridge.stop();
+    }
+  });
+
+  it('refuses web pages on its DynamoDB and SQS ports, and leaves the webhook port to GitLab, where a page can neither deliver nor read', async () => {
+    const bridge = await start();
+    try {
+      const page = { origin: 'https://evil.example' };
+      const scan = await fetch(bridge.dynamoEndpoint, {
+        method: 'POST',
+        headers: { ...page, 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.Scan' },
+        body: JSON.stringify({ TableName: LOCAL_TABLE_NAME }),
+      });
+      expect(scan.status).toBe(403);
+      const receive = await fetch(bridge.sqsEndpoint, {
+        method: 'POST',
+        headers: { ...page, 'content-type': 'application/x-www-form-urlencoded' },
+        body: `Action=ReceiveMessage&QueueUrl=${encodeURIComponent(bridge.queueUrl)}`,
+      });
+      expect(receive.status).toBe(403);
+
+      // The webhook port takes GitLab's POSTs (possibly through a tunnel, so any Host). A page can
+      // send only a form (no X-Gitlab-Token without a preflight): refused before the token check.
+      const form = await fetch(bridge.webhookUrl, { method: 'POST', headers: { ...page, 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' });
+      expect(form.status).toBe(415);
+      expect(form.headers.get('access-control-allow-origin')).toBeNull();
+      const preflight = await fetch(bridge.webhookUrl, {
+        method: 'OPTIONS',
+        headers: { ...page, 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-gitlab-token,content-type' },
+      });
+      expect(preflight.status).toBe(405);
+      expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+      expect(preflight.headers.get('access-control-allow-headers')).toBeNull();
     } finally {
       await bridge.stop();
     }
@@ -119,6 +154,55 @@ describe('the local bridge (npm start)', () => {
       expect(await send('own-tok')).toBe(202);
     } finally {
       await bridge.stop();
+    }
+  });
+
+  it('stops with webhooks in flight: a request that reached the receiver is answered, and only answered ones are recorded', async () => {
+    const errors: string[] = [];
+    const bridge = await start(['local-token'], { ...quiet, error: (message) => errors.push(message) });
+    const body = JSON.stringify(readFixture('pipeline--success.json'));
+    const sent: { id: string; outcome: string }[] = [];
+    let stopped = false;
+    // Eight senders keep requests in flight continuously, so stop() lands in the middle of some.
+    const sender = async () => {
+      while (!stopped) {
+        const headers = gitlabHeaders('Pipeline Hook', 'local-token');
+        const id = headers['idempotency-key'] ?? '';
+        try {
+          const response = await fetch(bridge.webhookUrl, { method: 'POST', headers, body });
+          await response.text();
+          sent.push({ id, outcome: String(response.status) });
+        } catch (error) {
+          sent.push({ id, outcome: (error as { cause?: { code?: string } }).cause?.code ?? String(error) });
+        }
+      }
+    };
+    const senders = Array.from({ length: 8 }, sender);
+    await waitFor(
+      async () => sent.filter((request) => request.outcome === '202').length,
+      (count) => count >= 8,
+    );
+    await bridge.stop();
+    stopped = true;
+    await Promise.all(senders);
+    // The receiver never wrote to SQS or dynalite after they closed.
+    expect(errors).toEqual([]);
+
+    const again = await start();
+    try {
+      const store = new DynamoDbDeliveryStore({ client: new DynamoDBClient({ ...LOCAL_AWS, endpoint: again.dynamoEndpoint }), tableName: LOCAL_TABLE_NAME });
+      const mismatched: string[] = [];
+      for (const request of sent) {
+        const recorded = (await store.get(request.id)) !== undefined;
+        // 202: recorded. 503 (stopping) or a connection the bridge closed before reading the
+        // request (ECONNRESET, UND_ERR_SOCKET, ECONNREFUSED): never reached the receiver, so not
+        // recorded. A recorded delivery whose sender saw no 202 was cut off mid-request.
+        if (recorded !== (request.outcome === '202')) mismatched.push(`${request.outcome} ${recorded ? 'recorded' : 'not recorded'}`);
+      }
+      expect(mismatched).toEqual([]);
+      expect(sent.map((request) => request.outcome)).not.toContain('500');
+    } finally {
+      await again.stop();
     }
   });
 
