@@ -93,7 +93,8 @@ export async function startHttpAdapter(options: {
       response.end(JSON.stringify(body));
     };
     if (closing) {
-      // A request on a kept-alive connection after close() began: GitLab retries a 503.
+      // A request on a kept-alive connection after close() began: 503, so the sender sees a failure
+      // it can resend (GitLab marks it failed; it does not retry by itself).
       response.setHeader('connection', 'close');
       send(503, { error: 'the local bridge is stopping; send again once it runs' });
       return;

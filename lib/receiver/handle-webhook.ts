@@ -182,7 +182,7 @@ export async function handleWebhook(request: WebhookRequest, deps: ReceiverDeps)
   } catch (error) {
     deps.metrics?.count('failed');
     deps.log?.error('could not store delivery', { deliveryId: id, error: (error as Error).message });
-    return reply(503, { error: 'could not record the delivery; GitLab will retry', deliveryId: id });
+    return reply(503, { error: "could not record the delivery; resend it from the webhook's Recent events (GitLab does not retry by itself)", deliveryId: id });
   }
 
   if (!created.created) {
@@ -204,7 +204,10 @@ export async function handleWebhook(request: WebhookRequest, deps: ReceiverDeps)
   } catch (error) {
     deps.metrics?.count('failed');
     deps.log?.error('could not queue delivery', { deliveryId: id, error: (error as Error).message });
-    return reply(503, { error: 'recorded but could not queue the delivery; GitLab will retry', deliveryId: id });
+    return reply(503, {
+      error: "recorded but could not queue the delivery; resend it from the webhook's Recent events (GitLab does not retry by itself)",
+      deliveryId: id,
+    });
   }
   return reply(202, { deliveryId: id, status, ...(created.created ? {} : { duplicate: true, requeued: true }) });
 }

@@ -154,7 +154,7 @@ describe('handleWebhook answers', () => {
     expect(response.statusCode).toBe(503);
   });
 
-  it('503 when the queue refuses, and queues it when GitLab retries', async () => {
+  it('503 when the queue refuses, and queues it when the delivery is resent', async () => {
     const headers = gitlabHeaders('Pipeline Hook', NEW_TOKEN);
     const broken = new SqsDeliveryQueue(sqs.client, `${sqs.queueUrl}-missing`);
     expect((await handleWebhook(request(pipeline, headers), { ...deps, queue: broken })).statusCode).toBe(503);
