@@ -32,6 +32,8 @@ export interface CliContext {
   stderr: Output;
   aws: AwsClients;
   fetch: typeof fetch;
+  /** All of stdin as text (secrets piped in with --token-stdin). */
+  readStdin(): Promise<string>;
   now(): Date;
   sleep(ms: number): Promise<void>;
 }
@@ -90,6 +92,11 @@ export function processContext(): CliContext {
     stderr: { write: (text) => void process.stderr.write(text), isTTY: process.stderr.isTTY === true, columns: process.stderr.columns },
     aws: createAwsClients(env),
     fetch: globalThis.fetch,
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
     now: () => new Date(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   };
