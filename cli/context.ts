@@ -10,6 +10,11 @@ export interface Output {
   isTTY?: boolean;
   /** Terminal width, when known. */
   columns?: number;
+  /**
+   * The unfiltered stream under a terminal-safe one (cli/format/terminal-safe.ts), for the
+   * CLI's own control sequences only: the progress bar's in-place redraw.
+   */
+  raw?: Output;
 }
 
 /** The AWS clients a command may need, created on first use. */

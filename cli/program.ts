@@ -10,6 +10,7 @@ import type { CliContext } from './context.js';
 import { STATUS_FILTER_VALUES } from './delivery-filters.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
 import { BRANCH_FILTER_STRATEGIES, DEFAULT_HOOK_EVENTS, HOOK_EVENT_FLAGS } from './gitlab/hook-plan.js';
+import { terminalSafeOutput } from './format/terminal-safe.js';
 import { isLoopbackUrl, LOCAL_WEBHOOK_URL } from './local-defaults.js';
 import { BridgeResources, CLI_ENV, type ResourceFlags } from './resources.js';
 import { SAMPLE_KINDS, SAMPLES } from './samples.js';
@@ -375,7 +376,10 @@ function usageErrorLine(text: string): string {
  * Runs the CLI in-process and returns its exit code. Errors become one line on stderr:
  * `gitlab-bridge: <what happened>; <the fix>`.
  */
-export async function runCli(argv: readonly string[], context: CliContext): Promise<ExitCode> {
+export async function runCli(argv: readonly string[], processContext: CliContext): Promise<ExitCode> {
+  // Everything printed passes through terminalSafe: delivery records, payloads and GitLab's
+  // answers are attacker-controlled text, and a terminal obeys the escape sequences in them.
+  const context: CliContext = { ...processContext, stdout: terminalSafeOutput(processContext.stdout), stderr: terminalSafeOutput(processContext.stderr) };
   let exitCode: ExitCode = EXIT.ok;
   const program = buildProgram(context, (code) => {
     exitCode = code;
