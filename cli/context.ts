@@ -71,17 +71,28 @@ export function clientConfig(
   };
 }
 
-/** AWS clients configured from `env` (see clientConfig), created lazily. */
-export function createAwsClients(env: Record<string, string | undefined>): AwsClients {
+/**
+ * Bounds of every AWS call the CLI makes. The SDK's defaults are none at all (0 disables both),
+ * so an endpoint that accepts the connection and never answers would hang the command. 30 s
+ * is far above a healthy answer (the longest call is the DLQ read, a 1 s long poll).
+ */
+export const AWS_CLIENT_TIMEOUTS = { connectionTimeout: 5_000, requestTimeout: 30_000, throwOnRequestTimeout: true } as const;
+
+/** AWS clients configured from `env` (see clientConfig), created lazily, each call bounded. */
+export function createAwsClients(
+  env: Record<string, string | undefined>,
+  timeouts: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: boolean } = AWS_CLIENT_TIMEOUTS,
+): AwsClients {
+  const config = (service: ServiceEnv) => ({ ...clientConfig(env, service), requestHandler: { ...timeouts } });
   let dynamodb: DynamoDBClient | undefined;
   let sqs: SQSClient | undefined;
   let cloudformation: CloudFormationClient | undefined;
   let secretsManager: SecretsManagerClient | undefined;
   return {
-    dynamodb: () => (dynamodb ??= new DynamoDBClient(clientConfig(env, 'DYNAMODB'))),
-    sqs: () => (sqs ??= new SQSClient(clientConfig(env, 'SQS'))),
-    cloudformation: () => (cloudformation ??= new CloudFormationClient(clientConfig(env, 'CLOUDFORMATION'))),
-    secretsManager: () => (secretsManager ??= new SecretsManagerClient(clientConfig(env, 'SECRETS_MANAGER'))),
+    dynamodb: () => (dynamodb ??= new DynamoDBClient(config('DYNAMODB'))),
+    sqs: () => (sqs ??= new SQSClient(config('SQS'))),
+    cloudformation: () => (cloudformation ??= new CloudFormationClient(config('CLOUDFORMATION'))),
+    secretsManager: () => (secretsManager ??= new SecretsManagerClient(config('SECRETS_MANAGER'))),
     destroy: () => {
       for (const client of [dynamodb, sqs, cloudformation, secretsManager]) client?.destroy();
     },
