@@ -10,6 +10,11 @@ export interface Output {
   isTTY?: boolean;
   /** Terminal width, when known. */
   columns?: number;
+  /**
+   * The unfiltered stream under a terminal-safe one (cli/format/terminal-safe.ts), for the
+   * CLI's own control sequences only: the progress bar's in-place redraw.
+   */
+  raw?: Output;
 }
 
 /** The AWS clients a command may need, created on first use. */
@@ -32,6 +37,8 @@ export interface CliContext {
   stderr: Output;
   aws: AwsClients;
   fetch: typeof fetch;
+  /** All of stdin as text (secrets piped in with --token-stdin). */
+  readStdin(): Promise<string>;
   now(): Date;
   sleep(ms: number): Promise<void>;
 }
@@ -64,17 +71,28 @@ export function clientConfig(
   };
 }
 
-/** AWS clients configured from `env` (see clientConfig), created lazily. */
-export function createAwsClients(env: Record<string, string | undefined>): AwsClients {
+/**
+ * Bounds of every AWS call the CLI makes. The SDK's defaults are none at all (0 disables both),
+ * so an endpoint that accepts the connection and never answers would hang the command. 30 s
+ * is far above a healthy answer (the longest call is the DLQ read, a 1 s long poll).
+ */
+export const AWS_CLIENT_TIMEOUTS = { connectionTimeout: 5_000, requestTimeout: 30_000, throwOnRequestTimeout: true } as const;
+
+/** AWS clients configured from `env` (see clientConfig), created lazily, each call bounded. */
+export function createAwsClients(
+  env: Record<string, string | undefined>,
+  timeouts: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: boolean } = AWS_CLIENT_TIMEOUTS,
+): AwsClients {
+  const config = (service: ServiceEnv) => ({ ...clientConfig(env, service), requestHandler: { ...timeouts } });
   let dynamodb: DynamoDBClient | undefined;
   let sqs: SQSClient | undefined;
   let cloudformation: CloudFormationClient | undefined;
   let secretsManager: SecretsManagerClient | undefined;
   return {
-    dynamodb: () => (dynamodb ??= new DynamoDBClient(clientConfig(env, 'DYNAMODB'))),
-    sqs: () => (sqs ??= new SQSClient(clientConfig(env, 'SQS'))),
-    cloudformation: () => (cloudformation ??= new CloudFormationClient(clientConfig(env, 'CLOUDFORMATION'))),
-    secretsManager: () => (secretsManager ??= new SecretsManagerClient(clientConfig(env, 'SECRETS_MANAGER'))),
+    dynamodb: () => (dynamodb ??= new DynamoDBClient(config('DYNAMODB'))),
+    sqs: () => (sqs ??= new SQSClient(config('SQS'))),
+    cloudformation: () => (cloudformation ??= new CloudFormationClient(config('CLOUDFORMATION'))),
+    secretsManager: () => (secretsManager ??= new SecretsManagerClient(config('SECRETS_MANAGER'))),
     destroy: () => {
       for (const client of [dynamodb, sqs, cloudformation, secretsManager]) client?.destroy();
     },
@@ -90,6 +108,11 @@ export function processContext(): CliContext {
     stderr: { write: (text) => void process.stderr.write(text), isTTY: process.stderr.isTTY === true, columns: process.stderr.columns },
     aws: createAwsClients(env),
     fetch: globalThis.fetch,
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
     now: () => new Date(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   };

@@ -4,12 +4,13 @@ import { awsErrorToCliError } from './aws-errors.js';
 import { openDeliveryQueue, openDeliveryStore } from './bridge-clients.js';
 import { listDeliveriesCommand, replayCommand, showDeliveryCommand } from './commands/deliveries.js';
 import { dlqListCommand, dlqReader, dlqRedriveCommand } from './commands/dlq.js';
-import { connectCommand, DEFAULT_TEST_WAIT_SECONDS, disconnectCommand, gitlabApi, statusCommand } from './commands/gitlab.js';
+import { connectCommand, DEFAULT_TEST_WAIT_SECONDS, disconnectCommand, gitlabApi, statusCommand, warnTokenFlag } from './commands/gitlab.js';
 import { sendSampleCommand } from './commands/send-sample.js';
 import type { CliContext } from './context.js';
 import { STATUS_FILTER_VALUES } from './delivery-filters.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
 import { BRANCH_FILTER_STRATEGIES, DEFAULT_HOOK_EVENTS, HOOK_EVENT_FLAGS } from './gitlab/hook-plan.js';
+import { terminalSafeOutput } from './format/terminal-safe.js';
 import { isLoopbackUrl, LOCAL_WEBHOOK_URL } from './local-defaults.js';
 import { BridgeResources, CLI_ENV, type ResourceFlags } from './resources.js';
 import { SAMPLE_KINDS, SAMPLES } from './samples.js';
@@ -205,7 +206,8 @@ Docs: README.md, section "The gitlab-bridge CLI"`,
   const gitlabAccess = (command: Command) =>
     command
       .option('--gitlab-url <url>', `GitLab instance (env ${CLI_ENV.gitlabUrl}, default https://gitlab.com)`)
-      .option('--gitlab-token <token>', `access token with the api scope; prefer env ${CLI_ENV.gitlabToken} (flags end up in shell history)`)
+      .option('--token-stdin', `read the access token (api scope) from stdin instead of env ${CLI_ENV.gitlabToken}`)
+      .option('--gitlab-token <token>', `access token; prefer env ${CLI_ENV.gitlabToken} or --token-stdin (a flag is visible in \`ps\` and shell history)`)
       .option('--webhook-url <url>', `the bridge's webhook URL (env ${CLI_ENV.webhookUrl}; default: the stack's WebhookUrl output)`);
   gitlabAccess(
     gitlab
@@ -238,9 +240,12 @@ Docs: README.md, section "The gitlab-bridge CLI"`,
           json: boolean;
           gitlabUrl?: string;
           gitlabToken?: string;
+          tokenStdin?: boolean;
           webhookUrl?: string;
         }>(command);
-        const api = gitlabApi(context, options);
+        const api = await gitlabApi(context, options);
+        if (options.webhookToken) warnTokenFlag(context, '--webhook-token', `${CLI_ENV.webhookToken} or the bridge's GitLab secret`);
+        if (options.signingKey) warnTokenFlag(context, '--signing-key', `${CLI_ENV.signingKey} or the bridge's GitLab secret`);
         const bridge = resources(command);
         const webhookUrl = await bridge.webhookUrl(options.webhookUrl);
         const credentials = await bridge.webhookCredentials({
@@ -270,8 +275,8 @@ Docs: README.md, section "The gitlab-bridge CLI"`,
       .option('--json', 'the result as JSON'),
   ).action(
     run(async (command) => {
-      const options = opts<{ project: string; json: boolean; gitlabUrl?: string; gitlabToken?: string; webhookUrl?: string }>(command);
-      const api = gitlabApi(context, options);
+      const options = opts<{ project: string; json: boolean; gitlabUrl?: string; gitlabToken?: string; tokenStdin?: boolean; webhookUrl?: string }>(command);
+      const api = await gitlabApi(context, options);
       const webhookUrl = await resources(command).webhookUrl(options.webhookUrl);
       return disconnectCommand(context, api, { project: options.project, webhookUrl, json: options.json });
     }),
@@ -286,8 +291,8 @@ Docs: README.md, section "The gitlab-bridge CLI"`,
       .option('--json', 'JSON for scripts'),
   ).action(
     run(async (command) => {
-      const options = opts<{ project?: string[]; json: boolean; gitlabUrl?: string; gitlabToken?: string; webhookUrl?: string }>(command);
-      const api = gitlabApi(context, options);
+      const options = opts<{ project?: string[]; json: boolean; gitlabUrl?: string; gitlabToken?: string; tokenStdin?: boolean; webhookUrl?: string }>(command);
+      const api = await gitlabApi(context, options);
       let webhookUrl: string | undefined;
       try {
         webhookUrl = await resources(command).webhookUrl(options.webhookUrl);
@@ -321,6 +326,11 @@ Docs: README.md, section "The gitlab-bridge CLI"`,
           command,
         );
         const url = options.url || context.env[CLI_ENV.webhookUrl] || LOCAL_WEBHOOK_URL;
+        // The local bridge's token is a throwaway printed at start (the README's quickstart passes it as a flag).
+        if (!isLoopbackUrl(url)) {
+          if (options.token) warnTokenFlag(context, '--token', `${CLI_ENV.webhookToken} or the stack's GitLab secret`);
+          if (options.signingKey) warnTokenFlag(context, '--signing-key', CLI_ENV.signingKey);
+        }
         let token = options.token || context.env[CLI_ENV.webhookToken]?.split(',')[0]?.trim() || undefined;
         let signingKey = options.signingKey || context.env[CLI_ENV.signingKey]?.split(',')[0]?.trim() || undefined;
         if (!token && !options.dryRun) {
@@ -366,7 +376,10 @@ function usageErrorLine(text: string): string {
  * Runs the CLI in-process and returns its exit code. Errors become one line on stderr:
  * `gitlab-bridge: <what happened>; <the fix>`.
  */
-export async function runCli(argv: readonly string[], context: CliContext): Promise<ExitCode> {
+export async function runCli(argv: readonly string[], processContext: CliContext): Promise<ExitCode> {
+  // Everything printed passes through terminalSafe: delivery records, payloads and GitLab's
+  // answers are attacker-controlled text, and a terminal obeys the escape sequences in them.
+  const context: CliContext = { ...processContext, stdout: terminalSafeOutput(processContext.stdout), stderr: terminalSafeOutput(processContext.stderr) };
   let exitCode: ExitCode = EXIT.ok;
   const program = buildProgram(context, (code) => {
     exitCode = code;

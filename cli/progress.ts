@@ -23,14 +23,16 @@ export function progressBar(done: number, total: number, width = BAR_WIDTH): str
 export function createProgress(output: Output, total: number, label: string): Progress {
   let count = 0;
   if (output.isTTY) {
-    const draw = () => output.write(`\r${label} ${progressBar(count, total)}`);
+    // Only the CLI's own label and bar go to the raw stream; item lines are not shown here.
+    const terminal = output.raw ?? output;
+    const draw = () => terminal.write(`\r${label} ${progressBar(count, total)}`);
     draw();
     return {
       tick: () => {
         count++;
         draw();
       },
-      done: () => output.write('\r\x1b[2K'),
+      done: () => terminal.write('\r\x1b[2K'),
     };
   }
   return {

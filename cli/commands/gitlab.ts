@@ -25,20 +25,55 @@ const POLL_INTERVAL_MS = 1_000;
 export interface GitLabAccessOptions {
   gitlabUrl?: string;
   gitlabToken?: string;
+  /** Read the access token from stdin (`--token-stdin`). */
+  tokenStdin?: boolean;
 }
 
-/** The GitLab API client from --gitlab-url/GITLAB_URL and --gitlab-token/GITLAB_TOKEN. */
-export function gitlabApi(context: CliContext, options: GitLabAccessOptions): GitLabHooksApi {
+/**
+ * The GitLab API client from --gitlab-url/GITLAB_URL and the access token from --token-stdin,
+ * GITLAB_TOKEN or --gitlab-token (kept working, with a warning: a flag's value is visible to
+ * every user of the machine in `ps`, and stays in shell history).
+ */
+export async function gitlabApi(context: CliContext, options: GitLabAccessOptions): Promise<GitLabHooksApi> {
   const url = options.gitlabUrl || context.env[CLI_ENV.gitlabUrl] || DEFAULT_GITLAB_URL;
-  const token = options.gitlabToken || context.env[CLI_ENV.gitlabToken];
+  if (options.tokenStdin && options.gitlabToken) {
+    throw new CliError('--token-stdin and --gitlab-token both give the access token', EXIT.usage, 'use one of them (preferably --token-stdin)');
+  }
+  let token: string | undefined;
+  if (options.tokenStdin) {
+    token = firstLine(await context.readStdin());
+    if (!token)
+      throw new CliError(
+        '--token-stdin: nothing on stdin',
+        EXIT.auth,
+        'pipe the access token in, e.g. `pass gitlab/token | gitlab-bridge gitlab ... --token-stdin`',
+      );
+  } else if (options.gitlabToken) {
+    warnTokenFlag(context, '--gitlab-token', `${CLI_ENV.gitlabToken} or --token-stdin`);
+    token = options.gitlabToken;
+  } else {
+    token = context.env[CLI_ENV.gitlabToken];
+  }
   if (!token) {
     throw new CliError(
       'no GitLab access token',
       EXIT.auth,
-      'set GITLAB_TOKEN to a personal or project access token with the api scope (Maintainer on the project)',
+      'set GITLAB_TOKEN (or pipe it in with --token-stdin) to a personal or project access token with the api scope (Maintainer on the project)',
     );
   }
   return new GitLabHooksApi({ url, token, fetch: context.fetch });
+}
+
+/** The first line of what was piped in, without its line ending (`echo` adds one). */
+function firstLine(text: string): string {
+  return (text.split(/\r?\n/)[0] ?? '').trim();
+}
+
+/** A secret given as a flag still works, with a warning on stderr naming the safer ways. */
+export function warnTokenFlag(context: CliContext, flag: string, instead: string): void {
+  context.stderr.write(
+    `warning: ${flag} puts the secret on the command line, where other users see it in \`ps\` and it stays in shell history; use ${instead}\n`,
+  );
 }
 
 async function call<T>(api: GitLabHooksApi, action: string, project: string | undefined, operation: () => Promise<T>): Promise<T> {
@@ -247,8 +282,10 @@ export async function statusCommand(
       hooks = await api.listHooks(project);
     } catch (error) {
       const cliError = gitlabErrorToCliError(error, { instance: api.instance, project, action: "list the project's webhooks" });
-      // One project the token cannot read does not hide the others, but a bad token stops here.
+      // One project the token cannot read does not hide the others, but a bad token, or a
+      // GITLAB_URL that redirects, stops here: every other project would fail the same way.
       if (cliError.exitCode === EXIT.auth && (error as { status?: number }).status === 401) throw cliError;
+      if (cliError.exitCode === EXIT.usage) throw cliError;
       rows.push({ project, hookId: null, state: 'error', disabledUntil: null, events: [], branchFilter: null, url: null, error: cliError.message });
       continue;
     }

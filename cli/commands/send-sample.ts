@@ -9,6 +9,9 @@ import { freshenSample, loadSample, SAMPLES, withProject, type SampleKind } from
 /** The GitLab version the sample requests claim to come from (User-Agent `GitLab/<version>`). */
 export const SAMPLE_GITLAB_VERSION = '18.6.0';
 
+/** GitLab gives a webhook 10 s to answer (GitLab docs, "Webhook timeout"); the sample waits a little longer. */
+export const SEND_TIMEOUT_MS = 15_000;
+
 export interface SampleRequest {
   url: string;
   headers: Record<string, string>;
@@ -97,17 +100,27 @@ export async function sendSampleCommand(context: CliContext, options: SendSample
     return EXIT.ok;
   }
   let response: Response;
+  let text: string;
   try {
-    response = await context.fetch(request.url, { method: 'POST', headers: request.headers, body: request.body });
+    response = await context.fetch(request.url, {
+      method: 'POST',
+      headers: request.headers,
+      body: request.body,
+      // A redirect would re-send X-Gitlab-Token to wherever it points; GitLab does not follow them either.
+      redirect: 'error',
+      signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+    });
+    text = await response.text();
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause;
-    throw new CliError(
-      `cannot reach ${request.url} (${cause?.code ?? (error as Error).message})`,
-      EXIT.failure,
-      'is the bridge running (npm start)? Pass its webhook URL with --url',
-    );
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+    const reason = timedOut
+      ? `no answer within ${SEND_TIMEOUT_MS / 1000}s`
+      : /redirect/i.test(cause?.message ?? '')
+        ? 'it answered with a redirect, which is not followed'
+        : (cause?.code ?? (error as Error).message);
+    throw new CliError(`cannot reach ${request.url} (${reason})`, EXIT.failure, 'is the bridge running (npm start)? Pass its webhook URL with --url');
   }
-  const text = await response.text();
   let body: unknown = text;
   try {
     body = JSON.parse(text);

@@ -1,3 +1,5 @@
+import { terminalSafe } from './terminal-safe.js';
+
 export interface Column {
   header: string;
   /** Longest a cell may be; longer cells end in `…`. */
@@ -27,9 +29,12 @@ export function renderTable(columns: readonly Column[], rows: readonly (readonly
   return [line(columns.map((column) => column.header)), ...cells.map(line)].join('\n') + '\n';
 }
 
-/** Newlines and tabs in a cell would break the table's rows. */
+/**
+ * Newlines and tabs in a cell would break the table's rows; escape sequences would both act on
+ * the terminal and throw the column widths off, so they go before widths are measured.
+ */
 function oneLine(text: string): string {
-  return text.replace(/[\r\n\t]+/g, ' ');
+  return terminalSafe(text, { multiline: false }).replace(/ {2,}/g, ' ');
 }
 
 /** `2026-01-31T09:15:02.123Z` -> `2026-01-31 09:15:02` (UTC, as the header says). */

@@ -1,4 +1,5 @@
 import { CliError, EXIT } from '../exit-codes.js';
+import { isLoopbackUrl } from '../local-defaults.js';
 import { projectIdForPath, type GitLabHook } from './hook-plan.js';
 
 /**
@@ -55,6 +56,14 @@ export function gitlabApiBase(url: string): string {
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
     throw new CliError(`GITLAB_URL "${url}" must be http(s)`, EXIT.usage, 'use e.g. https://gitlab.com');
   }
+  // The access token goes in every request: plain http would show it to the network.
+  if (parsed.protocol !== 'https:' && !isLoopbackUrl(parsed.href)) {
+    throw new CliError(
+      `GITLAB_URL "${url}" must use https (the access token travels with every request)`,
+      EXIT.usage,
+      'use the https:// address of your GitLab; plain http is accepted only for a GitLab on this machine (127.0.0.1, ::1, localhost)',
+    );
+  }
   return `${trimmed}/api/v4`;
 }
 
@@ -62,11 +71,17 @@ export function gitlabApiBase(url: string): string {
 const PER_PAGE = 100;
 /** A safety stop for `GET /projects` on a big instance. */
 const MAX_PAGES = 50;
+/**
+ * Bound of one GitLab API call, body included. The slowest is the test trigger: GitLab runs the
+ * test hook while the call waits, and gives a webhook 10 s to answer (GitLab docs, "Webhook
+ * timeout"), so 30 s leaves GitLab its own time and still ends a call to a stalled instance.
+ */
+export const GITLAB_REQUEST_TIMEOUT_MS = 30_000;
 
 export class GitLabHooksApi {
   private readonly base: string;
 
-  constructor(private readonly options: { url: string; token: string; fetch: typeof fetch }) {
+  constructor(private readonly options: { url: string; token: string; fetch: typeof fetch; timeoutMs?: number }) {
     this.base = gitlabApiBase(options.url);
   }
 
@@ -121,7 +136,9 @@ export class GitLabHooksApi {
   }
 
   private async send(method: string, path: string, body?: Record<string, unknown>): Promise<{ body: unknown; headers: Headers }> {
+    const timeoutMs = this.options.timeoutMs ?? GITLAB_REQUEST_TIMEOUT_MS;
     let response: Response;
+    let text: string;
     try {
       response = await this.options.fetch(`${this.base}${path}`, {
         method,
@@ -131,16 +148,15 @@ export class GitLabHooksApi {
           ...(body ? { 'Content-Type': 'application/json' } : {}),
         },
         ...(body ? { body: JSON.stringify(body) } : {}),
+        // fetch would follow a redirect and send PRIVATE-TOKEN (and a hook's token, re-POSTed on
+        // a 307/308) to wherever it points, another origin included: never follow one.
+        redirect: 'error',
+        signal: AbortSignal.timeout(timeoutMs),
       });
+      text = await response.text();
     } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new CliError(
-        `cannot reach GitLab at ${this.instance} (${cause?.code ?? cause?.message ?? (error as Error).message})`,
-        EXIT.failure,
-        'check GITLAB_URL and your network',
-      );
+      throw this.transportError(error, method, path, timeoutMs);
     }
-    const text = await response.text();
     let parsed: unknown = text;
     if (text) {
       try {
@@ -151,6 +167,29 @@ export class GitLabHooksApi {
     }
     if (!response.ok) throw new GitLabApiError(response.status, method, path.split('?')[0]!, gitlabErrorDetail(parsed));
     return { body: parsed, headers: response.headers };
+  }
+
+  private transportError(error: unknown, method: string, path: string, timeoutMs: number): CliError {
+    if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+      return new CliError(
+        `GitLab at ${this.instance} did not answer ${method} ${path.split('?')[0]!} within ${timeoutMs / 1000}s`,
+        EXIT.failure,
+        'check GITLAB_URL and your network, then try again',
+      );
+    }
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    if (/redirect/i.test(cause?.message ?? '')) {
+      return new CliError(
+        `GitLab at ${this.instance} answered ${method} ${path.split('?')[0]!} with a redirect, which the CLI does not follow (it would carry the access token to another address)`,
+        EXIT.usage,
+        "set GITLAB_URL to the address GitLab's API answers on directly (its https:// external URL)",
+      );
+    }
+    return new CliError(
+      `cannot reach GitLab at ${this.instance} (${cause?.code ?? cause?.message ?? (error as Error).message})`,
+      EXIT.failure,
+      'check GITLAB_URL and your network',
+    );
   }
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HTTPS_REQUIRED, isHttpsOrLoopback } from '../config/https.js';
 import { PROJECT_KEY_PATTERN } from './issue-keys.js';
 
 /**
@@ -38,7 +39,8 @@ export const JiraConfigSchema = z.strictObject({
   /** Site URL, e.g. `https://acme.atlassian.net` (no API path). */
   host: z
     .url({ protocol: /^https?$/, error: 'must be the Jira site URL, e.g. https://your-site.atlassian.net' })
-    .refine((url) => !isRestApiUrl(url), 'must be the Jira site URL without the REST API path, e.g. https://your-site.atlassian.net'),
+    .refine((url) => !isRestApiUrl(url), 'must be the Jira site URL without the REST API path, e.g. https://your-site.atlassian.net')
+    .refine(isHttpsOrLoopback, HTTPS_REQUIRED),
   /**
    * Which credential the Jira secret holds: `basic` (Jira Cloud: account email + API token) or
    * `bearer` (a Data Center personal access token, or a Jira Cloud OAuth access token).

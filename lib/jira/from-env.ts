@@ -1,4 +1,5 @@
 import { ENV } from '../env.js';
+import { HTTPS_REQUIRED, isHttpsOrLoopback } from '../config/https.js';
 import { ConfigError } from '../errors.js';
 import { isRestApiUrl, type JiraConfigInput } from './config.js';
 import { PROJECT_KEY_PATTERN } from './issue-keys.js';
@@ -20,6 +21,7 @@ export function jiraConfigFromEnv(env: NodeJS.ProcessEnv): JiraConfigInput | und
   if (!URL.canParse(host) || !/^https?:$/.test(new URL(host).protocol) || isRestApiUrl(host)) {
     throw new ConfigError(`${ENV.jiraHost}: ${JSON.stringify(host)} is not the Jira site URL; set it like https://acme.atlassian.net`);
   }
+  if (!isHttpsOrLoopback(host)) throw new ConfigError(`${ENV.jiraHost}: ${JSON.stringify(host)} ${HTTPS_REQUIRED}`);
   const bearer = Boolean(env[ENV.jiraBearerToken]?.trim());
   const config: JiraConfigInput = { host, auth: bearer ? 'bearer' : 'basic' };
   // A bearer token on a site that is not Atlassian's cloud is a Data Center personal access

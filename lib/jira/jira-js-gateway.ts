@@ -1,9 +1,10 @@
 import { createCloudClient, isApiError, isAuthError, isNetworkError, isRateLimitError, isServerError, type CloudClient } from 'jira.js';
-import { createClient, type Client } from 'jira.js/core';
+import { clientConfigSchema, type Client } from 'jira.js/core';
 import { ENV } from '../env.js';
 import { ConfigError, DownstreamRateLimited, DownstreamRejected, DownstreamUnavailable } from '../errors.js';
 import type { JiraCredentials } from '../secrets/credentials.js';
 import { adfToWikiMarkup, type AdfDocument } from './adf.js';
+import { BoundedJiraTransport, JIRA_TIMEOUT_CODE } from './bounded-transport.js';
 import type { JiraGateway, JiraStatus, JiraTransition, NewWorklog } from './gateway.js';
 
 export interface JiraJsGatewayOptions {
@@ -16,6 +17,8 @@ export interface JiraJsGatewayOptions {
    * with rich text as wiki markup.
    */
   deployment?: 'cloud' | 'datacenter';
+  /** Bound of each call (connect, headers and body); default JIRA_REQUEST_TIMEOUT_MS. */
+  timeoutMs?: number;
 }
 
 /**
@@ -35,8 +38,8 @@ export class JiraJsGateway implements JiraGateway {
         : ({ type: 'basic', email: options.credentials.email, apiToken: options.credentials.apiToken } as const);
     this.deployment = options.deployment ?? 'cloud';
     try {
-      this.transport = createClient({ host: options.host, auth });
-      this.client = createCloudClient(this.transport);
+      // The checks jira.js's createClient makes (a full email, a URL host), kept for their errors.
+      clientConfigSchema.parse({ host: options.host, auth });
     } catch (error) {
       // jira.js validates the config with zod: a bad email or host. Never echo the token.
       throw new ConfigError(
@@ -46,6 +49,9 @@ export class JiraJsGateway implements JiraGateway {
         },
       );
     }
+    const authorization = auth.type === 'bearer' ? `Bearer ${auth.token}` : `Basic ${Buffer.from(`${auth.email}:${auth.apiToken}`, 'utf8').toString('base64')}`;
+    this.transport = new BoundedJiraTransport(options.host, authorization, options.timeoutMs);
+    this.client = createCloudClient(this.transport);
   }
 
   async getIssueStatus(issueKey: string): Promise<JiraStatus> {
@@ -145,6 +151,9 @@ export function toBridgeError(error: unknown, what: string): unknown {
       retryAfterMs,
       `Jira rate limited the request to ${what}${retryAfterMs !== undefined ? `; retry after ${Math.ceil(retryAfterMs / 1000)}s` : ''}`,
     );
+  }
+  if (isNetworkError(error) && error.code === JIRA_TIMEOUT_CODE) {
+    return new DownstreamUnavailable('jira', `Jira did not answer in time (${error.message}) to ${what}`);
   }
   if (isNetworkError(error)) {
     return new DownstreamUnavailable('jira', `Jira could not be reached to ${what}${error.code ? ` (${error.code})` : ''}`);

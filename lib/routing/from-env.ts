@@ -1,4 +1,5 @@
 import { ENV } from '../env.js';
+import { HTTPS_REQUIRED, isHttpsOrLoopback } from '../config/https.js';
 import { ConfigError } from '../errors.js';
 import { DEFAULT_MERGE_REQUEST_ACTIONS, type RouteInput, type SlackSettings } from './schema.js';
 
@@ -26,6 +27,13 @@ export function routingFromEnv(env: NodeJS.ProcessEnv): RoutingFromEnv {
     throw new ConfigError(
       `${ENV.slackBotToken} is set but ${ENV.slackChannel} is not: set ${ENV.slackChannel} to the channel to post to (an id like C0123456789, or #name)`,
     );
+  }
+  if (apiUrl && URL.canParse(apiUrl) && !isHttpsOrLoopback(apiUrl)) {
+    throw new ConfigError(`${ENV.slackApiUrl}: ${JSON.stringify(apiUrl)} ${HTTPS_REQUIRED}`);
+  }
+  // A single URL (not the JSON map form); never echoed: its query string is the webhook's signature.
+  if (teamsUrl && !teamsUrl.startsWith('{') && URL.canParse(teamsUrl) && !isHttpsOrLoopback(teamsUrl)) {
+    throw new ConfigError(`${ENV.teamsWebhookUrl} ${HTTPS_REQUIRED}`);
   }
   const routing: RoutingFromEnv = { routes: [] };
   if (apiUrl) routing.slack = { apiUrl };

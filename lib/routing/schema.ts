@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HTTPS_REQUIRED, isHttpsOrLoopback } from '../config/https.js';
 
 /**
  * Routing config: which GitLab events from which projects go to which Slack channels and Teams
@@ -122,7 +123,10 @@ export const SlackSettingsSchema = z.strictObject({
    * Base URL of Slack's Web API, ending in `/api/`: `https://slack.com/api/` (default),
    * `https://slack-gov.com/api/` for GovSlack, or a local stand-in in tests.
    */
-  apiUrl: z.url({ protocol: /^https?$/ }).optional(),
+  apiUrl: z
+    .url({ protocol: /^https?$/ })
+    .refine(isHttpsOrLoopback, HTTPS_REQUIRED)
+    .optional(),
 });
 
 export type Route = z.infer<typeof RouteSchema>;

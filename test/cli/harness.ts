@@ -10,7 +10,7 @@ export interface CliRun {
 }
 
 /** A context whose output is captured; AWS clients built from `env` like the real process. */
-export function captureContext(env: Record<string, string | undefined>, options: { tty?: boolean; now?: () => Date } = {}) {
+export function captureContext(env: Record<string, string | undefined>, options: { tty?: boolean; now?: () => Date; stdin?: string } = {}) {
   let stdout = '';
   let stderr = '';
   const context: CliContext = {
@@ -19,6 +19,7 @@ export function captureContext(env: Record<string, string | undefined>, options:
     stderr: { write: (text) => void (stderr += text), isTTY: options.tty ?? false },
     aws: createAwsClients(env),
     fetch: globalThis.fetch,
+    readStdin: async () => options.stdin ?? '',
     now: options.now ?? (() => new Date()),
     // Polling loops wait for real but briefly: the peers are local.
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 50))),
@@ -27,7 +28,11 @@ export function captureContext(env: Record<string, string | undefined>, options:
 }
 
 /** Runs `gitlab-bridge <argv>` in-process. */
-export async function cli(env: Record<string, string | undefined>, argv: string[], options: { tty?: boolean; now?: () => Date } = {}): Promise<CliRun> {
+export async function cli(
+  env: Record<string, string | undefined>,
+  argv: string[],
+  options: { tty?: boolean; now?: () => Date; stdin?: string } = {},
+): Promise<CliRun> {
   const captured = captureContext(env, options);
   const code = await runCli(argv, captured.context);
   return { code, stdout: captured.stdout(), stderr: captured.stderr() };

@@ -190,3 +190,44 @@ describe('JiraJsGateway for Jira Data Center (REST v2, wiki markup, bearer token
     await expect(gateway.getIssueStatus('OPS-404')).rejects.toThrow(DownstreamRejected);
   });
 });
+
+describe('JiraJsGateway bounds every call', () => {
+  let jira: JiraTestServer;
+
+  beforeAll(async () => {
+    jira = await startJiraServer();
+  });
+  afterAll(async () => jira.close());
+  beforeEach(() => {
+    jira.reset();
+    jira.addIssue('ABC-1', 'In Progress');
+  });
+
+  // The worker Lambda has 60 s for a whole batch; a stalled Jira must fail the call well inside it.
+  const cases = [
+    { deployment: 'cloud', stall: 'headers' },
+    { deployment: 'cloud', stall: 'body' },
+    { deployment: 'datacenter', stall: 'headers' },
+    { deployment: 'datacenter', stall: 'body' },
+  ] as const;
+  it.each(cases)(
+    'a $deployment Jira that stalls before the $stall fails as DownstreamUnavailable (retried)',
+    async ({ deployment, stall }) => {
+      jira.stall('GET', /\/issue\/ABC-1$/, stall);
+      const gateway = new JiraJsGateway({ host: jira.url, credentials: { bearerToken: 'pat' }, deployment, timeoutMs: 300 });
+      const started = Date.now();
+      const error = await gateway.getIssueStatus('ABC-1').catch((caught: unknown) => caught);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(error).toBeInstanceOf(DownstreamUnavailable);
+      expect((error as Error).message).toMatch(/^Jira did not answer .* to read the status of ABC-1/);
+      expect(isRetryable(error)).toBe(true);
+    },
+    15_000,
+  );
+
+  it('bounds writes too: a stalled comment post fails as DownstreamUnavailable', async () => {
+    jira.stall('POST', /\/comment$/, 'headers');
+    const gateway = new JiraJsGateway({ host: jira.url, credentials: { bearerToken: 'pat' }, timeoutMs: 300 });
+    await expect(gateway.addComment('ABC-1', adfDocument([[text('x')]]))).rejects.toThrow(DownstreamUnavailable);
+  }, 15_000);
+});

@@ -228,6 +228,20 @@ describe('Jira through the worker', () => {
     expect(jira.writes().filter((request) => request.path.endsWith('/transitions'))).toEqual([]);
   });
 
+  it('retries a Jira that stalls, well inside the worker Lambda timeout (the call is bounded)', async () => {
+    jira.stall('GET', /\/issue\/ABC-1$/, 'headers');
+    const started = Date.now();
+    const result = await harness().deliver(push({ commits: [{ message: 'ABC-1 #done while Jira hangs' }] }));
+    // The worker Lambda has 60 s (cdk/bridge-stack.ts WORKER_TIMEOUT); the Jira bound is a fraction of it.
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(result).toMatchObject({ kind: 'retry', status: 'processing' });
+    expect(outcomesOf(result)[0]).toMatchObject({
+      status: 'failed',
+      retryable: true,
+      error: expect.stringMatching(/^Jira did not answer in time .* to read the status of ABC-1$/),
+    });
+  }, 45_000);
+
   it("records \"no transition 'Done' from 'Backlog'\" as skipped, not retried", async () => {
     jira.addIssue('ABC-1', 'Backlog');
     const result = await harness().deliver(push({ commits: [{ message: 'Fixes ABC-1' }] }));

@@ -42,6 +42,12 @@ export interface InjectedFailure {
   times?: number;
 }
 
+/**
+ * A Jira that stops answering: `headers` accepts the request and never sends a status line;
+ * `body` sends the status and headers and part of the body, then nothing.
+ */
+export type Stall = 'headers' | 'body';
+
 /** Status name -> category key, as Jira groups statuses (`new`, `indeterminate`, `done`). */
 const CATEGORY: Record<string, string> = {
   'To Do': 'new',
@@ -66,6 +72,7 @@ export class JiraTestServer {
   readonly worklogs = new Map<string, { id: string; timeSpent: string; started: unknown; comment: unknown }[]>();
   private readonly statuses = new Map<string, string>();
   private readonly failures: { method: string; pathPattern: RegExp; failure: InjectedFailure; left: number }[] = [];
+  private readonly stalls: { method: string; pathPattern: RegExp; stall: Stall }[] = [];
   private nextId = 10_000;
   private server: Server | undefined;
   url = '';
@@ -89,6 +96,8 @@ export class JiraTestServer {
   }
 
   async close(): Promise<void> {
+    // Stalled responses never end on their own: drop their sockets so close() returns.
+    this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
@@ -110,6 +119,11 @@ export class JiraTestServer {
     this.failures.push({ method, pathPattern, failure, left: failure.times ?? 1 });
   }
 
+  /** Stops answering the matching requests (every one, until reset) at the given point. */
+  stall(method: string, pathPattern: RegExp, stall: Stall): void {
+    this.stalls.push({ method, pathPattern, stall });
+  }
+
   /** Recorded requests that changed something (POSTs), as `METHOD path`. */
   writes(): RecordedRequest[] {
     return this.requests.filter((request) => request.method !== 'GET');
@@ -120,6 +134,7 @@ export class JiraTestServer {
     this.comments.clear();
     this.worklogs.clear();
     this.failures.length = 0;
+    this.stalls.length = 0;
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -136,6 +151,14 @@ export class JiraTestServer {
 
     if (this.expectedAuthorization !== undefined && request.headers.authorization !== this.expectedAuthorization) {
       return send(response, 401, { errorMessages: ['You are not authenticated. Authentication required to perform this operation.'], errors: {} });
+    }
+    const stalled = this.stalls.find((entry) => entry.method === method && entry.pathPattern.test(url.pathname));
+    if (stalled) {
+      if (stalled.stall === 'body') {
+        response.writeHead(200, { 'content-type': 'application/json;charset=UTF-8', 'content-length': '1000' });
+        response.write('{"id":"1","fields":{"status":');
+      }
+      return;
     }
     const injected = this.failures.find((entry) => entry.left > 0 && entry.method === method && entry.pathPattern.test(url.pathname));
     if (injected) {

@@ -1,5 +1,7 @@
 import { WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIRequestError, WebClient, type RetryOptions } from '@slack/web-api';
-import { DownstreamRateLimited, DownstreamRejected, DownstreamUnavailable } from '../../errors.js';
+import { HTTPS_REQUIRED, isHttpsOrLoopback } from '../../config/https.js';
+import { ENV } from '../../env.js';
+import { ConfigError, DownstreamRateLimited, DownstreamRejected, DownstreamUnavailable } from '../../errors.js';
 import type { SlackMessage } from './block-kit.js';
 
 export const SLACK = 'Slack';
@@ -39,6 +41,10 @@ export class SlackSender {
   private readonly client: WebClient;
 
   constructor(token: string, options: SlackSenderOptions = {}) {
+    // The bot token goes in every request's Authorization header.
+    if (options.apiUrl && !isHttpsOrLoopback(options.apiUrl)) {
+      throw new ConfigError(`Slack API URL (slack.apiUrl or ${ENV.slackApiUrl}) ${JSON.stringify(options.apiUrl)} ${HTTPS_REQUIRED}`);
+    }
     this.client = new WebClient(token, {
       ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
       retryConfig: options.retryConfig ?? BOUNDED_SLACK_RETRIES,

@@ -1,4 +1,6 @@
-import { DownstreamRateLimited, DownstreamRejected, DownstreamUnavailable } from '../../errors.js';
+import { HTTPS_REQUIRED, isHttpsOrLoopback } from '../../config/https.js';
+import { ENV } from '../../env.js';
+import { ConfigError, DownstreamRateLimited, DownstreamRejected, DownstreamUnavailable } from '../../errors.js';
 import type { TeamsMessage } from './adaptive-card.js';
 
 export const TEAMS = 'Teams';
@@ -19,6 +21,13 @@ export class TeamsSender {
    * rejected (a flow that was deleted or turned off answers 404/403).
    */
   async post(webhookName: string, url: string, message: TeamsMessage): Promise<{ status: number }> {
+    // Checked here, where every webhook URL passes (Teams secret or TEAMS_WEBHOOK_URL): over
+    // plain http the URL, and so its signature, would cross the network in clear.
+    if (!isHttpsOrLoopback(url)) {
+      throw new ConfigError(
+        `Teams webhook "${webhookName}": its URL ${HTTPS_REQUIRED}; fix it in the Teams secret (${ENV.teamsSecretId}) or ${ENV.teamsWebhookUrl}`,
+      );
+    }
     const fetchFn = this.options.fetch ?? fetch;
     let response: Response;
     try {
