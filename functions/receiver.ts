@@ -5,6 +5,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { boundedAwsClientConfig, RECEIVER_AWS_CALLS } from '../lib/aws-call-bounds.js';
 import { DynamoDbDeliveryStore } from '../lib/deliveries/dynamodb-store.js';
 import { ENV, intEnv, requireEnv } from '../lib/env.js';
 import { parseWebhookAuth } from '../lib/gitlab/webhook-auth.js';
@@ -17,11 +18,12 @@ import { CachedSecretsManagerReader } from '../lib/secrets/secret-reader.js';
 const tableName = requireEnv(ENV.tableName);
 const queueUrl = requireEnv(ENV.queueUrl);
 const gitlabSecretId = requireEnv(ENV.gitlabSecretId);
-const secrets = new CachedSecretsManagerReader(new SecretsManagerClient({}));
+const aws = boundedAwsClientConfig(RECEIVER_AWS_CALLS);
+const secrets = new CachedSecretsManagerReader(new SecretsManagerClient(aws));
 
 export const handler = createApiGatewayHandler({
-  deliveries: new DynamoDbDeliveryStore({ client: new DynamoDBClient({}), tableName }),
-  queue: new SqsDeliveryQueue(new SQSClient({}), queueUrl),
+  deliveries: new DynamoDbDeliveryStore({ client: new DynamoDBClient(aws), tableName }),
+  queue: new SqsDeliveryQueue(new SQSClient(aws), queueUrl),
   auth: async () => parseWebhookAuth(await secrets.read(gitlabSecretId)),
   retentionDays: intEnv(ENV.retentionDays, DEFAULT_RETENTION_DAYS),
   maxBodyBytes: intEnv(ENV.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),

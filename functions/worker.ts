@@ -5,6 +5,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { boundedAwsClientConfig, WORKER_AWS_CALLS } from '../lib/aws-call-bounds.js';
 import { resolveConfig } from '../lib/config/resolve.js';
 import { DynamoDbDeliveryStore } from '../lib/deliveries/dynamodb-store.js';
 import { DynamoDbEffectLedger } from '../lib/effects/dynamodb-ledger.js';
@@ -20,11 +21,12 @@ import { DEFAULT_MAX_ATTEMPTS } from '../lib/worker/process-delivery.js';
 
 const tableName = requireEnv(ENV.tableName);
 const queueUrl = requireEnv(ENV.queueUrl);
-const dynamo = new DynamoDBClient({});
+const aws = boundedAwsClientConfig(WORKER_AWS_CALLS);
+const dynamo = new DynamoDBClient(aws);
 const log = jsonLogger('worker');
 // A bad config fails here, at cold start, with the file and key in the message.
 const config = resolveConfig();
-const secrets = new CachedSecretsManagerReader(new SecretsManagerClient({}));
+const secrets = new CachedSecretsManagerReader(new SecretsManagerClient(aws));
 const optional = (name: string) => process.env[name] || undefined;
 const credentials = credentialsFromSecrets(secrets, {
   slack: optional(ENV.slackSecretId),
@@ -43,5 +45,5 @@ export const handler = createSqsBatchHandler(
     log,
     metrics: emfMetrics('worker'),
   },
-  new SqsVisibility(new SQSClient({}), queueUrl),
+  new SqsVisibility(new SQSClient(aws), queueUrl),
 );

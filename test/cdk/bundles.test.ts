@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,7 +76,7 @@ interface Invocation<T> {
   output: string;
 }
 
-function invoke<T>(which: 'receiver' | 'worker', event: unknown): Promise<Invocation<T>> {
+function invoke<T>(which: 'receiver' | 'worker', event: unknown, overrides: Record<string, string> = {}): Promise<Invocation<T>> {
   const target = resolved[which];
   if (!target) throw new Error(`${which} not resolved`);
   const env = {
@@ -88,6 +90,7 @@ function invoke<T>(which: 'receiver' | 'worker', event: unknown): Promise<Invoca
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint,
     AWS_LAMBDA_FUNCTION_NAME: `gitlab-bridge-${which}`,
     ...target.env,
+    ...overrides,
   };
   return new Promise((resolve, reject) => {
     const child = execFile(process.execPath, [RUNNER, target.bundle], { env, timeout: 30_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
@@ -241,4 +244,22 @@ describe('synthesized bundles', () => {
     expect(workerMetrics).toContain(METRIC_NAMES.processed);
     expect(workerMetrics).toContain(METRIC_NAMES.latency);
   });
+
+  it('receiver bundle answers 503 within seconds when DynamoDB accepts the connection and never answers', async () => {
+    // Without bounds the SDK waits forever: the function would hang until its Lambda timeout and
+    // GitLab (10 s) would see a timeout instead of an answer.
+    const stalled = createServer(() => {});
+    await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const endpoint = `http://127.0.0.1:${(stalled.address() as AddressInfo).port}`;
+      const headers = gitlabHeaders('Push Hook', GITLAB_TOKEN);
+      const { result } = await invoke<APIGatewayProxyResult>('receiver', httpApiEvent(headers, JSON.stringify(readFixture('push--basic.json'))), {
+        AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+      });
+      expect(result.statusCode).toBe(503);
+    } finally {
+      stalled.closeAllConnections();
+      await new Promise<void>((resolve) => stalled.close(() => resolve()));
+    }
+  }, 60_000);
 });
