@@ -15,8 +15,12 @@ const ESCAPE_SEQUENCES = new RegExp(
   'g',
 );
 
-/** C0 controls and DEL and C1 controls, except tab and line feed. */
-const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+/**
+ * C0 controls and DEL and C1 controls, except tab and line feed; and the bidirectional
+ * formatting characters (marks, embeddings, overrides, isolates), which make a line display
+ * in an order other than its text ("Trojan Source", CVE-2021-42574).
+ */
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /**
  * Text from a payload or a stored record (project paths, refs, commit titles, GitLab's and

@@ -20,6 +20,7 @@ describe('terminalSafe', () => {
     ['a carriage return', 'safe\rEVIL', 'safeEVIL'],
     ['backspaces and bells', 'a\b\u0007b', 'ab'],
     ['a lone ESC', 'a\u001b', 'a'],
+    ['bidi overrides and isolates (text that reads other than it is)', 'fix \u202eevil\u202c \u2066x\u2069\u200f', 'fix evil x'],
     ['nothing from plain text', 'group/app main — fix: ünïcode ✓', 'group/app main — fix: ünïcode ✓'],
   ])('removes %s', (_what, input, expected) => {
     expect(terminalSafe(input)).toBe(expected);
