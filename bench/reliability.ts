@@ -22,6 +22,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DELIVERY_PREFIX } from '../lib/deliveries/table.js';
+import type { LocalBridge } from '../lib/local/bridge.js';
 import { LOCAL_AWS } from '../lib/local/dynalite-server.js';
 import { mergeRequestEvent } from '../test/fixtures/builders/merge-request.js';
 import { pipelineEvent } from '../test/fixtures/builders/pipeline.js';
@@ -75,13 +76,8 @@ const figure = (name: string, value: number | string, target = '', ok?: boolean)
 // ---------------------------------------------------------------------------------------------
 // The bridge under test, in its own process
 
-interface RunningBridge {
-  webhookUrl: string;
-  dynamoEndpoint: string;
-  sqsEndpoint: string;
-  tableName: string;
-  queueUrl: string;
-  dlqUrl: string;
+/** The endpoints the bridge process prints (the local bridge's own), and clients for them. */
+interface RunningBridge extends Pick<LocalBridge, 'webhookUrl' | 'dynamoEndpoint' | 'sqsEndpoint' | 'tableName' | 'queueUrl' | 'dlqUrl'> {
   dynamo: DynamoDBClient;
   sqs: SQSClient;
   /** Lines the bridge wrote to stderr (its error log). */
