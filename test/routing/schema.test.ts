@@ -57,11 +57,11 @@ describe('route schema', () => {
     expect(parseConfig({ slack: { apiUrl: 'http://127.0.0.1:4000/api/' } }).slack?.apiUrl).toBe('http://127.0.0.1:4000/api/');
   });
 
-  it('the full routing example in README.md is valid', () => {
-    const doc = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  it('the full routing example in docs/notices.md is valid', () => {
+    const doc = readFileSync(new URL('../../docs/notices.md', import.meta.url), 'utf8');
     const example = /<!-- full-example -->\s*```json\n([\s\S]*?)```/.exec(doc)?.[1];
     expect(example).toBeDefined();
-    const config = parseConfig(JSON.parse(example ?? ''), 'README.md');
+    const config = parseConfig(JSON.parse(example ?? ''), 'docs/notices.md');
     expect(config.routes.length).toBeGreaterThanOrEqual(3);
   });
 });
