@@ -1,11 +1,15 @@
 import type { DeliverySummary } from '../../lib/deliveries/record.js';
 import type { DeliveryStore } from '../../lib/deliveries/store.js';
 import type { DeliveryQueue } from '../../lib/queue/queue.js';
+import type { Command } from 'commander';
+import { openDeliveryQueue, openDeliveryStore } from '../bridge-clients.js';
+import type { CommandSetup } from '../command-setup.js';
 import type { CliContext } from '../context.js';
-import { matchesStatusFilter, needsOutcomes, parseBefore, parseSince, parseStatusFilter } from '../delivery-filters.js';
+import { matchesStatusFilter, needsOutcomes, parseBefore, parseSince, parseStatusFilter, STATUS_FILTER_VALUES } from '../delivery-filters.js';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
 import { deliveryJson, formatDeliveryDetail, formatDeliveryTable } from '../format/deliveries.js';
 import { toJson } from '../format/table.js';
+import { flagOption, numberOption, positiveInt, textOption } from '../options.js';
 import { createProgress } from '../progress.js';
 
 /** DynamoDB Query page size while scanning for a class filter (`server_failure`...). */
@@ -206,4 +210,68 @@ export async function replayCommand(context: CliContext, store: DeliveryStore, q
   if (report.failed.length > 0) return EXIT.failure;
   if (report.notFound.length > 0) return EXIT.notFound;
   return EXIT.ok;
+}
+
+const STATUS_HELP = `one or more of ${STATUS_FILTER_VALUES.join(', ')} (comma-separated); successful = done+ignored, client_failure = refused for good (4xx, config), server_failure = downstream down (5xx, timeouts) or retrying`;
+
+const LIST_OPTIONS = {
+  project: textOption('-p, --project <path>', 'only this project (full path, e.g. group/app)'),
+  status: textOption('-s, --status <status>', STATUS_HELP),
+  since: textOption('--since <when>', 'only deliveries received since: 30m, 12h, 7d, 2w, or an ISO time'),
+  before: textOption('--before <time>', 'page cursor: only deliveries received before this ISO time (printed as nextBefore)'),
+  limit: numberOption('-n, --limit <n>', 'how many to show', positiveInt('--limit'), 20),
+  json: flagOption('--json', 'JSON for scripts: { items, nextBefore? }'),
+};
+
+const SHOW_OPTIONS = {
+  json: flagOption('--json', 'the record as JSON, payload parsed'),
+};
+
+const REPLAY_OPTIONS = {
+  status: textOption('-s, --status <status>', `select by status: ${STATUS_HELP}`),
+  since: textOption('--since <when>', 'select deliveries received since: 30m, 12h, 1d, or an ISO time'),
+  project: textOption('-p, --project <path>', 'select deliveries of this project'),
+  before: textOption('--before <time>', 'page cursor: only deliveries received before this ISO time (printed when --limit stops a bulk replay)'),
+  limit: numberOption('-n, --limit <n>', 'at most this many in one bulk replay', positiveInt('--limit'), 500),
+  force: flagOption('--force', 're-run actions that already succeeded (posts again)'),
+  dryRun: flagOption('--dry-run', 'show what would be replayed, change nothing'),
+  json: flagOption('--json', 'the summary as JSON'),
+};
+
+/** `gitlab-bridge deliveries list|show|replay` */
+export function registerDeliveries(program: Command, { context, resources, action }: CommandSetup): void {
+  const deliveries = program.command('deliveries').description('The delivery log: what the bridge received and what it did with each event.');
+  action(deliveries.command('list').description('List deliveries, newest first.'), LIST_OPTIONS, async (options, command) =>
+    listDeliveriesCommand(context, await openDeliveryStore(context, resources(command)), options),
+  ).addHelpText(
+    'after',
+    "\nExamples:\n  gitlab-bridge deliveries list --status server_failure --since 1d\n  gitlab-bridge deliveries list --project group/app --json | jq -r '.items[].id'",
+  );
+  action(
+    deliveries
+      .command('show')
+      .description("Show one delivery: its record, each action's outcome, the request headers (token redacted) and the payload.")
+      .argument('<id>', 'delivery id (the Idempotency-Key GitLab sent, shown by `deliveries list`)'),
+    SHOW_OPTIONS,
+    async (options, command) => {
+      const [id] = command.args as [string];
+      return showDeliveryCommand(context, await openDeliveryStore(context, resources(command)), id, options);
+    },
+  );
+  action(
+    deliveries
+      .command('replay')
+      .description('Run deliveries again through the queue. Actions that already succeeded are skipped (their effect keys hold) unless --force.')
+      .argument('[ids...]', 'delivery ids; or select with --status/--since/--project'),
+    REPLAY_OPTIONS,
+    async (options, command) => {
+      const bridge = resources(command);
+      const store = await openDeliveryStore(context, bridge);
+      const queue = options.dryRun ? undefined : await openDeliveryQueue(context, bridge);
+      return replayCommand(context, store, queue, { ...options, ids: command.args });
+    },
+  ).addHelpText(
+    'after',
+    '\nExamples:\n  gitlab-bridge deliveries replay 7f0c6a52-3c2e-4f0e-9a57-2b1f2b7f1c11\n  gitlab-bridge deliveries replay --status server_failure --since 1d',
+  );
 }

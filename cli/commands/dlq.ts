@@ -1,109 +1,16 @@
-import { ChangeMessageVisibilityBatchCommand, DeleteMessageCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand } from '@aws-sdk/client-sqs';
+import type { Command } from 'commander';
 import type { DeliverySummary } from '../../lib/deliveries/record.js';
 import type { DeliveryStore } from '../../lib/deliveries/store.js';
-import { parseQueueMessage, type DeliveryQueue, type QueueMessage } from '../../lib/queue/queue.js';
-import { awsErrorToCliError } from '../aws-errors.js';
+import type { DeliveryQueue } from '../../lib/queue/queue.js';
+import { openDeliveryQueue, openDeliveryStore } from '../bridge-clients.js';
+import type { CommandSetup } from '../command-setup.js';
 import type { CliContext } from '../context.js';
+import { dlqReader, readDeadLetters, releaseDeadLetters, withSqsErrors, type DeadLetter, type DlqReader } from '../dead-letters.js';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
 import { renderTable, shortTime, toJson } from '../format/table.js';
-import { isLoopbackUrl } from '../local-defaults.js';
+import { flagOption, numberOption, positiveInt } from '../options.js';
 import { createProgress } from '../progress.js';
-
-/** SQS returns at most 10 messages per ReceiveMessage. */
-const SQS_MAX_BATCH = 10;
-/**
- * How long read messages stay hidden while the CLI pages through the queue: long enough that
- * the next ReceiveMessage returns other messages, short enough that a crashed CLI does not
- * hide the DLQ for long. They are made visible again (timeout 0) as soon as the read is over.
- */
-const PEEK_VISIBILITY_SECONDS = 60;
-
-export interface DeadLetter {
-  messageId: string;
-  receiptHandle: string;
-  body: string;
-  /** The parsed bridge message; absent when the body is not one. */
-  message?: QueueMessage;
-  /** When the message was first sent (SQS SentTimestamp, kept when dead-lettered). */
-  sentAt?: string;
-  receiveCount?: number;
-}
-
-export interface DlqReader {
-  client: SQSClient;
-  dlqUrl: string;
-  /** Long-poll seconds per receive: 1 on AWS (short polls can miss messages), 0 locally. */
-  waitSeconds: number;
-}
-
-/** Reads up to `limit` messages from the DLQ and keeps them hidden until released or deleted. */
-export async function readDeadLetters(reader: DlqReader, limit: number): Promise<DeadLetter[]> {
-  const out: DeadLetter[] = [];
-  while (out.length < limit) {
-    const result = await reader.client.send(
-      new ReceiveMessageCommand({
-        QueueUrl: reader.dlqUrl,
-        MaxNumberOfMessages: Math.min(SQS_MAX_BATCH, limit - out.length),
-        VisibilityTimeout: PEEK_VISIBILITY_SECONDS,
-        WaitTimeSeconds: reader.waitSeconds,
-        // local-aws-sqs reads the older AttributeNames; AWS reads both.
-        AttributeNames: ['All'],
-        MessageSystemAttributeNames: ['All'],
-      }),
-    );
-    const messages = result.Messages ?? [];
-    if (messages.length === 0) break;
-    out.push(...messages.map(toDeadLetter));
-  }
-  return out;
-}
-
-function toDeadLetter(message: Message): DeadLetter {
-  const body = message.Body ?? '';
-  let parsed: QueueMessage | undefined;
-  try {
-    parsed = parseQueueMessage(body);
-  } catch {
-    parsed = undefined;
-  }
-  const sent = Number(message.Attributes?.SentTimestamp);
-  const receives = Number(message.Attributes?.ApproximateReceiveCount);
-  return {
-    messageId: message.MessageId ?? '',
-    receiptHandle: message.ReceiptHandle ?? '',
-    body,
-    ...(parsed ? { message: parsed } : {}),
-    ...(Number.isFinite(sent) && sent > 0 ? { sentAt: new Date(sent).toISOString() } : {}),
-    ...(Number.isFinite(receives) ? { receiveCount: receives } : {}),
-  };
-}
-
-/** Makes read-but-not-moved messages visible again at once. */
-export async function releaseDeadLetters(reader: DlqReader, letters: readonly DeadLetter[]): Promise<void> {
-  for (let i = 0; i < letters.length; i += SQS_MAX_BATCH) {
-    const batch = letters.slice(i, i + SQS_MAX_BATCH);
-    await reader.client.send(
-      new ChangeMessageVisibilityBatchCommand({
-        QueueUrl: reader.dlqUrl,
-        Entries: batch.map((letter, index) => ({ Id: `m${index}`, ReceiptHandle: letter.receiptHandle, VisibilityTimeout: 0 })),
-      }),
-    );
-  }
-}
-
-export function dlqReader(context: CliContext, dlqUrl: string): DlqReader {
-  const endpoint = context.env.AWS_ENDPOINT_URL_SQS || context.env.AWS_ENDPOINT_URL;
-  return { client: context.aws.sqs(), dlqUrl, waitSeconds: isLoopbackUrl(endpoint) ? 0 : 1 };
-}
-
-async function withSqsErrors<T>(context: CliContext, dlqUrl: string, operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    const endpoint = context.env.AWS_ENDPOINT_URL_SQS || context.env.AWS_ENDPOINT_URL;
-    throw awsErrorToCliError(error, { resource: `SQS dead-letter queue ${dlqUrl}`, ...(endpoint ? { endpoint } : {}) });
-  }
-}
 
 export interface DlqListOptions {
   limit: number;
@@ -301,4 +208,44 @@ export async function dlqRedriveCommand(
   if (report.failed.length > 0) return EXIT.failure;
   if (options.ids.length > 0 && report.moved.length < options.ids.length) return EXIT.notFound;
   return EXIT.ok;
+}
+
+const LIST_OPTIONS = {
+  limit: numberOption('-n, --limit <n>', 'read at most this many messages', positiveInt('--limit'), 100),
+  json: flagOption('--json', 'JSON for scripts'),
+};
+
+const REDRIVE_OPTIONS = {
+  limit: numberOption('-n, --limit <n>', 'move at most this many', positiveInt('--limit'), 1000),
+  dryRun: flagOption('--dry-run', 'show what would move, change nothing'),
+  json: flagOption('--json', 'the summary as JSON'),
+};
+
+/** `gitlab-bridge dlq list|redrive` */
+export function registerDlq(program: Command, { context, resources, action }: CommandSetup): void {
+  const dlq = program.command('dlq').description('The dead-letter queue: deliveries that failed every attempt.');
+  action(dlq.command('list').description('List dead-lettered deliveries without consuming them.'), LIST_OPTIONS, async (options, command) => {
+    const bridge = resources(command);
+    const reader = dlqReader(context, await bridge.dlqUrl());
+    // The delivery log adds event, project and reason; without a table the list still works.
+    const store = await openDeliveryStore(context, bridge).catch((error: unknown) => {
+      context.stderr.write(`note: delivery details unavailable (${error instanceof CliError ? error.line() : String(error)})\n`);
+      return undefined;
+    });
+    return dlqListCommand(context, reader, store, options);
+  });
+  action(
+    dlq
+      .command('redrive')
+      .description("Move dead-lettered deliveries back to the worker's queue (as replays: succeeded actions are skipped).")
+      .argument('[ids...]', 'only these delivery ids (default: all)'),
+    REDRIVE_OPTIONS,
+    async (options, command) => {
+      const bridge = resources(command);
+      const reader = dlqReader(context, await bridge.dlqUrl());
+      const store = await openDeliveryStore(context, bridge);
+      const queue = await openDeliveryQueue(context, bridge);
+      return dlqRedriveCommand(context, reader, store, queue, { ...options, ids: command.args });
+    },
+  );
 }

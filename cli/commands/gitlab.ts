@@ -1,10 +1,16 @@
+import type { Command } from 'commander';
 import type { DeliveryStore } from '../../lib/deliveries/store.js';
+import { openDeliveryStore } from '../bridge-clients.js';
+import type { CommandSetup } from '../command-setup.js';
 import type { CliContext } from '../context.js';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
-import { renderTable, shortTime, toJson } from '../format/table.js';
+import { toJson } from '../format/table.js';
+import { callGitLab, gitlabApi, GITLAB_ACCESS_OPTIONS } from '../gitlab/access.js';
 import {
   BRANCH_FILTER_STRATEGIES,
+  DEFAULT_HOOK_EVENTS,
   enabledEvents,
+  HOOK_EVENT_FLAGS,
   hookHealth,
   hookRequestBody,
   isBridgeHook,
@@ -12,77 +18,27 @@ import {
   planConnect,
   testTrigger,
   type BranchFilterStrategy,
-  type GitLabHook,
 } from '../gitlab/hook-plan.js';
-import { GitLabHooksApi, gitlabErrorToCliError, gitlabTestErrorToCliError, type GitLabProject } from '../gitlab/hooks-api.js';
+import { gitlabTestErrorToCliError, type GitLabHooksApi, type GitLabProject } from '../gitlab/hooks-api.js';
+import { statusCommand } from '../gitlab/status.js';
+import {
+  choiceOption,
+  flagOption,
+  listOption,
+  negatedFlagOption,
+  nonNegativeInt,
+  numberOption,
+  optionalValueOption,
+  requiredTextOption,
+  textOption,
+  textOptionWithDefault,
+} from '../options.js';
 import { CLI_ENV } from '../resources.js';
+import { warnTokenFlag } from '../secret-flags.js';
 
-export const DEFAULT_GITLAB_URL = 'https://gitlab.com';
 /** How long `connect --test` waits for the test delivery to show up in the delivery log. */
 export const DEFAULT_TEST_WAIT_SECONDS = 30;
 const POLL_INTERVAL_MS = 1_000;
-
-export interface GitLabAccessOptions {
-  gitlabUrl?: string;
-  gitlabToken?: string;
-  /** Read the access token from stdin (`--token-stdin`). */
-  tokenStdin?: boolean;
-}
-
-/**
- * The GitLab API client from --gitlab-url/GITLAB_URL and the access token from --token-stdin,
- * GITLAB_TOKEN or --gitlab-token (kept working, with a warning: a flag's value is visible to
- * every user of the machine in `ps`, and stays in shell history).
- */
-export async function gitlabApi(context: CliContext, options: GitLabAccessOptions): Promise<GitLabHooksApi> {
-  const url = options.gitlabUrl || context.env[CLI_ENV.gitlabUrl] || DEFAULT_GITLAB_URL;
-  if (options.tokenStdin && options.gitlabToken) {
-    throw new CliError('--token-stdin and --gitlab-token both give the access token', EXIT.usage, 'use one of them (preferably --token-stdin)');
-  }
-  let token: string | undefined;
-  if (options.tokenStdin) {
-    token = firstLine(await context.readStdin());
-    if (!token)
-      throw new CliError(
-        '--token-stdin: nothing on stdin',
-        EXIT.auth,
-        'pipe the access token in, e.g. `pass gitlab/token | gitlab-bridge gitlab ... --token-stdin`',
-      );
-  } else if (options.gitlabToken) {
-    warnTokenFlag(context, '--gitlab-token', `${CLI_ENV.gitlabToken} or --token-stdin`);
-    token = options.gitlabToken;
-  } else {
-    token = context.env[CLI_ENV.gitlabToken];
-  }
-  if (!token) {
-    throw new CliError(
-      'no GitLab access token',
-      EXIT.auth,
-      'set GITLAB_TOKEN (or pipe it in with --token-stdin) to a personal or project access token with the api scope (Maintainer on the project)',
-    );
-  }
-  return new GitLabHooksApi({ url, token, fetch: context.fetch });
-}
-
-/** The first line of what was piped in, without its line ending (`echo` adds one). */
-function firstLine(text: string): string {
-  return (text.split(/\r?\n/)[0] ?? '').trim();
-}
-
-/** A secret given as a flag still works, with a warning on stderr naming the safer ways. */
-export function warnTokenFlag(context: CliContext, flag: string, instead: string): void {
-  context.stderr.write(
-    `warning: ${flag} puts the secret on the command line, where other users see it in \`ps\` and it stays in shell history; use ${instead}\n`,
-  );
-}
-
-async function call<T>(api: GitLabHooksApi, action: string, project: string | undefined, operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    throw gitlabErrorToCliError(error, { instance: api.instance, action, ...(project ? { project } : {}) });
-  }
-}
 
 export interface ConnectOptions {
   project: string;
@@ -132,9 +88,9 @@ export async function connectCommand(
   const events = parseHookEvents(options.events);
   const strategy = branchStrategy(options.branchFilterStrategy);
   const trigger = options.test ? testTrigger(events, typeof options.test === 'string' ? options.test : undefined) : undefined;
-  const project: GitLabProject = await call(api, 'read the project', options.project, () => api.getProject(options.project));
+  const project: GitLabProject = await callGitLab(api, 'read the project', options.project, () => api.getProject(options.project));
   const path = project.path_with_namespace;
-  const hooks = await call(api, "list the project's webhooks", path, () => api.listHooks(path));
+  const hooks = await callGitLab(api, "list the project's webhooks", path, () => api.listHooks(path));
   const plan = planConnect(hooks, options.webhookUrl);
   const body = hookRequestBody({
     url: options.webhookUrl,
@@ -147,8 +103,8 @@ export async function connectCommand(
   });
   const hook =
     plan.action === 'create'
-      ? await call(api, 'create the webhook', path, () => api.createHook(path, body))
-      : await call(api, 'update the webhook', path, () => api.updateHook(path, plan.hookId, body));
+      ? await callGitLab(api, 'create the webhook', path, () => api.createHook(path, body))
+      : await callGitLab(api, 'update the webhook', path, () => api.updateHook(path, plan.hookId, body));
   const result: ConnectResult = {
     project: path,
     projectId: project.id,
@@ -234,10 +190,10 @@ export async function disconnectCommand(
   api: GitLabHooksApi,
   options: { project: string; webhookUrl: string; json: boolean },
 ): Promise<ExitCode> {
-  const hooks = await call(api, "list the project's webhooks", options.project, () => api.listHooks(options.project));
+  const hooks = await callGitLab(api, "list the project's webhooks", options.project, () => api.listHooks(options.project));
   const ours = hooks.filter((hook) => isBridgeHook(hook, options.webhookUrl));
   for (const hook of ours) {
-    await call(api, `delete webhook #${hook.id}`, options.project, () => api.deleteHook(options.project, hook.id));
+    await callGitLab(api, `delete webhook #${hook.id}`, options.project, () => api.deleteHook(options.project, hook.id));
   }
   if (options.json) {
     context.stdout.write(toJson({ project: options.project, removed: ours.map((hook) => hook.id) }));
@@ -249,106 +205,93 @@ export async function disconnectCommand(
   return EXIT.ok;
 }
 
-export interface StatusRow {
-  project: string;
-  hookId: number | null;
-  state: 'ok' | 'temporarily_disabled' | 'disabled' | 'not_connected' | 'error';
-  disabledUntil: string | null;
-  events: string[];
-  branchFilter: string | null;
-  url: string | null;
-  error?: string;
-}
+const CONNECT_OPTIONS = {
+  project: requiredTextOption('-p, --project <path>', 'project path (group/app) or numeric id'),
+  events: textOptionWithDefault('--events <list>', `events to send: ${Object.keys(HOOK_EVENT_FLAGS).join(', ')}`, DEFAULT_HOOK_EVENTS.join(',')),
+  branchFilter: textOption('--branch-filter <filter>', 'push_events_branch_filter: only pushes to these branches (e.g. main, release/*)'),
+  branchFilterStrategy: choiceOption('--branch-filter-strategy <strategy>', 'how GitLab reads --branch-filter', BRANCH_FILTER_STRATEGIES),
+  sslVerification: negatedFlagOption('--no-ssl-verification', 'let GitLab skip TLS certificate checks (only for a self-signed bridge endpoint)'),
+  webhookToken: textOption(
+    '--webhook-token <token>',
+    `token GitLab sends (env ${CLI_ENV.webhookToken}; default: the first token in the bridge's GitLab secret)`,
+  ),
+  signingKey: textOption(
+    '--signing-key <whsec>',
+    `Standard Webhooks signing token for GitLab 18.x (env ${CLI_ENV.signingKey}; default: the secret's signingKeys[0])`,
+  ),
+  test: optionalValueOption('--test [trigger]', 'then have GitLab send a test event (default push) and wait for it to reach the bridge'),
+  wait: numberOption('--wait <seconds>', 'how long --test waits for the delivery', nonNegativeInt('--wait'), DEFAULT_TEST_WAIT_SECONDS),
+  json: flagOption('--json', 'the result as JSON'),
+  ...GITLAB_ACCESS_OPTIONS,
+};
 
-/**
- * `gitlab status`: the bridge's hooks on the given projects (or every project the token can
- * maintain), with GitLab's alert status, so an auto-disabled hook is noticed. Exits 1 when a
- * hook is disabled, or a project named with --project is not connected or cannot be read, for
- * use in a scheduled check.
- */
-export async function statusCommand(
-  context: CliContext,
-  api: GitLabHooksApi,
-  options: { projects: string[]; webhookUrl: string | undefined; json: boolean },
-): Promise<ExitCode> {
-  const explicit = options.projects.length > 0;
-  const projects = explicit
-    ? options.projects
-    : (await call(api, 'list your projects', undefined, () => api.listMaintainedProjects())).map((project) => project.path_with_namespace);
-  const rows: StatusRow[] = [];
-  for (const project of projects) {
-    let hooks: GitLabHook[];
-    try {
-      hooks = await api.listHooks(project);
-    } catch (error) {
-      const cliError = gitlabErrorToCliError(error, { instance: api.instance, project, action: "list the project's webhooks" });
-      // One project the token cannot read does not hide the others, but a bad token, or a
-      // GITLAB_URL that redirects, stops here: every other project would fail the same way.
-      if (cliError.exitCode === EXIT.auth && (error as { status?: number }).status === 401) throw cliError;
-      if (cliError.exitCode === EXIT.usage) throw cliError;
-      rows.push({ project, hookId: null, state: 'error', disabledUntil: null, events: [], branchFilter: null, url: null, error: cliError.message });
-      continue;
-    }
-    const ours = hooks.filter((hook) => isBridgeHook(hook, options.webhookUrl));
-    if (ours.length === 0 && explicit)
-      rows.push({ project, hookId: null, state: 'not_connected', disabledUntil: null, events: [], branchFilter: null, url: null });
-    for (const hook of ours) {
-      const health = hookHealth(hook);
-      rows.push({
-        project,
-        hookId: hook.id,
-        state: health.state,
-        disabledUntil: health.state === 'temporarily_disabled' ? health.until : null,
-        events: enabledEvents(hook),
-        branchFilter: hook.push_events_branch_filter || null,
-        url: hook.url,
+const DISCONNECT_OPTIONS = {
+  project: requiredTextOption('-p, --project <path>', 'project path (group/app) or numeric id'),
+  json: flagOption('--json', 'the result as JSON'),
+  ...GITLAB_ACCESS_OPTIONS,
+};
+
+const STATUS_OPTIONS = {
+  project: listOption('-p, --project <path>', 'only these projects (repeat or comma-separate); default: every project you maintain'),
+  json: flagOption('--json', 'JSON for scripts'),
+  ...GITLAB_ACCESS_OPTIONS,
+};
+
+/** `gitlab-bridge gitlab connect|disconnect|status` */
+export function registerGitlab(program: Command, { context, resources, action }: CommandSetup): void {
+  const gitlab = program.command('gitlab').description('Connect GitLab projects to the bridge (project webhooks, GitLab REST API v4).');
+  action(
+    gitlab.command('connect').description('Create or update (same URL: no duplicate) the project webhook that sends events to the bridge.'),
+    CONNECT_OPTIONS,
+    async (options, command) => {
+      const api = await gitlabApi(context, options);
+      if (options.webhookToken) warnTokenFlag(context, '--webhook-token', `${CLI_ENV.webhookToken} or the bridge's GitLab secret`);
+      if (options.signingKey) warnTokenFlag(context, '--signing-key', `${CLI_ENV.signingKey} or the bridge's GitLab secret`);
+      const bridge = resources(command);
+      const webhookUrl = await bridge.webhookUrl(options.webhookUrl);
+      const credentials = await bridge.webhookCredentials({
+        ...(options.webhookToken ? { token: options.webhookToken } : {}),
+        ...(options.signingKey ? { signingKey: options.signingKey } : {}),
       });
-    }
-  }
-  const disabled = rows.filter((row) => row.state === 'disabled' || row.state === 'temporarily_disabled');
-  // Rows only a --project list produces: a named project the bridge hears nothing from.
-  const unheard = rows.filter((row) => row.state === 'not_connected' || row.state === 'error');
-  if (options.json) {
-    context.stdout.write(toJson({ hooks: rows }));
-  } else if (rows.length === 0) {
-    context.stdout.write(
-      'No project you maintain has a webhook pointing at the bridge. Connect one with `gitlab-bridge gitlab connect --project group/app`.\n',
-    );
-  } else {
-    context.stdout.write(
-      renderTable(
-        [
-          { header: 'PROJECT', maxWidth: 50 },
-          { header: 'HOOK', align: 'right' },
-          { header: 'STATE' },
-          { header: 'EVENTS', maxWidth: 40 },
-          { header: 'BRANCH FILTER', maxWidth: 30 },
-          { header: 'URL', maxWidth: 70 },
-        ],
-        rows.map((row) => [
-          row.project,
-          row.hookId === null ? '-' : `#${row.hookId}`,
-          row.state === 'temporarily_disabled'
-            ? `temporarily disabled${row.disabledUntil ? ` until ${shortTime(row.disabledUntil)} UTC` : ''}`
-            : row.state === 'error'
-              ? `error: ${row.error ?? ''}`
-              : row.state.replace('_', ' '),
-          row.events.join(',') || '-',
-          row.branchFilter ?? '-',
-          row.url ?? '-',
-        ]),
+      return connectCommand(context, api, () => openDeliveryStore(context, bridge), {
+        project: options.project,
+        webhookUrl,
+        token: credentials.token,
+        ...(credentials.signingKey ? { signingKey: credentials.signingKey } : {}),
+        events: options.events,
+        ...(options.branchFilter !== undefined ? { branchFilter: options.branchFilter } : {}),
+        ...(options.branchFilterStrategy ? { branchFilterStrategy: options.branchFilterStrategy } : {}),
+        sslVerification: options.sslVerification,
+        ...(options.test !== undefined ? { test: options.test } : {}),
+        waitSeconds: options.wait,
+        json: options.json,
+      });
+    },
+  ).addHelpText('after', '\nExample:\n  GITLAB_URL=https://gitlab.example.com GITLAB_TOKEN=glpat-... gitlab-bridge gitlab connect --project group/app --test');
+  action(gitlab.command('disconnect').description('Remove the project webhook(s) that point at the bridge.'), DISCONNECT_OPTIONS, async (options, command) => {
+    const api = await gitlabApi(context, options);
+    const webhookUrl = await resources(command).webhookUrl(options.webhookUrl);
+    return disconnectCommand(context, api, { project: options.project, webhookUrl, json: options.json });
+  });
+  action(
+    gitlab
+      .command('status')
+      .description(
+        "List connected projects with GitLab's alert status, so an auto-disabled hook is noticed (exit 1 if one is disabled, or a --project is not connected or cannot be read).",
       ),
-    );
-    if (disabled.length > 0) {
-      context.stdout.write(
-        `${disabled.length} hook${disabled.length === 1 ? ' is' : 's are'} disabled by GitLab after failed deliveries: fix the cause, then re-enable with \`gitlab-bridge gitlab connect --project P --test\`.\n`,
-      );
-    }
-    if (unheard.length > 0) {
-      context.stdout.write(
-        `${unheard.length} named project${unheard.length === 1 ? ' is' : 's are'} not connected to the bridge or could not be read: connect ${unheard.length === 1 ? 'it' : 'them'} with \`gitlab-bridge gitlab connect --project P\`, or check the name.\n`,
-      );
-    }
-  }
-  return disabled.length > 0 || unheard.length > 0 ? EXIT.failure : EXIT.ok;
+    STATUS_OPTIONS,
+    async (options, command) => {
+      const api = await gitlabApi(context, options);
+      let webhookUrl: string | undefined;
+      try {
+        webhookUrl = await resources(command).webhookUrl(options.webhookUrl);
+      } catch (error) {
+        // Without the stack, recognise the bridge's hooks by name and path instead.
+        context.stderr.write(
+          `note: matching hooks named gitlab-bridge or ending in /webhooks/gitlab (${error instanceof CliError ? error.line() : String(error)})\n`,
+        );
+      }
+      return statusCommand(context, api, { projects: options.project ?? [], webhookUrl, json: options.json });
+    },
+  );
 }

@@ -1,10 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { REDACTED } from '../../lib/deliveries/record.js';
+import { Argument, type Command } from 'commander';
+import type { CommandSetup } from '../command-setup.js';
 import type { CliContext } from '../context.js';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
 import { toJson } from '../format/table.js';
-import { freshenSample, loadSample, SAMPLES, withProject, type SampleKind } from '../samples.js';
+import { isLoopbackUrl, LOCAL_WEBHOOK_URL } from '../local-defaults.js';
+import { flagOption, textOption } from '../options.js';
+import { CLI_ENV } from '../resources.js';
+import { freshenSample, loadSample, SAMPLE_KINDS, SAMPLES, withProject, type SampleKind } from '../samples.js';
+import { warnTokenFlag } from '../secret-flags.js';
 
 /** The GitLab version the sample requests claim to come from (User-Agent `GitLab/<version>`). */
 export const SAMPLE_GITLAB_VERSION = '18.6.0';
@@ -155,4 +161,57 @@ export async function sendSampleCommand(context: CliContext, options: SendSample
     return EXIT.auth;
   }
   return EXIT.failure;
+}
+
+const SEND_SAMPLE_OPTIONS = {
+  url: textOption('--url <url>', `webhook URL (env ${CLI_ENV.webhookUrl}; default the local bridge, ${LOCAL_WEBHOOK_URL})`),
+  token: textOption(
+    '--token <token>',
+    `X-Gitlab-Token to send (env ${CLI_ENV.webhookToken}; for a deployed bridge, default the first token of its GitLab secret)`,
+  ),
+  signingKey: textOption('--signing-key <whsec>', `also sign it like GitLab 18.x (env ${CLI_ENV.signingKey})`),
+  project: textOption('-p, --project <path>', 'pretend it comes from this project (default flightjs/flight-management)'),
+  keepIds: flagOption('--keep-ids', 'send the stored pipeline id / commit SHAs instead of fresh ones (a resend then changes nothing)'),
+  dryRun: flagOption('--dry-run', 'print the request (token redacted) instead of sending it'),
+  json: flagOption('--json', 'the result as JSON'),
+};
+
+/** `gitlab-bridge send-sample KIND` */
+export function registerSendSample(program: Command, { context, resources, action }: CommandSetup): void {
+  action(
+    program
+      .command('send-sample')
+      .description("Post a realistic sample GitLab webhook (GitLab's headers, a fresh Idempotency-Key) to the bridge.")
+      .addArgument(new Argument('<kind>', 'which sample').choices(SAMPLE_KINDS)),
+    SEND_SAMPLE_OPTIONS,
+    async (options, command) => {
+      const [kind] = command.args as [string];
+      const url = options.url || context.env[CLI_ENV.webhookUrl] || LOCAL_WEBHOOK_URL;
+      // The local bridge's token is a throwaway printed at start (the README's quickstart passes it as a flag).
+      if (!isLoopbackUrl(url)) {
+        if (options.token) warnTokenFlag(context, '--token', `${CLI_ENV.webhookToken} or the stack's GitLab secret`);
+        if (options.signingKey) warnTokenFlag(context, '--signing-key', CLI_ENV.signingKey);
+      }
+      let token = options.token || context.env[CLI_ENV.webhookToken]?.split(',')[0]?.trim() || undefined;
+      let signingKey = options.signingKey || context.env[CLI_ENV.signingKey]?.split(',')[0]?.trim() || undefined;
+      if (!token && !options.dryRun) {
+        if (isLoopbackUrl(url)) {
+          throw new CliError('no webhook token', EXIT.auth, `pass the token the local bridge printed at start with --token, or set ${CLI_ENV.webhookToken}`);
+        }
+        const credentials = await resources(command).webhookCredentials({}, '--token');
+        token = credentials.token;
+        signingKey ??= credentials.signingKey;
+      }
+      return sendSampleCommand(context, {
+        kind,
+        url,
+        ...(token ? { token } : {}),
+        ...(signingKey ? { signingKey } : {}),
+        ...(options.project ? { project: options.project } : {}),
+        keepIds: options.keepIds,
+        dryRun: options.dryRun,
+        json: options.json,
+      });
+    },
+  ).addHelpText('after', `\nSamples:\n${SAMPLE_KINDS.map((kind) => `  ${kind.padEnd(18)} ${SAMPLES[kind].about}`).join('\n')}`);
 }
