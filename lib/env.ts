@@ -1,3 +1,5 @@
+import { ConfigError } from './errors.js';
+
 /**
  * Names of the environment variables the functions read. `cdk/` sets them and `functions/`
  * reads them, so both import the names from here.
@@ -47,7 +49,7 @@ export type EnvName = (typeof ENV)[keyof typeof ENV];
 export function requireEnv(name: EnvName, env: NodeJS.ProcessEnv = process.env): string {
   const value = env[name];
   if (value === undefined || value === '') {
-    throw new Error(`Missing environment variable ${name}`);
+    throw new ConfigError(`Missing environment variable ${name}`);
   }
   return value;
 }
@@ -58,7 +60,7 @@ export function intEnv(name: EnvName, fallback: number, env: NodeJS.ProcessEnv =
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value <= 0) {
-    throw new Error(`${name} must be a positive integer, got "${raw}"`);
+    throw new ConfigError(`${name} must be a positive integer, got "${raw}"`);
   }
   return value;
 }

@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import { resolveConfig } from '../config/resolve.js';
 import { ENV } from '../env.js';
+import { ConfigError } from '../errors.js';
 import { credentialsFromEnv } from '../secrets/credentials.js';
 import { startLocalBridge } from './bridge.js';
 import { readLocalWebhookAuth } from './webhook-auth-setting.js';
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
   let auth;
   try {
     if (authSetting && (env[ENV.gitlabWebhookToken] || env[ENV.gitlabSigningKey])) {
-      throw new Error(`Set ${ENV.gitlabWebhookAuth} or ${ENV.gitlabWebhookToken} / ${ENV.gitlabSigningKey}, not both`);
+      throw new ConfigError(`Set ${ENV.gitlabWebhookAuth} or ${ENV.gitlabWebhookToken} / ${ENV.gitlabSigningKey}, not both`);
     }
     auth = authSetting ? readLocalWebhookAuth(authSetting) : undefined;
   } catch (error) {
