@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../lib/config/resolve.js';
+import { DEFAULTS } from '../lib/defaults.js';
 import { DynamoDbDeliveryStore } from '../lib/deliveries/dynamodb-store.js';
 import { DynamoDbEffectLedger } from '../lib/effects/dynamodb-ledger.js';
 import { parseWebhookAuth } from '../lib/gitlab/webhook-auth.js';
@@ -167,7 +168,7 @@ async function main(): Promise<void> {
     state: new DynamoDbStateStore(lifeTable.client, lifeTable.tableName),
     config,
     planners: createPlanners({ config, credentials: credentialsFromEnv({}), print: () => {} }),
-    maxAttempts: 5,
+    maxAttempts: DEFAULTS.maxAttempts,
   };
   let recordUnits = 0;
   let lifeUnits = 0;

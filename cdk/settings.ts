@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Node } from 'constructs';
 import { loadConfigFile } from '../lib/config/load.js';
 import { resolveConfig } from '../lib/config/resolve.js';
+import { DEFAULTS } from '../lib/defaults.js';
 import { ENV, type EnvName } from '../lib/env.js';
 import { ConfigError } from '../lib/errors.js';
 import { DEFAULT_STACK_NAME } from '../lib/stack-outputs.js';
@@ -201,10 +202,8 @@ export function readBridgeSettings(node: Node, cwd = process.cwd()): BridgeSetti
     routingConfigPath,
     alarmEmail,
     retainData: contextBoolean(node, 'retainData', true),
-    retentionDays: contextInt(node, 'retentionDays', 30, { min: 1, max: 3650 }),
-    // Five attempts with a 6-minute visibility timeout spread retries over roughly half an hour,
-    // enough to ride out a short Slack or Jira incident before the dead-letter queue.
-    maxAttempts: contextInt(node, 'maxAttempts', 5, { min: 1, max: 1000 }),
+    retentionDays: contextInt(node, 'retentionDays', DEFAULTS.retentionDays, { min: 1, max: 3650 }),
+    maxAttempts: contextInt(node, 'maxAttempts', DEFAULTS.maxAttempts, { min: 1, max: 1000 }),
     workerMaxConcurrency: contextInt(node, 'workerMaxConcurrency', 5, { min: MIN_WORKER_CONCURRENCY, max: MAX_WORKER_CONCURRENCY }),
     maxBodyBytes,
     apiRateLimit: contextInt(node, 'apiRateLimit', 50, { min: 1, max: 10_000 }),

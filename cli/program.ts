@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { splitCommaList } from '../lib/config/comma-list.js';
+import { WEBHOOK_PATH } from '../lib/receiver/webhook-path.js';
 import { awsErrorToCliError } from './aws-errors.js';
 import { openDeliveryQueue, openDeliveryStore } from './bridge-clients.js';
 import { listDeliveriesCommand, replayCommand, showDeliveryCommand } from './commands/deliveries.js';
@@ -11,7 +13,8 @@ import { STATUS_FILTER_VALUES } from './delivery-filters.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
 import { BRANCH_FILTER_STRATEGIES, DEFAULT_HOOK_EVENTS, HOOK_EVENT_FLAGS } from './gitlab/hook-plan.js';
 import { terminalSafeOutput } from './format/terminal-safe.js';
-import { isLoopbackUrl, LOCAL_WEBHOOK_URL } from './local-defaults.js';
+import { LOCAL_WEBHOOK_URL } from '../lib/local/names.js';
+import { isLoopbackUrl } from './local-defaults.js';
 import { BridgeResources, CLI_ENV, type ResourceFlags } from './resources.js';
 import { SAMPLE_KINDS, SAMPLES } from './samples.js';
 
@@ -45,13 +48,7 @@ function opts<T>(command: Command): T {
 }
 
 function collect(value: string, previous: string[] = []): string[] {
-  return [
-    ...previous,
-    ...value
-      .split(',')
-      .map((item) => item.trim())
-      .filter(Boolean),
-  ];
+  return [...previous, ...splitCommaList(value)];
 }
 
 const STATUS_HELP = `one or more of ${STATUS_FILTER_VALUES.join(', ')} (comma-separated); successful = done+ignored, client_failure = refused for good (4xx, config), server_failure = downstream down (5xx, timeouts) or retrying`;
@@ -299,7 +296,7 @@ Docs: README.md, section "The gitlab-bridge CLI"`,
       } catch (error) {
         // Without the stack, recognise the bridge's hooks by name and path instead.
         context.stderr.write(
-          `note: matching hooks named gitlab-bridge or ending in /webhooks/gitlab (${error instanceof CliError ? error.line() : String(error)})\n`,
+          `note: matching hooks named gitlab-bridge or ending in ${WEBHOOK_PATH} (${error instanceof CliError ? error.line() : String(error)})\n`,
         );
       }
       return statusCommand(context, api, { projects: options.project ?? [], webhookUrl, json: options.json });
@@ -331,8 +328,8 @@ Docs: README.md, section "The gitlab-bridge CLI"`,
           if (options.token) warnTokenFlag(context, '--token', `${CLI_ENV.webhookToken} or the stack's GitLab secret`);
           if (options.signingKey) warnTokenFlag(context, '--signing-key', CLI_ENV.signingKey);
         }
-        let token = options.token || context.env[CLI_ENV.webhookToken]?.split(',')[0]?.trim() || undefined;
-        let signingKey = options.signingKey || context.env[CLI_ENV.signingKey]?.split(',')[0]?.trim() || undefined;
+        let token = options.token || splitCommaList(context.env[CLI_ENV.webhookToken])[0];
+        let signingKey = options.signingKey || splitCommaList(context.env[CLI_ENV.signingKey])[0];
         if (!token && !options.dryRun) {
           if (isLoopbackUrl(url)) {
             throw new CliError('no webhook token', EXIT.auth, `pass the token the local bridge printed at start with --token, or set ${CLI_ENV.webhookToken}`);
@@ -402,6 +399,6 @@ function reportError(context: CliContext, error: unknown): ExitCode {
   }
   const cliError = error instanceof CliError ? error : awsErrorToCliError(error, { resource: 'the request' });
   context.stderr.write(`gitlab-bridge: ${cliError.line()}\n`);
-  if (context.env.GITLAB_BRIDGE_DEBUG && error instanceof Error && error.stack) context.stderr.write(`${error.stack}\n`);
+  if (context.env[CLI_ENV.debug] && error instanceof Error && error.stack) context.stderr.write(`${error.stack}\n`);
   return cliError.exitCode;
 }

@@ -41,6 +41,28 @@ export const ENV = {
   jiraApiToken: 'JIRA_API_TOKEN',
   jiraBearerToken: 'JIRA_BEARER_TOKEN',
   jiraProjectKeys: 'JIRA_PROJECT_KEYS',
+  // The local bridge (`npm start`, lib/local/main.ts).
+  /** HTTP port of the local bridge's webhook endpoint (default LOCAL_PORT). */
+  localPort: 'PORT',
+  /** Local DynamoDB port (default: PORT + 1). */
+  localDynamoPort: 'DYNAMODB_PORT',
+  /** Local SQS port (default: PORT + 2). */
+  localSqsPort: 'SQS_PORT',
+  /** Where the local bridge keeps its data (default `.bridge-data`). */
+  localDataDir: 'BRIDGE_DATA_DIR',
+  // The CLI (cli/, which also reads several names above).
+  /** Dead-letter queue URL, when not read from the stack. */
+  dlqUrl: 'BRIDGE_DLQ_URL',
+  /** The bridge's webhook URL, when not read from the stack. */
+  webhookUrl: 'BRIDGE_WEBHOOK_URL',
+  /** CloudFormation stack to read the table, queues and webhook URL from. */
+  stackName: 'BRIDGE_STACK_NAME',
+  /** GitLab instance the CLI manages project webhooks on. */
+  gitlabUrl: 'GITLAB_URL',
+  /** GitLab access token of the CLI's gitlab commands. */
+  gitlabToken: 'GITLAB_TOKEN',
+  /** Any value: the CLI prints an error's stack trace too. */
+  cliDebug: 'GITLAB_BRIDGE_DEBUG',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
