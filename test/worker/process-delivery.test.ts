@@ -201,7 +201,6 @@ describe('processDelivery', () => {
       ...real,
       claim: real.claim.bind(real),
       release: real.release.bind(real),
-      get: real.get.bind(real),
       complete: async () => {
         throw new Error('ProvisionedThroughputExceededException');
       },
