@@ -11,12 +11,14 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../lib/config/resolve.js';
+import { DEFAULTS } from '../lib/defaults.js';
 import { DynamoDbDeliveryStore } from '../lib/deliveries/dynamodb-store.js';
 import { DynamoDbEffectLedger } from '../lib/effects/dynamodb-ledger.js';
 import { parseWebhookAuth } from '../lib/gitlab/webhook-auth.js';
 import { startLocalSqs } from '../lib/local/sqs-server.js';
 import { SqsDeliveryQueue } from '../lib/queue/sqs-queue.js';
 import { createApiGatewayHandler } from '../lib/receiver/api-gateway.js';
+import { WEBHOOK_PATH } from '../lib/receiver/webhook-path.js';
 import { credentialsFromEnv } from '../lib/secrets/credentials.js';
 import { DynamoDbStateStore } from '../lib/state/dynamodb-state-store.js';
 import { processDelivery } from '../lib/worker/process-delivery.js';
@@ -77,8 +79,8 @@ async function main(): Promise<void> {
   let n = 0;
   const event = (fixture: (typeof fixtures)[number], id: string) => ({
     version: '2.0' as const,
-    routeKey: 'POST /webhooks/gitlab',
-    rawPath: '/webhooks/gitlab',
+    routeKey: `POST ${WEBHOOK_PATH}`,
+    rawPath: WEBHOOK_PATH,
     rawQueryString: '',
     headers: { 'content-type': 'application/json', 'x-gitlab-event': fixture.x_gitlab_event, 'x-gitlab-token': TOKEN, 'idempotency-key': id },
     requestContext: { http: { method: 'POST' } } as never,
@@ -167,7 +169,7 @@ async function main(): Promise<void> {
     state: new DynamoDbStateStore(lifeTable.client, lifeTable.tableName),
     config,
     planners: createPlanners({ config, credentials: credentialsFromEnv({}), print: () => {} }),
-    maxAttempts: 5,
+    maxAttempts: DEFAULTS.maxAttempts,
   };
   let recordUnits = 0;
   let lifeUnits = 0;

@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DELIVERY_PREFIX } from '../lib/deliveries/table.js';
 import type { LocalBridge } from '../lib/local/bridge.js';
-import { LOCAL_AWS } from '../lib/local/dynalite-server.js';
+import { LOCAL_AWS } from '../lib/local/names.js';
 import { mergeRequestEvent } from '../test/fixtures/builders/merge-request.js';
 import { pipelineEvent } from '../test/fixtures/builders/pipeline.js';
 import { pushEvent } from '../test/fixtures/builders/push.js';

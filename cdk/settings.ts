@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Node } from 'constructs';
+import { z } from 'zod';
 import { loadConfigFile } from '../lib/config/load.js';
 import { resolveConfig } from '../lib/config/resolve.js';
+import { DEFAULTS } from '../lib/defaults.js';
 import { ENV, type EnvName } from '../lib/env.js';
 import { ConfigError } from '../lib/errors.js';
 import { DEFAULT_STACK_NAME } from '../lib/stack-outputs.js';
@@ -61,33 +63,52 @@ const MAX_WORKER_CONCURRENCY = 1000;
 
 export const DEFAULT_CONFIG_FILE = 'bridge.config.json';
 
+/**
+ * One context value as CDK hands it over: text from `-c key=value`, or a JSON scalar from
+ * cdk.json's `context` block. Blank text counts as absent.
+ */
+const ContextValueSchema = z
+  .union([z.string(), z.number(), z.boolean()])
+  .nullish()
+  .transform((value) => (value === undefined || value === null ? undefined : String(value).trim() || undefined));
+
+/** A whole number in a range, written as text (`-c maxAttempts=8`): `Number`'s reading, as before zod. */
+const wholeNumber = (range: { min: number; max: number }) => z.coerce.number().int().min(range.min).max(range.max);
+
+const BooleanTextSchema = z.enum(['true', 'false']).transform((text) => text === 'true');
+
 function contextString(node: Node, key: string): string | undefined {
   const value: unknown = node.tryGetContext(key);
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-    throw new ConfigError(`context ${key}: expected a single value, got ${JSON.stringify(value)}`);
-  }
-  const text = String(value).trim();
-  return text === '' ? undefined : text;
+  const parsed = ContextValueSchema.safeParse(value);
+  if (!parsed.success) throw new ConfigError(`context ${key}: expected a single value, got ${JSON.stringify(value)}`);
+  return parsed.data;
 }
 
 function contextInt(node: Node, key: string, fallback: number, range: { min: number; max: number }): number {
   const text = contextString(node, key);
   if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < range.min || value > range.max) {
+  const parsed = wholeNumber(range).safeParse(text);
+  if (!parsed.success) {
     throw new ConfigError(`context ${key}: expected a whole number from ${range.min} to ${range.max}, got "${text}" (cdk synth -c ${key}=...)`);
   }
-  return value;
+  return parsed.data;
 }
 
 function contextBoolean(node: Node, key: string, fallback: boolean): boolean {
   const text = contextString(node, key);
   if (text === undefined) return fallback;
-  if (text === 'true') return true;
-  if (text === 'false') return false;
-  throw new ConfigError(`context ${key}: expected true or false, got "${text}"`);
+  const parsed = BooleanTextSchema.safeParse(text);
+  if (!parsed.success) throw new ConfigError(`context ${key}: expected true or false, got "${text}"`);
+  return parsed.data;
 }
+
+/**
+ * CloudFormation: "A stack name can contain only alphanumeric characters (case-sensitive) and
+ * hyphens. It must start with an alphabetic character and can't be longer than 128 characters."
+ */
+const StackNameSchema = z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/);
+/** Only the shape (x@y.z): the subscription's confirmation email proves the rest. */
+const AlarmEmailSchema = z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/);
 
 /**
  * Finds the routing config the worker ships with and validates it now, so a bad file fails
@@ -175,13 +196,11 @@ function readReceiverReservedConcurrency(node: Node, apiBurstLimit: number): num
 /** Reads and checks every setting; throws ConfigError naming the context key at fault. */
 export function readBridgeSettings(node: Node, cwd = process.cwd()): BridgeSettings {
   const alarmEmail = contextString(node, 'alarmEmail');
-  if (alarmEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(alarmEmail)) {
+  if (alarmEmail !== undefined && !AlarmEmailSchema.safeParse(alarmEmail).success) {
     throw new ConfigError(`context alarmEmail: "${alarmEmail}" is not an email address`);
   }
   const stackName = contextString(node, 'stackName') ?? DEFAULT_STACK_NAME;
-  // CloudFormation: "A stack name can contain only alphanumeric characters (case-sensitive)
-  // and hyphens. It must start with an alphabetic character and can't be longer than 128 characters."
-  if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(stackName)) {
+  if (!StackNameSchema.safeParse(stackName).success) {
     throw new ConfigError(`context stackName: "${stackName}" is not a valid CloudFormation stack name (letters, digits, hyphens; starts with a letter)`);
   }
   const maxBodyText = contextString(node, 'maxBodyBytes');
@@ -201,10 +220,8 @@ export function readBridgeSettings(node: Node, cwd = process.cwd()): BridgeSetti
     routingConfigPath,
     alarmEmail,
     retainData: contextBoolean(node, 'retainData', true),
-    retentionDays: contextInt(node, 'retentionDays', 30, { min: 1, max: 3650 }),
-    // Five attempts with a 6-minute visibility timeout spread retries over roughly half an hour,
-    // enough to ride out a short Slack or Jira incident before the dead-letter queue.
-    maxAttempts: contextInt(node, 'maxAttempts', 5, { min: 1, max: 1000 }),
+    retentionDays: contextInt(node, 'retentionDays', DEFAULTS.retentionDays, { min: 1, max: 3650 }),
+    maxAttempts: contextInt(node, 'maxAttempts', DEFAULTS.maxAttempts, { min: 1, max: 1000 }),
     workerMaxConcurrency: contextInt(node, 'workerMaxConcurrency', 5, { min: MIN_WORKER_CONCURRENCY, max: MAX_WORKER_CONCURRENCY }),
     maxBodyBytes,
     apiRateLimit: contextInt(node, 'apiRateLimit', 50, { min: 1, max: 10_000 }),

@@ -2,7 +2,8 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { isLoopbackUrl, LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from './local-defaults.js';
+import { LOCAL_AWS } from '../lib/local/names.js';
+import { isLoopbackUrl } from './local-defaults.js';
 
 /** Where a command writes. `isTTY` decides between a progress bar and plain lines. */
 export interface Output {
@@ -66,8 +67,8 @@ export function clientConfig(
   const hasOwnCredentials = Boolean(env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE);
   return {
     ...(endpoint ? { endpoint } : {}),
-    ...(region ? { region } : local ? { region: LOCAL_AWS_REGION } : {}),
-    ...(local && !hasOwnCredentials ? { credentials: { ...LOCAL_AWS_CREDENTIALS } } : {}),
+    ...(region ? { region } : local ? { region: LOCAL_AWS.region } : {}),
+    ...(local && !hasOwnCredentials ? { credentials: { ...LOCAL_AWS.credentials } } : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import { splitCommaList } from '../lib/config/comma-list.js';
 import { DELIVERY_STATUSES, isDeliveryStatus, type ActionOutcome, type DeliveryStatus } from '../lib/deliveries/record.js';
 import { CliError, EXIT } from './exit-codes.js';
 
@@ -56,10 +57,7 @@ export interface ParsedStatusFilter {
 export function parseStatusFilter(value: string | undefined): ParsedStatusFilter {
   const direct = new Set<DeliveryStatus>();
   const classes = new Set<StatusClass>();
-  for (const raw of (value ?? '')
-    .split(',')
-    .map((part) => part.trim().toLowerCase().replace(/-/g, '_'))
-    .filter(Boolean)) {
+  for (const raw of splitCommaList(value).map((part) => part.toLowerCase().replace(/-/g, '_'))) {
     if (isDeliveryStatus(raw)) direct.add(raw);
     else if ((STATUS_CLASSES as readonly string[]).includes(raw)) classes.add(raw as StatusClass);
     else throw new CliError(`unknown status "${raw}"`, EXIT.usage, `use one of ${STATUS_FILTER_VALUES.join(', ')}`);

@@ -1,3 +1,5 @@
+import { BridgeError } from '../lib/errors.js';
+
 /**
  * Exit codes of `gitlab-bridge`, documented in the README. Scripts branch on them, so they
  * only ever grow.
@@ -21,7 +23,7 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
  * An error the CLI reports as one line: what happened, then what to do about it. Commands
  * throw it; the commander layer prints `gitlab-bridge: <message>` and exits with `exitCode`.
  */
-export class CliError extends Error {
+export class CliError extends BridgeError {
   override readonly name = 'CliError';
   constructor(
     message: string,

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { splitCommaList } from '../lib/config/comma-list.js';
 
 /**
  * One option of a command, declared once: the commander `Option` (flags, help, parser,
@@ -85,13 +86,7 @@ export function listOption(flags: string, description: string): OptionSpec<strin
 }
 
 function collect(value: string, previous: string[] = []): string[] {
-  return [
-    ...previous,
-    ...value
-      .split(',')
-      .map((item) => item.trim())
-      .filter(Boolean),
-  ];
+  return [...previous, ...splitCommaList(value)];
 }
 
 /** Parser of a `--name <n>` that must be a positive whole number. */

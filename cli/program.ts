@@ -113,6 +113,6 @@ function reportError(context: CliContext, error: unknown): ExitCode {
   }
   const cliError = error instanceof CliError ? error : awsErrorToCliError(error, { resource: 'the request' });
   context.stderr.write(`gitlab-bridge: ${cliError.line()}\n`);
-  if (context.env.GITLAB_BRIDGE_DEBUG && error instanceof Error && error.stack) context.stderr.write(`${error.stack}\n`);
+  if (context.env[CLI_ENV.debug] && error instanceof Error && error.stack) context.stderr.write(`${error.stack}\n`);
   return cliError.exitCode;
 }

@@ -1,26 +1,29 @@
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
+import { splitCommaList } from '../lib/config/comma-list.js';
 import { ENV } from '../lib/env.js';
 import { PLACEHOLDER_PREFIX } from '../lib/secrets/credentials.js';
 import { awsErrorToCliError } from './aws-errors.js';
 import type { CliContext } from './context.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { DEFAULT_STACK_NAME, STACK_OUTPUTS } from '../lib/stack-outputs.js';
-import { isLoopbackUrl, LOCAL_DLQ_NAME, LOCAL_QUEUE_NAME, LOCAL_TABLE_NAME } from './local-defaults.js';
+import { LOCAL_DLQ_NAME, LOCAL_QUEUE_NAME, LOCAL_TABLE_NAME } from '../lib/local/names.js';
+import { isLoopbackUrl } from './local-defaults.js';
 
-/** Environment variables the CLI reads besides the AWS SDK's own. */
+/** Environment variables the CLI reads besides the AWS SDK's own (names from lib/env.ts). */
 export const CLI_ENV = {
   tableName: ENV.tableName,
   queueUrl: ENV.queueUrl,
-  dlqUrl: 'BRIDGE_DLQ_URL',
-  webhookUrl: 'BRIDGE_WEBHOOK_URL',
-  stackName: 'BRIDGE_STACK_NAME',
+  dlqUrl: ENV.dlqUrl,
+  webhookUrl: ENV.webhookUrl,
+  stackName: ENV.stackName,
   gitlabSecretId: ENV.gitlabSecretId,
   webhookToken: ENV.gitlabWebhookToken,
   signingKey: ENV.gitlabSigningKey,
-  gitlabUrl: 'GITLAB_URL',
-  gitlabToken: 'GITLAB_TOKEN',
+  gitlabUrl: ENV.gitlabUrl,
+  gitlabToken: ENV.gitlabToken,
+  debug: ENV.cliDebug,
 } as const;
 
 /** Flags that name the bridge's resources directly (global options of the CLI). */
@@ -181,10 +184,7 @@ export class BridgeResources {
 }
 
 function firstOf(list: string | undefined): string | undefined {
-  return list
-    ?.split(',')
-    .map((item) => item.trim())
-    .find(Boolean);
+  return splitCommaList(list)[0];
 }
 
 /**

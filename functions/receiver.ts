@@ -6,13 +6,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { boundedAwsClientConfig, RECEIVER_AWS_CALLS } from '../lib/aws-call-bounds.js';
+import { DEFAULTS } from '../lib/defaults.js';
 import { DynamoDbDeliveryStore } from '../lib/deliveries/dynamodb-store.js';
 import { ENV, intEnv, requireEnv } from '../lib/env.js';
 import { parseWebhookAuth } from '../lib/gitlab/webhook-auth.js';
 import { emfMetrics, jsonLogger } from '../lib/observability.js';
 import { SqsDeliveryQueue } from '../lib/queue/sqs-queue.js';
 import { createApiGatewayHandler } from '../lib/receiver/api-gateway.js';
-import { DEFAULT_MAX_BODY_BYTES, DEFAULT_RETENTION_DAYS, DEFAULT_SIGNATURE_TOLERANCE_SECONDS } from '../lib/receiver/handle-webhook.js';
 import { CachedSecretsManagerReader } from '../lib/secrets/secret-reader.js';
 
 const tableName = requireEnv(ENV.tableName);
@@ -25,9 +25,9 @@ export const handler = createApiGatewayHandler({
   deliveries: new DynamoDbDeliveryStore({ client: new DynamoDBClient(aws), tableName }),
   queue: new SqsDeliveryQueue(new SQSClient(aws), queueUrl),
   auth: async () => parseWebhookAuth(await secrets.read(gitlabSecretId)),
-  retentionDays: intEnv(ENV.retentionDays, DEFAULT_RETENTION_DAYS),
-  maxBodyBytes: intEnv(ENV.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
-  signatureToleranceSeconds: intEnv(ENV.signatureToleranceSeconds, DEFAULT_SIGNATURE_TOLERANCE_SECONDS),
+  retentionDays: intEnv(ENV.retentionDays, DEFAULTS.retentionDays),
+  maxBodyBytes: intEnv(ENV.maxBodyBytes, DEFAULTS.maxBodyBytes),
+  signatureToleranceSeconds: intEnv(ENV.signatureToleranceSeconds, DEFAULTS.signatureToleranceSeconds),
   metrics: emfMetrics('receiver'),
   log: jsonLogger('receiver'),
 });

@@ -7,6 +7,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { boundedAwsClientConfig, WORKER_AWS_CALLS } from '../lib/aws-call-bounds.js';
 import { resolveConfig } from '../lib/config/resolve.js';
+import { DEFAULTS } from '../lib/defaults.js';
 import { DynamoDbDeliveryStore } from '../lib/deliveries/dynamodb-store.js';
 import { DynamoDbEffectLedger } from '../lib/effects/dynamodb-ledger.js';
 import { ENV, intEnv, requireEnv } from '../lib/env.js';
@@ -17,7 +18,6 @@ import { CachedSecretsManagerReader } from '../lib/secrets/secret-reader.js';
 import { DynamoDbStateStore } from '../lib/state/dynamodb-state-store.js';
 import { createPlanners } from '../lib/worker/planners.js';
 import { createSqsBatchHandler } from '../lib/worker/sqs-batch.js';
-import { DEFAULT_MAX_ATTEMPTS } from '../lib/worker/process-delivery.js';
 
 const tableName = requireEnv(ENV.tableName);
 const queueUrl = requireEnv(ENV.queueUrl);
@@ -41,7 +41,7 @@ export const handler = createSqsBatchHandler(
     state: new DynamoDbStateStore(dynamo, tableName),
     config,
     planners: createPlanners({ config, credentials, log }),
-    maxAttempts: intEnv(ENV.maxAttempts, DEFAULT_MAX_ATTEMPTS),
+    maxAttempts: intEnv(ENV.maxAttempts, DEFAULTS.maxAttempts),
     log,
     metrics: emfMetrics('worker'),
   },

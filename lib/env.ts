@@ -1,3 +1,5 @@
+import { ConfigError } from './errors.js';
+
 /**
  * Names of the environment variables the functions read. `cdk/` sets them and `functions/`
  * reads them, so both import the names from here.
@@ -39,6 +41,28 @@ export const ENV = {
   jiraApiToken: 'JIRA_API_TOKEN',
   jiraBearerToken: 'JIRA_BEARER_TOKEN',
   jiraProjectKeys: 'JIRA_PROJECT_KEYS',
+  // The local bridge (`npm start`, lib/local/main.ts).
+  /** HTTP port of the local bridge's webhook endpoint (default LOCAL_PORT). */
+  localPort: 'PORT',
+  /** Local DynamoDB port (default: PORT + 1). */
+  localDynamoPort: 'DYNAMODB_PORT',
+  /** Local SQS port (default: PORT + 2). */
+  localSqsPort: 'SQS_PORT',
+  /** Where the local bridge keeps its data (default `.bridge-data`). */
+  localDataDir: 'BRIDGE_DATA_DIR',
+  // The CLI (cli/, which also reads several names above).
+  /** Dead-letter queue URL, when not read from the stack. */
+  dlqUrl: 'BRIDGE_DLQ_URL',
+  /** The bridge's webhook URL, when not read from the stack. */
+  webhookUrl: 'BRIDGE_WEBHOOK_URL',
+  /** CloudFormation stack to read the table, queues and webhook URL from. */
+  stackName: 'BRIDGE_STACK_NAME',
+  /** GitLab instance the CLI manages project webhooks on. */
+  gitlabUrl: 'GITLAB_URL',
+  /** GitLab access token of the CLI's gitlab commands. */
+  gitlabToken: 'GITLAB_TOKEN',
+  /** Any value: the CLI prints an error's stack trace too. */
+  cliDebug: 'GITLAB_BRIDGE_DEBUG',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -47,7 +71,7 @@ export type EnvName = (typeof ENV)[keyof typeof ENV];
 export function requireEnv(name: EnvName, env: NodeJS.ProcessEnv = process.env): string {
   const value = env[name];
   if (value === undefined || value === '') {
-    throw new Error(`Missing environment variable ${name}`);
+    throw new ConfigError(`Missing environment variable ${name}`);
   }
   return value;
 }
@@ -58,7 +82,7 @@ export function intEnv(name: EnvName, fallback: number, env: NodeJS.ProcessEnv =
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value <= 0) {
-    throw new Error(`${name} must be a positive integer, got "${raw}"`);
+    throw new ConfigError(`${name} must be a positive integer, got "${raw}"`);
   }
   return value;
 }

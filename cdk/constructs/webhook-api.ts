@@ -9,10 +9,7 @@ import { Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 
 import { METRICS_NAMESPACE } from '../../lib/metrics-names.js';
-import { WEBHOOK_PATH } from '../../lib/receiver/api-gateway.js';
-
-/** The one route GitLab posts to (shared with the local bridge). */
-export { WEBHOOK_PATH };
+import { WEBHOOK_PATH } from '../../lib/receiver/webhook-path.js';
 
 export interface WebhookApiProps {
   receiver: IFunction;

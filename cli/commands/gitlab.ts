@@ -35,6 +35,7 @@ import {
 } from '../options.js';
 import { CLI_ENV } from '../resources.js';
 import { warnTokenFlag } from '../secret-flags.js';
+import { WEBHOOK_PATH } from '../../lib/receiver/webhook-path.js';
 
 /** How long `connect --test` waits for the test delivery to show up in the delivery log. */
 export const DEFAULT_TEST_WAIT_SECONDS = 30;
@@ -288,7 +289,7 @@ export function registerGitlab(program: Command, { context, resources, action }:
       } catch (error) {
         // Without the stack, recognise the bridge's hooks by name and path instead.
         context.stderr.write(
-          `note: matching hooks named gitlab-bridge or ending in /webhooks/gitlab (${error instanceof CliError ? error.line() : String(error)})\n`,
+          `note: matching hooks named gitlab-bridge or ending in ${WEBHOOK_PATH} (${error instanceof CliError ? error.line() : String(error)})\n`,
         );
       }
       return statusCommand(context, api, { projects: options.project ?? [], webhookUrl, json: options.json });

@@ -6,7 +6,9 @@ import type { CommandSetup } from '../command-setup.js';
 import type { CliContext } from '../context.js';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
 import { toJson } from '../format/table.js';
-import { isLoopbackUrl, LOCAL_WEBHOOK_URL } from '../local-defaults.js';
+import { LOCAL_WEBHOOK_URL } from '../../lib/local/names.js';
+import { splitCommaList } from '../../lib/config/comma-list.js';
+import { isLoopbackUrl } from '../local-defaults.js';
 import { flagOption, textOption } from '../options.js';
 import { CLI_ENV } from '../resources.js';
 import { freshenSample, loadSample, SAMPLE_KINDS, SAMPLES, withProject, type SampleKind } from '../samples.js';
@@ -192,8 +194,8 @@ export function registerSendSample(program: Command, { context, resources, actio
         if (options.token) warnTokenFlag(context, '--token', `${CLI_ENV.webhookToken} or the stack's GitLab secret`);
         if (options.signingKey) warnTokenFlag(context, '--signing-key', CLI_ENV.signingKey);
       }
-      let token = options.token || context.env[CLI_ENV.webhookToken]?.split(',')[0]?.trim() || undefined;
-      let signingKey = options.signingKey || context.env[CLI_ENV.signingKey]?.split(',')[0]?.trim() || undefined;
+      let token = options.token || splitCommaList(context.env[CLI_ENV.webhookToken])[0];
+      let signingKey = options.signingKey || splitCommaList(context.env[CLI_ENV.signingKey])[0];
       if (!token && !options.dryRun) {
         if (isLoopbackUrl(url)) {
           throw new CliError('no webhook token', EXIT.auth, `pass the token the local bridge printed at start with --token, or set ${CLI_ENV.webhookToken}`);

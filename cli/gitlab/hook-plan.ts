@@ -1,3 +1,5 @@
+import { splitCommaList } from '../../lib/config/comma-list.js';
+import { WEBHOOK_PATH } from '../../lib/receiver/webhook-path.js';
 import { CliError, EXIT } from '../exit-codes.js';
 
 /**
@@ -54,10 +56,7 @@ const EVENT_ALIASES: Record<string, HookEvent> = {
 export function parseHookEvents(value: string | undefined): HookEvent[] {
   if (value === undefined) return [...DEFAULT_HOOK_EVENTS];
   const events = new Set<HookEvent>();
-  for (const raw of value
-    .split(',')
-    .map((part) => part.trim().toLowerCase().replace(/-/g, '_'))
-    .filter(Boolean)) {
+  for (const raw of splitCommaList(value).map((part) => part.toLowerCase().replace(/-/g, '_'))) {
     const name = raw.replace(/_events$/, '');
     const event = name in HOOK_EVENT_FLAGS ? (name as HookEvent) : EVENT_ALIASES[name];
     if (!event) throw new CliError(`unknown event "${raw}"`, EXIT.usage, `use a comma-separated list of ${Object.keys(HOOK_EVENT_FLAGS).join(', ')}`);
@@ -136,7 +135,7 @@ export function sameHookUrl(a: string, b: string): boolean {
  */
 export function isBridgeHook(hook: GitLabHook, webhookUrl: string | undefined): boolean {
   if (webhookUrl) return sameHookUrl(hook.url, webhookUrl);
-  return hook.name === HOOK_NAME || /\/webhooks\/gitlab\/?$/.test(hook.url);
+  return hook.name === HOOK_NAME || hook.url.endsWith(WEBHOOK_PATH) || hook.url.endsWith(`${WEBHOOK_PATH}/`);
 }
 
 export type ConnectPlan = { action: 'create' } | { action: 'update'; hookId: number; duplicates: number[] };

@@ -1,3 +1,4 @@
+import { BridgeError } from '../../lib/errors.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { isLoopbackUrl } from '../local-defaults.js';
 import { projectIdForPath, type GitLabHook } from './hook-plan.js';
@@ -13,7 +14,7 @@ export interface GitLabProject {
   web_url?: string;
 }
 
-export class GitLabApiError extends Error {
+export class GitLabApiError extends BridgeError {
   override readonly name = 'GitLabApiError';
   constructor(
     readonly status: number,

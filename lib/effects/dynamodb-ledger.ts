@@ -115,12 +115,6 @@ export class DynamoDbEffectLedger implements EffectLedger {
     }
   }
 
-  async get(key: string): Promise<{ state: 'done' | 'pending'; result: EffectResult } | undefined> {
-    const item = await this.read(key);
-    if (!item) return undefined;
-    return { state: item.state?.S === 'done' ? 'done' : 'pending', result: parseResult(item) };
-  }
-
   private async read(key: string): Promise<Item | undefined> {
     const result = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: EFFECT_PREFIX + key } }, ConsistentRead: true }));
     return result.Item;

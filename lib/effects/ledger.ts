@@ -19,6 +19,4 @@ export interface EffectLedger {
   complete(key: string, token: string, result: EffectResult): Promise<void>;
   /** Gives a claim back after a failure so the next attempt can run the effect. */
   release(key: string, token: string): Promise<void>;
-  /** Reads a completed effect's result, if any. */
-  get(key: string): Promise<{ state: 'done' | 'pending'; result: EffectResult } | undefined>;
 }

@@ -136,4 +136,3 @@ export type MergeRequestEvent = z.infer<typeof MergeRequestEventSchema>;
 export type PipelineEvent = z.infer<typeof PipelineEventSchema>;
 export type PipelineBuild = z.infer<typeof PipelineBuildSchema>;
 export type GitLabCommit = z.infer<typeof GitLabCommitSchema>;
-export type GitLabUser = z.infer<typeof GitLabUserSchema>;

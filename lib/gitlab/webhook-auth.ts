@@ -1,3 +1,4 @@
+import { splitCommaList } from '../config/comma-list.js';
 import { ConfigError } from '../errors.js';
 import { normalizeProjectPath } from './project-identity.js';
 
@@ -96,10 +97,5 @@ export function parseWebhookAuth(secret: string): WebhookAuth {
 
 /** Auth from local environment variables: comma-separated tokens and signing keys. */
 export function webhookAuthFromEnv(tokens: string | undefined, signingKeys: string | undefined): WebhookAuth {
-  const split = (value: string | undefined) =>
-    (value ?? '')
-      .split(',')
-      .map((item) => item.trim())
-      .filter(Boolean);
-  return { tokens: split(tokens), signingKeys: split(signingKeys), requireSignature: false, projects: new Map() };
+  return { tokens: splitCommaList(tokens), signingKeys: splitCommaList(signingKeys), requireSignature: false, projects: new Map() };
 }

@@ -1,4 +1,5 @@
 import { ENV } from '../env.js';
+import { splitCommaList } from '../config/comma-list.js';
 import { HTTPS_REQUIRED, isHttpsOrLoopback } from '../config/https.js';
 import { ConfigError } from '../errors.js';
 import { isRestApiUrl, type JiraConfigInput } from './config.js';
@@ -27,11 +28,8 @@ export function jiraConfigFromEnv(env: NodeJS.ProcessEnv): JiraConfigInput | und
   // A bearer token on a site that is not Atlassian's cloud is a Data Center personal access
   // token; Data Center has no REST v3.
   if (bearer && !isAtlassianCloud(host)) config.deployment = 'datacenter';
-  const keys = env[ENV.jiraProjectKeys]
-    ?.split(',')
-    .map((key) => key.trim())
-    .filter((key) => key !== '');
-  if (keys && keys.length > 0) {
+  const keys = splitCommaList(env[ENV.jiraProjectKeys]);
+  if (keys.length > 0) {
     const bad = keys.filter((key) => !PROJECT_KEY_PATTERN.test(key));
     if (bad.length > 0) {
       throw new ConfigError(

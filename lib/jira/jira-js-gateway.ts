@@ -61,7 +61,7 @@ export class JiraJsGateway implements JiraGateway {
         : this.transport.sendRequest<{ fields?: unknown }>({ url: `/rest/api/2/issue/${issueKey}`, method: 'GET', searchParams: { fields: 'status' } }),
     );
     const status = (issue.fields as { status?: { id?: string; name?: string; statusCategory?: { key?: string } } } | undefined)?.status;
-    if (!status?.name) throw new DownstreamUnavailable('jira', `Jira returned issue ${issueKey} without a status`);
+    if (!status?.name) throw new DownstreamUnavailable('Jira', `Jira returned issue ${issueKey} without a status`);
     return { name: status.name, ...(status.id ? { id: status.id } : {}), ...(status.statusCategory?.key ? { categoryKey: status.statusCategory.key } : {}) };
   }
 
@@ -144,30 +144,33 @@ export class JiraJsGateway implements JiraGateway {
  * Messages are built here rather than taken from jira.js, whose messages carry the request URL.
  */
 export function toBridgeError(error: unknown, what: string): unknown {
+  const cause = { cause: error };
   if (isRateLimitError(error)) {
     const retryAfterMs = error.retryAfterMs;
     return new DownstreamRateLimited(
-      'jira',
+      'Jira',
       retryAfterMs,
       `Jira rate limited the request to ${what}${retryAfterMs !== undefined ? `; retry after ${Math.ceil(retryAfterMs / 1000)}s` : ''}`,
+      cause,
     );
   }
   if (isNetworkError(error) && error.code === JIRA_TIMEOUT_CODE) {
-    return new DownstreamUnavailable('jira', `Jira did not answer in time (${error.message}) to ${what}`);
+    return new DownstreamUnavailable('Jira', `Jira did not answer in time (${error.message}) to ${what}`, undefined, cause);
   }
   if (isNetworkError(error)) {
-    return new DownstreamUnavailable('jira', `Jira could not be reached to ${what}${error.code ? ` (${error.code})` : ''}`);
+    return new DownstreamUnavailable('Jira', `Jira could not be reached to ${what}${error.code ? ` (${error.code})` : ''}`, undefined, cause);
   }
   if (isServerError(error)) {
-    return new DownstreamUnavailable('jira', `Jira answered ${error.status} to the request to ${what}`, error.status);
+    return new DownstreamUnavailable('Jira', `Jira answered ${error.status} to the request to ${what}`, error.status, cause);
   }
   if (isAuthError(error)) {
     return new ConfigError(
       `Jira refused the credentials (401) to ${what}: check the Jira secret (${ENV.jiraSecretId}) or ${ENV.jiraEmail}/${ENV.jiraApiToken}`,
+      cause,
     );
   }
   if (isApiError(error)) {
-    return new DownstreamRejected('jira', `Jira answered ${error.status} to the request to ${what}`, error.status, jiraErrorDetails(error.body));
+    return new DownstreamRejected('Jira', `Jira answered ${error.status} to the request to ${what}`, error.status, jiraErrorDetails(error.body), cause);
   }
   return error;
 }

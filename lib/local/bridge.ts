@@ -3,11 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BridgeConfig } from '../config/schema.js';
+import { DEFAULTS } from '../defaults.js';
 import { DynamoDbDeliveryStore } from '../deliveries/dynamodb-store.js';
 import { DynamoDbEffectLedger } from '../effects/dynamodb-ledger.js';
 import { webhookAuthFromEnv, type WebhookAuth } from '../gitlab/webhook-auth.js';
 import { SqsDeliveryQueue, SqsVisibility } from '../queue/sqs-queue.js';
-import { createApiGatewayHandler, WEBHOOK_PATH } from '../receiver/api-gateway.js';
+import { createApiGatewayHandler } from '../receiver/api-gateway.js';
+import { WEBHOOK_PATH } from '../receiver/webhook-path.js';
 import type { Credentials } from '../secrets/credentials.js';
 import { DynamoDbStateStore } from '../state/dynamodb-state-store.js';
 import { createPlanners } from '../worker/planners.js';
@@ -77,7 +79,7 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const dynamo = await startDynalite({ ...(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {}), port: options.dynamoPort ?? 0, host });
   await ensureBridgeTable(dynamo.client, LOCAL_TABLE_NAME);
-  const maxAttempts = options.maxAttempts ?? 5;
+  const maxAttempts = options.maxAttempts ?? DEFAULTS.maxAttempts;
   const sqs = await startLocalSqs({
     port: options.sqsPort ?? 0,
     maxReceiveCount: maxAttempts,
@@ -130,7 +132,7 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
   }
 
   let healthy = true;
-  const http = await startHttpAdapter({ handler: receiver, port: options.port, host, maxBodyBytes: 5 * 1024 * 1024, healthy: () => healthy });
+  const http = await startHttpAdapter({ handler: receiver, port: options.port, host, maxBodyBytes: DEFAULTS.maxBodyBytes, healthy: () => healthy });
   return {
     url: http.url,
     webhookUrl: `${http.url}${WEBHOOK_PATH}`,

@@ -21,8 +21,6 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
-export { LOCAL_AWS };
-
 /**
  * Starts dynalite on loopback. Only local tools may use it: dynalite itself answers any web
  * page's CORS preflight with `Access-Control-Allow-Origin: *` and checks no credentials, so

@@ -2,23 +2,21 @@
  * `npm start`: the bridge on this machine, no AWS account needed. See README "Run it locally".
  */
 import { resolve } from 'node:path';
+import { splitCommaList } from '../config/comma-list.js';
 import { resolveConfig } from '../config/resolve.js';
 import { ENV } from '../env.js';
+import { ConfigError } from '../errors.js';
 import { credentialsFromEnv } from '../secrets/credentials.js';
 import { startLocalBridge } from './bridge.js';
+import { LOCAL_AWS, LOCAL_PORT } from './names.js';
 import { readLocalWebhookAuth } from './webhook-auth-setting.js';
 
 const env = process.env;
 // The AWS SDK warns once per process that its 2027 releases need Node 22; locally that
 // warning is noise in front of the bridge's own instructions.
 env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const port = Number(env.PORT ?? 3000);
-const dataDir = resolve(env.BRIDGE_DATA_DIR ?? '.bridge-data');
-const split = (value: string | undefined) =>
-  (value ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean);
+const port = Number(env[ENV.localPort] ?? LOCAL_PORT);
+const dataDir = resolve(env[ENV.localDataDir] ?? '.bridge-data');
 
 const write = (line: string) => process.stdout.write(`${line}\n`);
 const log = {
@@ -48,7 +46,7 @@ async function main(): Promise<void> {
   let auth;
   try {
     if (authSetting && (env[ENV.gitlabWebhookToken] || env[ENV.gitlabSigningKey])) {
-      throw new Error(`Set ${ENV.gitlabWebhookAuth} or ${ENV.gitlabWebhookToken} / ${ENV.gitlabSigningKey}, not both`);
+      throw new ConfigError(`Set ${ENV.gitlabWebhookAuth} or ${ENV.gitlabWebhookToken} / ${ENV.gitlabSigningKey}, not both`);
     }
     auth = authSetting ? readLocalWebhookAuth(authSetting) : undefined;
   } catch (error) {
@@ -57,11 +55,11 @@ async function main(): Promise<void> {
   }
   const bridge = await startLocalBridge({
     port,
-    dynamoPort: Number(env.DYNAMODB_PORT ?? port + 1),
-    sqsPort: Number(env.SQS_PORT ?? port + 2),
+    dynamoPort: Number(env[ENV.localDynamoPort] ?? port + 1),
+    sqsPort: Number(env[ENV.localSqsPort] ?? port + 2),
     dataDir,
-    tokens: split(env[ENV.gitlabWebhookToken]),
-    signingKeys: split(env[ENV.gitlabSigningKey]),
+    tokens: splitCommaList(env[ENV.gitlabWebhookToken]),
+    signingKeys: splitCommaList(env[ENV.gitlabSigningKey]),
     ...(auth ? { auth } : {}),
     config,
     credentials: credentialsFromEnv(env),
@@ -77,9 +75,9 @@ async function main(): Promise<void> {
     `  config        ${env[ENV.configPath] ? resolve(env[ENV.configPath] ?? '') : demo ? 'demo: nothing configured, notices and Jira updates are printed' : 'zero-config from environment variables'}`,
   );
   write(
-    `  routes        ${config.routes.length}${config.jira ? `, Jira ${config.jira.host}` : ''}${demo ? ' (set SLACK_CHANNEL, TEAMS_WEBHOOK_URL, JIRA_HOST or BRIDGE_CONFIG for real ones)' : ''}`,
+    `  routes        ${config.routes.length}${config.jira ? `, Jira ${config.jira.host}` : ''}${demo ? ' (set ${ENV.slackChannel}, ${ENV.teamsWebhookUrl}, ${ENV.jiraHost} or ${ENV.configPath} for real ones)' : ''}`,
   );
-  if (bridge.tokenGenerated) write(`  webhook token ${token}   (generated; set GITLAB_WEBHOOK_TOKEN to choose your own)`);
+  if (bridge.tokenGenerated) write(`  webhook token ${token}   (generated; set ${ENV.gitlabWebhookToken} to choose your own)`);
   if (auth) {
     // Counts only: the document holds secrets.
     const keys = auth.signingKeys.length + [...auth.projects.values()].reduce((sum, entry) => sum + entry.signingKeys.length, 0);
@@ -90,9 +88,11 @@ async function main(): Promise<void> {
   write('For the CLI and any AWS tool (delivery log and queue):');
   write(`  export AWS_ENDPOINT_URL_DYNAMODB=${bridge.dynamoEndpoint}`);
   write(`  export AWS_ENDPOINT_URL_SQS=${bridge.sqsEndpoint}`);
-  write(`  export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`);
+  write(
+    `  export AWS_REGION=${LOCAL_AWS.region} AWS_ACCESS_KEY_ID=${LOCAL_AWS.credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_AWS.credentials.secretAccessKey}`,
+  );
   write('');
-  const shownToken = bridge.tokenGenerated ? token : auth ? `<a token from ${ENV.gitlabWebhookAuth}>` : '<your GITLAB_WEBHOOK_TOKEN>';
+  const shownToken = bridge.tokenGenerated ? token : auth ? `<a token from ${ENV.gitlabWebhookAuth}>` : `<your ${ENV.gitlabWebhookToken}>`;
   write('Try it (in another terminal):');
   write(
     `  curl -sS -X POST ${bridge.webhookUrl} -H 'Content-Type: application/json' -H 'X-Gitlab-Event: Pipeline Hook' ` +

@@ -1,10 +1,11 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Message } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { LOCAL_AWS } from './names.js';
 
 /** The event Lambda's SQS event source would build from received messages. */
 export function toSqsEvent(messages: readonly Message[], queueArn: string): SQSEvent {
-  const region = queueArn.split(':')[3] || 'us-east-1';
+  const region = queueArn.split(':')[3] || LOCAL_AWS.region;
   return {
     Records: messages.map((message) => ({
       messageId: message.MessageId ?? '',

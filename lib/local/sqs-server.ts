@@ -2,7 +2,8 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSqsServer } from 'local-aws-sqs';
-import { LOCAL_AWS } from './dynalite-server.js';
+import { DEFAULTS } from '../defaults.js';
+import { LOCAL_AWS, LOCAL_QUEUE_NAME } from './names.js';
 import { guardAgainstBrowsers } from './loopback-guard.js';
 
 /** An SQS served by local-aws-sqs on loopback, with the bridge's queue and dead-letter queue. */
@@ -29,7 +30,7 @@ export async function startLocalSqs(
   const port = (server.address() as AddressInfo).port;
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new SQSClient({ ...LOCAL_AWS, endpoint });
-  const name = options.queueName ?? 'gitlab-bridge-deliveries';
+  const name = options.queueName ?? LOCAL_QUEUE_NAME;
   const dlq = await client.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
   const dlqAttributes = await client.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }));
   const queue = await client.send(
@@ -37,7 +38,10 @@ export async function startLocalSqs(
       QueueName: name,
       Attributes: {
         VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 30),
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqAttributes.Attributes?.QueueArn, maxReceiveCount: options.maxReceiveCount ?? 5 }),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: dlqAttributes.Attributes?.QueueArn,
+          maxReceiveCount: options.maxReceiveCount ?? DEFAULTS.maxAttempts,
+        }),
       },
     }),
   );

@@ -1,3 +1,4 @@
+import { BridgeError } from '../errors.js';
 import type { MergeRequestEvent } from '../gitlab/schemas.js';
 import type { MergeRequestAction } from '../routing/schema.js';
 import type { StateStore } from '../state/store.js';
@@ -69,7 +70,7 @@ export const PARENT_WAIT = { attempts: 10, intervalMs: 300 };
  * Another worker holds the reservation to post this MR's parent message and has not recorded
  * it yet. Retryable: the queue redelivers the event, which then threads under the parent.
  */
-export class ParentMessagePending extends Error {
+export class ParentMessagePending extends BridgeError {
   override readonly name = 'ParentMessagePending';
   constructor(readonly threadKey: string) {
     super(`another delivery is posting the parent message of ${threadKey}; retrying to thread under it`);

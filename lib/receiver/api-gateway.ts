@@ -1,9 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
 import { handleWebhook, type ReceiverDeps } from './handle-webhook.js';
 
-/** The webhook route, in API Gateway and in the local bridge alike. */
-export const WEBHOOK_PATH = '/webhooks/gitlab';
-
 export type ApiGatewayEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2;
 
 function isV2(event: ApiGatewayEvent): event is APIGatewayProxyEventV2 {

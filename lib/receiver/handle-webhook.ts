@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { encodeBody } from '../deliveries/body-codec.js';
 import { storedHeaders, type DeliveryStatus } from '../deliveries/record.js';
 import type { DeliveryStore } from '../deliveries/store.js';
+import { DEFAULTS } from '../defaults.js';
 import { authenticateWebhook } from '../gitlab/authenticate.js';
 import { HANDLED_OBJECT_KINDS, summarizeEvent } from '../gitlab/events.js';
 import { printable } from '../gitlab/printable.js';
@@ -33,19 +34,16 @@ export interface ReceiverDeps {
   /** Current tokens and signing keys (cached by the caller). */
   auth: () => Promise<WebhookAuth>;
   now?: () => Date;
-  /** Days a record is kept (DynamoDB TTL). Default 30. */
+  /** Days a record is kept (DynamoDB TTL). Default DEFAULTS.retentionDays. */
   retentionDays?: number;
-  /** Largest accepted body. Default 5 MiB, under Lambda's 6 MB payload limit. */
+  /** Largest accepted body. Default DEFAULTS.maxBodyBytes. */
   maxBodyBytes?: number;
-  /** Allowed clock skew for signed webhooks. Default 300 s. */
+  /** Allowed clock skew for signed webhooks. Default DEFAULTS.signatureToleranceSeconds. */
   signatureToleranceSeconds?: number;
   metrics?: ReceiverMetrics;
   log?: BridgeLogger;
 }
 
-export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
-export const DEFAULT_RETENTION_DAYS = 30;
-export const DEFAULT_SIGNATURE_TOLERANCE_SECONDS = 300;
 /**
  * DynamoDB items are at most 400 KB. A body that compresses beyond this (only megabytes of
  * unusual JSON do) cannot be stored whole, so it is refused with 413 rather than truncated.
@@ -91,7 +89,7 @@ export async function handleWebhook(request: WebhookRequest, deps: ReceiverDeps)
   if (contentType !== 'application/json') {
     return reply(415, { error: `Content-Type must be application/json, got "${contentType || 'none'}"` });
   }
-  const maxBody = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const maxBody = deps.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
   if (request.body.byteLength > maxBody) {
     return reply(413, { error: `body is larger than the ${maxBody}-byte limit` });
   }
@@ -131,7 +129,7 @@ export async function handleWebhook(request: WebhookRequest, deps: ReceiverDeps)
       },
     },
     await deps.auth(),
-    { toleranceSeconds: deps.signatureToleranceSeconds ?? DEFAULT_SIGNATURE_TOLERANCE_SECONDS, nowSeconds: Math.floor(now.getTime() / 1000) },
+    { toleranceSeconds: deps.signatureToleranceSeconds ?? DEFAULTS.signatureToleranceSeconds, nowSeconds: Math.floor(now.getTime() / 1000) },
   );
   if (!auth.ok) {
     deps.metrics?.count('rejected');
@@ -177,7 +175,7 @@ export async function handleWebhook(request: WebhookRequest, deps: ReceiverDeps)
       payload: payloadText,
       status,
       ...(handled ? {} : { statusReason: `event not handled: ${event}${summary.objectKind ? ` (${summary.objectKind})` : ''}` }),
-      expiresAt: Math.floor(now.getTime() / 1000) + (deps.retentionDays ?? DEFAULT_RETENTION_DAYS) * 86_400,
+      expiresAt: Math.floor(now.getTime() / 1000) + (deps.retentionDays ?? DEFAULTS.retentionDays) * 86_400,
     });
   } catch (error) {
     deps.metrics?.count('failed');

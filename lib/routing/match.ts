@@ -72,8 +72,3 @@ export function describeBranchFilter(filter: BranchFilter): string {
 export function routesFor(routes: readonly Route[], event: RouteEvent, projectPath: string): Route[] {
   return routes.filter((route) => route.events.includes(event) && route.projects.some((pattern) => matchesProject(pattern, projectPath)));
 }
-
-/** A route's name for logs: its `name`, else its position in the config. */
-export function routeLabel(route: Route, routes: readonly Route[]): string {
-  return route.name ?? `routes[${routes.indexOf(route)}]`;
-}

@@ -131,7 +131,6 @@ export const SlackSettingsSchema = z.strictObject({
 
 export type Route = z.infer<typeof RouteSchema>;
 export type RouteInput = z.input<typeof RouteSchema>;
-export type RouteOptions = z.infer<typeof RouteOptionsSchema>;
 export type SlackSettings = z.infer<typeof SlackSettingsSchema>;
 
 /** Channels a route posts to, without duplicates. */

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { ENV } from '../env.js';
 import { ConfigError } from '../errors.js';
 import type { SecretReader } from './secret-reader.js';
@@ -19,23 +20,47 @@ export interface Credentials {
 /** Placeholder the stack writes into secrets it creates; treated as "not configured". */
 export const PLACEHOLDER_PREFIX = 'REPLACE_ME';
 
-/**
- * Parses a secret's JSON. A parse error would quote part of the secret, so it is replaced by one
- * that names only the secret's role.
- */
-function parseSecretJson(text: string, what: string): Record<string, unknown> {
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-  } catch {
-    // fall through: the message below must not include the text
-  }
-  throw new ConfigError(`the ${what} secret is not a JSON object; see the README for its format`);
-}
-
 function configured(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
   return trimmed && !trimmed.startsWith(PLACEHOLDER_PREFIX) ? trimmed : undefined;
+}
+
+/** A secret value that is set and is not the stack's placeholder. */
+const ConfiguredSchema = z.string().refine((value) => configured(value) !== undefined);
+
+/** A secret in JSON form: an object (not an array, not a scalar). */
+const SecretObjectSchema = z.record(z.string(), z.unknown());
+
+/** The Teams secret's JSON form: webhook name -> URL; entries that are not a set URL are left out. */
+const TeamsWebhooksSchema = SecretObjectSchema.transform((entries) => {
+  const out: Record<string, string> = {};
+  for (const [name, url] of Object.entries(entries)) {
+    const usable = typeof url === 'string' ? configured(url) : undefined;
+    if (usable) out[name] = usable;
+  }
+  return out;
+});
+
+/** The Jira secret: a bearer token, else an account's email and API token; the first form that is set wins. */
+const JiraCredentialsSchema = z.union([
+  z.looseObject({ bearerToken: ConfiguredSchema }).transform(({ bearerToken }): JiraCredentials => ({ bearerToken })),
+  z.looseObject({ email: z.string(), apiToken: ConfiguredSchema }).transform(({ email, apiToken }): JiraCredentials => ({ email, apiToken })),
+]);
+
+/**
+ * Parses a secret's JSON object. A parse error would quote part of the secret, so it is
+ * replaced by one that names only the secret's role (zod's issues are not used either).
+ */
+function parseSecretJson(text: string, what: string): Record<string, unknown> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined; // the message below must not include the text
+  }
+  const parsed = SecretObjectSchema.safeParse(json);
+  if (!parsed.success) throw new ConfigError(`the ${what} secret is not a JSON object; see the README for its format`);
+  return parsed.data;
 }
 
 /** Parses the Teams secret: a JSON object `{ "name": "https://..." }` or a single URL (named `default`). */
@@ -43,13 +68,7 @@ export function parseTeamsSecret(text: string | undefined): Record<string, strin
   const value = configured(text);
   if (!value) return {};
   if (value.startsWith('{')) {
-    const parsed = parseSecretJson(value, 'Teams webhooks');
-    const out: Record<string, string> = {};
-    for (const [name, url] of Object.entries(parsed)) {
-      const usable = typeof url === 'string' ? configured(url) : undefined;
-      if (usable) out[name] = usable;
-    }
-    return out;
+    return TeamsWebhooksSchema.parse(parseSecretJson(value, 'Teams webhooks'));
   }
   return { default: value };
 }
@@ -58,12 +77,9 @@ export function parseTeamsSecret(text: string | undefined): Record<string, strin
 export function parseJiraSecret(text: string | undefined): JiraCredentials | undefined {
   const value = configured(text);
   if (!value) return undefined;
-  const parsed = parseSecretJson(value, 'Jira credentials');
-  if (typeof parsed.bearerToken === 'string' && configured(parsed.bearerToken)) return { bearerToken: parsed.bearerToken };
-  if (typeof parsed.email === 'string' && typeof parsed.apiToken === 'string' && configured(parsed.apiToken)) {
-    return { email: parsed.email, apiToken: parsed.apiToken };
-  }
-  return undefined;
+  // Neither form (a placeholder left in, a field missing) reads as "not configured".
+  const parsed = JiraCredentialsSchema.safeParse(parseSecretJson(value, 'Jira credentials'));
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** Credentials from environment variables (local bridge, zero-config start). */

@@ -27,14 +27,3 @@ export class CachedSecretsManagerReader implements SecretReader {
     return value;
   }
 }
-
-/** Fixed values, for the local bridge and tests. */
-export class StaticSecretReader implements SecretReader {
-  constructor(private readonly values: Record<string, string>) {}
-
-  async read(secretId: string): Promise<string> {
-    const value = this.values[secretId];
-    if (value === undefined) throw new Error(`secret ${secretId} is not set`);
-    return value;
-  }
-}

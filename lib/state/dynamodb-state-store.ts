@@ -28,10 +28,6 @@ export class DynamoDbStateStore implements StateStore {
     );
   }
 
-  async delete(key: string): Promise<void> {
-    await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: { pk: { S: STATE_PREFIX + key } } }));
-  }
-
   async reserve(key: string, owner: string, leaseSeconds: number): Promise<boolean> {
     const now = this.now();
     try {

@@ -5,7 +5,6 @@
 export interface StateStore {
   get<T>(key: string): Promise<T | undefined>;
   put<T>(key: string, value: T, options?: { ttlDays?: number }): Promise<void>;
-  delete(key: string): Promise<void>;
   /**
    * Single-writer work across concurrent workers (one conditional write): takes `key` for
    * `owner` when nobody holds it, when its holder's lease has run out (a worker that crashed),

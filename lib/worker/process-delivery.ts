@@ -38,9 +38,6 @@ export type DeliveryResult =
   /** Some action failed in a way worth retrying: the message must go back on the queue. */
   | { kind: 'retry'; status: DeliveryStatus; outcomes: ActionOutcome[]; retryAfterMs?: number; error: string };
 
-/** SQS maxReceiveCount the stack sets; attempts beyond it land in the dead-letter queue. */
-export const DEFAULT_MAX_ATTEMPTS = 5;
-
 const FINISHED: ReadonlySet<DeliveryStatus> = new Set(['done', 'partial', 'failed', 'ignored']);
 
 /**

@@ -2,6 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { parseQueueMessage } from '../queue/queue.js';
 import { processDelivery, type DeliveryResult, type WorkerDeps } from './process-delivery.js';
+import { BridgeError } from '../errors.js';
 
 /** Puts a message back on the queue later: SQS ChangeMessageVisibility. */
 export interface VisibilityControl {
@@ -11,7 +12,7 @@ export interface VisibilityControl {
 /** The longest visibility timeout SQS accepts (12 hours). */
 const MAX_VISIBILITY_SECONDS = 43_200;
 
-export class DeliveryRetryError extends Error {
+export class DeliveryRetryError extends BridgeError {
   override readonly name = 'DeliveryRetryError';
 }
 

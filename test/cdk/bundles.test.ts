@@ -10,7 +10,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResult, SQSBatchResponse } 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHIPPED_CONFIG_NAME } from '../../cdk/bridge-stack.js';
 import { SECRET_PLACEHOLDERS } from '../../cdk/constructs/bridge-secrets.js';
-import { WEBHOOK_PATH } from '../../cdk/constructs/webhook-api.js';
+import { WEBHOOK_PATH } from '../../lib/receiver/webhook-path.js';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import { ENV } from '../../lib/env.js';
 import { toSqsEvent } from '../../lib/local/queue-poller.js';

@@ -11,7 +11,8 @@ import { RECEIVER_TIMEOUT, SHIPPED_CONFIG_NAME, WORKER_BATCH_SIZE, WORKER_TIMEOU
 import { SECRET_PLACEHOLDERS } from '../../cdk/constructs/bridge-secrets.js';
 import { VISIBILITY_TIMEOUT_FACTOR } from '../../cdk/constructs/delivery-queue.js';
 import { CLIENT_ERROR_RATE_ALARM_PERCENT, MIN_REQUESTS_FOR_RATE, THROTTLED_RATE_ALARM_PERCENT } from '../../cdk/constructs/monitoring.js';
-import { THROTTLED_METRIC_NAME, WEBHOOK_PATH } from '../../cdk/constructs/webhook-api.js';
+import { THROTTLED_METRIC_NAME } from '../../cdk/constructs/webhook-api.js';
+import { WEBHOOK_PATH } from '../../lib/receiver/webhook-path.js';
 import { TABLE } from '../../lib/deliveries/table.js';
 import { ENV } from '../../lib/env.js';
 import { ConfigError } from '../../lib/errors.js';

@@ -1,6 +1,6 @@
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, DeleteMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_QUEUE_NAME, LOCAL_TABLE_NAME } from '../../cli/local-defaults.js';
+import { LOCAL_QUEUE_NAME, LOCAL_TABLE_NAME } from '../../lib/local/names.js';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import { startLocalSqs, type LocalSqs } from '../../lib/local/sqs-server.js';
 import { startTestTable } from '../support/local-aws.js';

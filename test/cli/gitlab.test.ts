@@ -1,11 +1,13 @@
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULTS } from '../../lib/defaults.js';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import { webhookAuthFromEnv } from '../../lib/gitlab/webhook-auth.js';
 import { startHttpAdapter } from '../../lib/local/http-adapter.js';
 import { startLocalSqs, type LocalSqs } from '../../lib/local/sqs-server.js';
 import { SqsDeliveryQueue } from '../../lib/queue/sqs-queue.js';
-import { createApiGatewayHandler, WEBHOOK_PATH } from '../../lib/receiver/api-gateway.js';
+import { createApiGatewayHandler } from '../../lib/receiver/api-gateway.js';
+import { WEBHOOK_PATH } from '../../lib/receiver/webhook-path.js';
 import { startFakeGitLab, type FakeGitLab, type FakeProject } from '../support/gitlab-server.js';
 import { startTestTable } from '../support/local-aws.js';
 import { cli, localEnv } from './harness.js';
@@ -36,7 +38,7 @@ describe('gitlab connect / disconnect / status against a local GitLab hooks API'
       queue: new SqsDeliveryQueue(sqs.client, sqs.queueUrl),
       auth: async () => webhookAuthFromEnv(BRIDGE_TOKEN, undefined),
     });
-    const adapter = await startHttpAdapter({ handler, port: 0, host: '127.0.0.1', maxBodyBytes: 5 * 1024 * 1024, healthy: () => true });
+    const adapter = await startHttpAdapter({ handler, port: 0, host: '127.0.0.1', maxBodyBytes: DEFAULTS.maxBodyBytes, healthy: () => true });
     receiver = adapter.server;
     webhookUrl = `${adapter.url}${WEBHOOK_PATH}`;
     env = localEnv(

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/load.js';
+import { DEFAULTS } from '../../lib/defaults.js';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import { DynamoDbEffectLedger } from '../../lib/effects/dynamodb-ledger.js';
 import { webhookAuthFromEnv } from '../../lib/gitlab/webhook-auth.js';
@@ -11,7 +12,8 @@ import { startHttpAdapter } from '../../lib/local/http-adapter.js';
 import { startLocalSqs, type LocalSqs } from '../../lib/local/sqs-server.js';
 import { createNotifyPlanner } from '../../lib/notify/planner.js';
 import { SqsDeliveryQueue } from '../../lib/queue/sqs-queue.js';
-import { createApiGatewayHandler, WEBHOOK_PATH } from '../../lib/receiver/api-gateway.js';
+import { createApiGatewayHandler } from '../../lib/receiver/api-gateway.js';
+import { WEBHOOK_PATH } from '../../lib/receiver/webhook-path.js';
 import { DynamoDbStateStore } from '../../lib/state/dynamodb-state-store.js';
 import { createSqsBatchHandler } from '../../lib/worker/sqs-batch.js';
 import { startTestTable } from '../support/local-aws.js';
@@ -110,7 +112,7 @@ describe('a delivery that failed while Teams was down, replayed once Teams is ba
       queue: new SqsDeliveryQueue(sqs.client, sqs.queueUrl),
       auth: async () => webhookAuthFromEnv(TOKEN, undefined),
     });
-    const adapter = await startHttpAdapter({ handler: receiverHandler, port: 0, host: '127.0.0.1', maxBodyBytes: 5 * 1024 * 1024, healthy: () => true });
+    const adapter = await startHttpAdapter({ handler: receiverHandler, port: 0, host: '127.0.0.1', maxBodyBytes: DEFAULTS.maxBodyBytes, healthy: () => true });
     receiver = adapter.server;
     webhookUrl = `${adapter.url}${WEBHOOK_PATH}`;
     // The real worker and notify planner: failed pipelines on the default branch go to the Teams webhook "ci".

@@ -2,12 +2,14 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULTS } from '../../lib/defaults.js';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import { webhookAuthFromEnv } from '../../lib/gitlab/webhook-auth.js';
 import { startHttpAdapter } from '../../lib/local/http-adapter.js';
 import { startLocalSqs, type LocalSqs } from '../../lib/local/sqs-server.js';
 import { SqsDeliveryQueue } from '../../lib/queue/sqs-queue.js';
-import { createApiGatewayHandler, WEBHOOK_PATH } from '../../lib/receiver/api-gateway.js';
+import { createApiGatewayHandler } from '../../lib/receiver/api-gateway.js';
+import { WEBHOOK_PATH } from '../../lib/receiver/webhook-path.js';
 import { startTestTable } from '../support/local-aws.js';
 import { cli } from './harness.js';
 
@@ -44,7 +46,7 @@ describe('send-sample', () => {
       queue: new SqsDeliveryQueue(sqs.client, sqs.queueUrl),
       auth: async () => webhookAuthFromEnv(TOKEN, SIGNING_KEY),
     });
-    const adapter = await startHttpAdapter({ handler, port: 0, host: '127.0.0.1', maxBodyBytes: 5 * 1024 * 1024, healthy: () => true });
+    const adapter = await startHttpAdapter({ handler, port: 0, host: '127.0.0.1', maxBodyBytes: DEFAULTS.maxBodyBytes, healthy: () => true });
     receiver = adapter.server;
     receiverUrl = `${adapter.url}${WEBHOOK_PATH}`;
   });

@@ -35,10 +35,12 @@ describe('config loading', () => {
 describe('environment variables', () => {
   it('a missing required variable fails with its name', () => {
     expect(() => requireEnv(ENV.tableName, {})).toThrow('Missing environment variable BRIDGE_TABLE_NAME');
+    expect(() => requireEnv(ENV.tableName, {})).toThrow(ConfigError);
   });
   it('reads integers and rejects junk', () => {
     expect(intEnv(ENV.retentionDays, 30, {})).toBe(30);
     expect(intEnv(ENV.retentionDays, 30, { BRIDGE_RETENTION_DAYS: '7' })).toBe(7);
     expect(() => intEnv(ENV.retentionDays, 30, { BRIDGE_RETENTION_DAYS: 'week' })).toThrow('BRIDGE_RETENTION_DAYS must be a positive integer, got "week"');
+    expect(() => intEnv(ENV.retentionDays, 30, { BRIDGE_RETENTION_DAYS: 'week' })).toThrow(ConfigError);
   });
 });

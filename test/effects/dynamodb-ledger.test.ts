@@ -51,8 +51,16 @@ describe('DynamoDbEffectLedger', () => {
     expect((await ledger.claim('k-force', 'd1', { force: true })).claimed).toBe(true);
   });
 
-  it('reads a completed result', async () => {
-    expect(await ledger.get('slack:C1:pipeline:1:failed')).toEqual({ state: 'done', result: { ts: '123.456' } });
-    expect(await ledger.get('never')).toBeUndefined();
+  it('a completed effect answers its result and when it was done', async () => {
+    const first = await ledger.claim('k-done', 'd1');
+    if (!first.claimed) throw new Error('expected a claim');
+    await ledger.complete('k-done', first.token, { ts: '123.456' });
+    expect(await ledger.claim('k-done', 'd2')).toEqual({
+      claimed: false,
+      state: 'done',
+      result: { ts: '123.456' },
+      doneAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+    });
+    expect((await ledger.claim('never', 'd2')).claimed).toBe(true);
   });
 });

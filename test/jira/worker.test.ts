@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/load.js';
 import type { BridgeConfig } from '../../lib/config/schema.js';
+import { DEFAULTS } from '../../lib/defaults.js';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import { DynamoDbEffectLedger } from '../../lib/effects/dynamodb-ledger.js';
 import type { JiraConfigInput } from '../../lib/jira/config.js';
@@ -65,7 +66,7 @@ function harness(jiraConfig: Partial<JiraConfigInput> = {}, options: { env?: Nod
     state: new DynamoDbStateStore(table.client, table.tableName),
     config,
     planners: [planner],
-    maxAttempts: 5,
+    maxAttempts: DEFAULTS.maxAttempts,
   };
   const store = async (payload: Record<string, unknown>, event = payload.object_kind === 'merge_request' ? 'Merge Request Hook' : 'Push Hook') => {
     const id = randomUUID();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseConfig } from '../../lib/config/load.js';
 import type { BridgeConfig } from '../../lib/config/schema.js';
+import { DEFAULTS } from '../../lib/defaults.js';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import type { DeliveryRecord } from '../../lib/deliveries/record.js';
 import { DynamoDbEffectLedger } from '../../lib/effects/dynamodb-ledger.js';
@@ -90,7 +91,7 @@ export class NotifyHarness {
       state: this.state,
       config,
       planners,
-      maxAttempts: options.maxAttempts ?? 5,
+      maxAttempts: options.maxAttempts ?? DEFAULTS.maxAttempts,
       log,
     };
     return { config, planners };

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DownstreamRateLimited, DownstreamRejected, DownstreamUnavailable } from '../../lib/errors.js';
+import { BridgeError, DownstreamRateLimited, DownstreamRejected, DownstreamUnavailable } from '../../lib/errors.js';
 import { BOUNDED_SLACK_RETRIES, SlackSender } from '../../lib/notify/slack/slack-sender.js';
 import { parseRetryAfter } from '../../lib/notify/teams/teams-sender.js';
-import { startSlackServer, type SlackServer } from '../support/slack-server.js';
+import { startSlackServer, type ScriptedFailure, type SlackServer } from '../support/slack-server.js';
 
 /** The Slack sender with its production retry policy, against the local Slack Web API. */
 let slack: SlackServer;
@@ -72,6 +72,25 @@ describe('SlackSender', () => {
     const error = await sender.post('C1', message).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DownstreamUnavailable);
     expect((error as Error).message).toMatch(/^Slack unreachable for chat.postMessage to C1: /);
+  });
+
+  it.each<[string, ScriptedFailure, string]>([
+    ['a refusal', { error: 'channel_not_found' }, 'slack_webapi_platform_error'],
+    ['a 5xx', { status: 503 }, 'slack_webapi_http_error'],
+    ['a rate limit', { status: 429, retryAfterSeconds: 1 }, 'slack_webapi_rate_limited_error'],
+  ])('%s keeps the Web API client’s own error as cause', async (_name, failure, code) => {
+    slack.failNext('chat.postMessage', failure);
+    const sender = new SlackSender(slack.token, { apiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
+    const error = await sender.post('C1', message).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(BridgeError);
+    expect((error as Error).cause).toMatchObject({ code });
+  });
+
+  it('a network failure keeps the request error as cause', async () => {
+    const sender = new SlackSender(slack.token, { apiUrl: 'http://127.0.0.1:9/api/', retryConfig: { retries: 0 } });
+    const error = await sender.post('C1', message).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DownstreamUnavailable);
+    expect((error as Error).cause).toMatchObject({ code: 'slack_webapi_request_error' });
   });
 });
 

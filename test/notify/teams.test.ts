@@ -1,4 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DownstreamUnavailable, describeError } from '../../lib/errors.js';
+import { card, teamsMessage, textBlock } from '../../lib/notify/teams/adaptive-card.js';
+import { TeamsSender } from '../../lib/notify/teams/teams-sender.js';
 import type { RouteInput } from '../../lib/routing/schema.js';
 import { mergeRequestEvent } from '../fixtures/builders/merge-request.js';
 import { pipelineEvent, type PipelineSpec } from '../fixtures/builders/pipeline.js';
@@ -178,6 +181,16 @@ describe('Teams failures', () => {
     expect(result.kind).toBe('retry');
     expect(record.outcomes[0]?.error).toMatch(/^Teams webhook "ops" unreachable: /);
     expect(JSON.stringify(record)).not.toContain(TEAMS_TEST_SIGNATURE);
+  });
+
+  it('a dropped connection is unavailable and keeps fetch’s own error as cause; the record has the message only', async () => {
+    harness.teams.failNext({ drop: true });
+    const sender = new TeamsSender();
+    const error = await sender.post('ops', harness.teams.webhookUrl('ops'), teamsMessage(card([textBlock('hello')]))).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DownstreamUnavailable);
+    expect(error).toMatchObject({ service: 'Teams', message: expect.stringMatching(/^Teams webhook "ops" unreachable: /) });
+    expect((error as Error).cause).toBeInstanceOf(TypeError);
+    expect(describeError(error)).not.toContain(TEAMS_TEST_SIGNATURE);
   });
 
   it('a webhook name with no URL configured is a config error naming where to put it', async () => {

@@ -21,6 +21,18 @@ describe('secret parsing', () => {
     expect(parseJiraSecret('{"email":"bot@example.com","apiToken":"REPLACE_ME"}')).toBeUndefined();
   });
 
+  it('takes the first Jira form that is set: a placeholder bearer token falls back to email and API token', () => {
+    expect(parseJiraSecret('{"bearerToken":"REPLACE_ME","email":"bot@example.com","apiToken":"t0k","extra":1}')).toEqual({
+      email: 'bot@example.com',
+      apiToken: 't0k',
+    });
+    expect(parseJiraSecret('{"bearerToken":42}')).toBeUndefined();
+  });
+
+  it('refuses a JSON array as the Jira secret, without quoting it', () => {
+    expect(() => parseJiraSecret('["ATATT-secret"]')).toThrow(/^the Jira credentials secret is not a JSON object; see the README for its format$/);
+  });
+
   it('refuses a malformed Jira secret without quoting it', () => {
     expect(() => parseJiraSecret('{"apiToken": ATATT-secret')).toThrow(/^the Jira credentials secret is not a JSON object; see the README for its format$/);
   });

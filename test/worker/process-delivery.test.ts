@@ -5,7 +5,7 @@ import { parseConfig } from '../../lib/config/load.js';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import type { AuthProject, DeliveryStatus } from '../../lib/deliveries/record.js';
 import { DynamoDbEffectLedger } from '../../lib/effects/dynamodb-ledger.js';
-import { DownstreamRateLimited, DownstreamRejected, DownstreamUnavailable } from '../../lib/errors.js';
+import { DownstreamRateLimited, DownstreamRejected, DownstreamUnavailable, type DownstreamService } from '../../lib/errors.js';
 import { startLocalSqs, type LocalSqs } from '../../lib/local/sqs-server.js';
 import { SqsVisibility } from '../../lib/queue/sqs-queue.js';
 import { DynamoDbStateStore } from '../../lib/state/dynamodb-state-store.js';
@@ -25,17 +25,19 @@ let downstream: Awaited<ReturnType<typeof startRecordingServer>>;
 let deps: WorkerDeps;
 let store: DynamoDbDeliveryStore;
 let seq = 0;
+/** The echo server stands in for any downstream; the worker core never reads the service. */
+const ECHO_SERVICE: DownstreamService = 'Slack';
 
 async function post(path: string): Promise<{ result: Record<string, string> }> {
   let response: Response;
   try {
     response = await fetch(`${downstream.url}${path}`, { method: 'POST', body: '{}' });
   } catch (error) {
-    throw new DownstreamUnavailable('echo', `network error: ${(error as Error).message}`);
+    throw new DownstreamUnavailable(ECHO_SERVICE, `network error: ${(error as Error).message}`);
   }
-  if (response.status === 429) throw new DownstreamRateLimited('echo', Number(response.headers.get('retry-after') ?? '1') * 1000);
-  if (response.status >= 500) throw new DownstreamUnavailable('echo', `echo answered ${response.status}`, response.status);
-  if (response.status >= 400) throw new DownstreamRejected('echo', `echo answered ${response.status}`, response.status, [await response.text()]);
+  if (response.status === 429) throw new DownstreamRateLimited(ECHO_SERVICE, Number(response.headers.get('retry-after') ?? '1') * 1000);
+  if (response.status >= 500) throw new DownstreamUnavailable(ECHO_SERVICE, `echo answered ${response.status}`, response.status);
+  if (response.status >= 400) throw new DownstreamRejected(ECHO_SERVICE, `echo answered ${response.status}`, response.status, [await response.text()]);
   return { result: { status: String(response.status) } };
 }
 
@@ -199,7 +201,6 @@ describe('processDelivery', () => {
       ...real,
       claim: real.claim.bind(real),
       release: real.release.bind(real),
-      get: real.get.bind(real),
       complete: async () => {
         throw new Error('ProvisionedThroughputExceededException');
       },

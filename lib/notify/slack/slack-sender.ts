@@ -1,10 +1,10 @@
 import { WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIRequestError, WebClient, type RetryOptions } from '@slack/web-api';
 import { HTTPS_REQUIRED, isHttpsOrLoopback } from '../../config/https.js';
 import { ENV } from '../../env.js';
-import { ConfigError, DownstreamRateLimited, DownstreamRejected, DownstreamUnavailable } from '../../errors.js';
+import { ConfigError, DownstreamRateLimited, DownstreamRejected, DownstreamUnavailable, type DownstreamService } from '../../errors.js';
 import type { SlackMessage } from './block-kit.js';
 
-export const SLACK = 'Slack';
+export const SLACK: DownstreamService = 'Slack';
 
 /**
  * WebClient's default policy retries for ~30 minutes, far longer than the worker Lambda lives.
@@ -106,23 +106,24 @@ export function isMissingMessage(error: unknown): boolean {
  */
 export function slackError(error: unknown, what: string): Error {
   if (error instanceof DownstreamRateLimited || error instanceof DownstreamUnavailable || error instanceof DownstreamRejected) return error;
+  const cause = { cause: error };
   if (error instanceof WebAPIRateLimitedError) {
-    return new DownstreamRateLimited(SLACK, error.retryAfter * 1000, `Slack rate limited ${what}; retry after ${error.retryAfter}s`);
+    return new DownstreamRateLimited(SLACK, error.retryAfter * 1000, `Slack rate limited ${what}; retry after ${error.retryAfter}s`, cause);
   }
   if (error instanceof WebAPIPlatformError) {
     const code = error.data.error;
-    if (code === 'ratelimited') return new DownstreamRateLimited(SLACK, undefined, `Slack rate limited ${what} (ratelimited)`);
-    if (TRANSIENT_PLATFORM_ERRORS.has(code)) return new DownstreamUnavailable(SLACK, `Slack could not complete ${what}: ${code}`);
-    return new DownstreamRejected(SLACK, `Slack refused ${what}: ${code}${hint(code)}`, undefined, [code]);
+    if (code === 'ratelimited') return new DownstreamRateLimited(SLACK, undefined, `Slack rate limited ${what} (ratelimited)`, cause);
+    if (TRANSIENT_PLATFORM_ERRORS.has(code)) return new DownstreamUnavailable(SLACK, `Slack could not complete ${what}: ${code}`, undefined, cause);
+    return new DownstreamRejected(SLACK, `Slack refused ${what}: ${code}${hint(code)}`, undefined, [code], cause);
   }
   if (error instanceof WebAPIHTTPError) {
-    if (error.statusCode >= 500) return new DownstreamUnavailable(SLACK, `Slack answered HTTP ${error.statusCode} to ${what}`, error.statusCode);
-    return new DownstreamRejected(SLACK, `Slack answered HTTP ${error.statusCode} to ${what}`, error.statusCode);
+    if (error.statusCode >= 500) return new DownstreamUnavailable(SLACK, `Slack answered HTTP ${error.statusCode} to ${what}`, error.statusCode, cause);
+    return new DownstreamRejected(SLACK, `Slack answered HTTP ${error.statusCode} to ${what}`, error.statusCode, [], cause);
   }
   if (error instanceof WebAPIRequestError) {
-    return new DownstreamUnavailable(SLACK, `Slack unreachable for ${what}: ${networkReason(error.original)}`);
+    return new DownstreamUnavailable(SLACK, `Slack unreachable for ${what}: ${networkReason(error.original)}`, undefined, cause);
   }
-  return new DownstreamUnavailable(SLACK, `Slack ${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+  return new DownstreamUnavailable(SLACK, `Slack ${what} failed: ${error instanceof Error ? error.message : String(error)}`, undefined, cause);
 }
 
 function networkReason(error: Error): string {

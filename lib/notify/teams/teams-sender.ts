@@ -1,9 +1,9 @@
 import { HTTPS_REQUIRED, isHttpsOrLoopback } from '../../config/https.js';
 import { ENV } from '../../env.js';
-import { ConfigError, DownstreamRateLimited, DownstreamRejected, DownstreamUnavailable } from '../../errors.js';
+import { ConfigError, DownstreamRateLimited, DownstreamRejected, DownstreamUnavailable, type DownstreamService } from '../../errors.js';
 import type { TeamsMessage } from './adaptive-card.js';
 
-export const TEAMS = 'Teams';
+export const TEAMS: DownstreamService = 'Teams';
 
 /** Per-request timeout: a delivery runs several actions, each up to 3 requests, inside the worker's 60 s Lambda timeout. */
 const REQUEST_TIMEOUT_MS = 5_000;
@@ -39,7 +39,8 @@ export class TeamsSender {
         signal: AbortSignal.timeout(this.options.timeoutMs ?? REQUEST_TIMEOUT_MS),
       });
     } catch (error) {
-      throw new DownstreamUnavailable(TEAMS, `Teams webhook "${webhookName}" unreachable: ${networkReason(error)}`);
+      // The cause is kept for a debugger; it may quote the URL, so only the message is recorded.
+      throw new DownstreamUnavailable(TEAMS, `Teams webhook "${webhookName}" unreachable: ${networkReason(error)}`, undefined, { cause: error });
     }
     // Read (and discard) the body so the connection can be reused.
     const body = await response.text().catch(() => '');

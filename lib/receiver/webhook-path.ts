@@ -1,0 +1,5 @@
+/**
+ * The webhook route, in API Gateway (cdk/) and in the local bridge alike. Its own file, so
+ * that cdk/ and the CLI can import it without loading the receiver.
+ */
+export const WEBHOOK_PATH = '/webhooks/gitlab';
