@@ -1,6 +1,6 @@
 /**
  * CDK entry (cdk.json: `npx tsx cdk/app.ts`). Settings come from context, e.g.
- * `npx cdk deploy -c config=bridge.config.json -c alarmEmail=ops@example.com` (README: Deploy).
+ * `npx cdk deploy -c config=bridge.config.json -c alarmEmail=ops@example.com` (docs/deploy.md).
  */
 import { ConfigError } from '../lib/errors.js';
 import { createBridgeApp } from './bridge-app.js';

@@ -1,7 +1,7 @@
 import { BridgeError } from '../lib/errors.js';
 
 /**
- * Exit codes of `gitlab-bridge`, documented in the README. Scripts branch on them, so they
+ * Exit codes of `gitlab-bridge`, documented in docs/cli.md. Scripts branch on them, so they
  * only ever grow.
  */
 export const EXIT = {

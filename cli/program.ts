@@ -56,7 +56,7 @@ export function buildProgram(context: CliContext, setExit: (code: ExitCode) => v
       `${RESOURCES_HELP}
 
 Exit codes: 0 ok, 1 failed, 2 usage or missing setting, 3 not found, 4 credentials refused or missing.
-Docs: README.md, section "The gitlab-bridge CLI"`,
+Docs: docs/cli.md`,
     );
 
   const resources = (command: Command) => new BridgeResources(context, readOptions(command.optsWithGlobals(), RESOURCE_OPTIONS));

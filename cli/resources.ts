@@ -129,7 +129,7 @@ export class BridgeResources {
       throw new CliError(
         `secret ${secretId} holds no webhook token`,
         EXIT.auth,
-        `set it as the README describes (aws secretsmanager put-secret-value), or pass ${tokenFlag}`,
+        `set it as docs/deploy.md describes (aws secretsmanager put-secret-value), or pass ${tokenFlag}`,
       );
     }
     const key = signingKey || parsed.signingKey;

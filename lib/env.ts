@@ -27,7 +27,7 @@ export const ENV = {
   signatureToleranceSeconds: 'BRIDGE_SIGNATURE_TOLERANCE_SECONDS',
   /** Attempts before SQS moves a delivery to the dead-letter queue (matches maxReceiveCount). */
   maxAttempts: 'BRIDGE_MAX_ATTEMPTS',
-  // Local / zero-config variables (documented in README).
+  // Local / zero-config variables (documented in README.md and docs/).
   gitlabWebhookToken: 'GITLAB_WEBHOOK_TOKEN',
   gitlabSigningKey: 'GITLAB_SIGNING_KEY',
   /** The GitLab secret's whole document (JSON text, or the path of a JSON file): per-project rules locally. */

@@ -11,7 +11,7 @@ export interface BridgeSecretsProps {
  * Placeholder values for the secrets only the operator can fill in. They start with
  * REPLACE_ME, which lib/secrets/credentials.ts reads as "not configured", so the bridge runs
  * (and records "not configured") until the real values are put in with
- * `aws secretsmanager put-secret-value` (README: Deploy). They are instructions, not secrets.
+ * `aws secretsmanager put-secret-value` (docs/deploy.md). They are instructions, not secrets.
  *
  * Keep these strings stable: CloudFormation writes SecretString only when the template's value
  * changes, so an edited placeholder would overwrite the real value an operator put in.
@@ -28,7 +28,7 @@ export const GITLAB_TOKEN_LENGTH = 48;
 /**
  * The four secrets the bridge reads at runtime. The functions get their ids (ARNs) in the
  * environment and read the values from Secrets Manager; no value is in the template or in any
- * environment variable. Named `<stack>/...` so the commands in the README can name them.
+ * environment variable. Named `<stack>/...` so the commands in docs/deploy.md can name them.
  */
 export class BridgeSecrets extends Construct {
   /** GitLab webhook token(s) and signing keys: a plain token, a JSON array, or {tokens, signingKeys, projects}. */
@@ -70,7 +70,7 @@ export class BridgeSecrets extends Construct {
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
         reason:
-          'No rotation Lambda can rotate these: the GitLab token must change in GitLab and here together (the receiver accepts several tokens at once for a no-downtime swap, see the README), and the Slack, Teams and Jira credentials are issued by those services.',
+          'No rotation Lambda can rotate these: the GitLab token must change in GitLab and here together (the receiver accepts several tokens at once for a no-downtime swap, see docs/deploy.md), and the Slack, Teams and Jira credentials are issued by those services.',
       });
     }
   }

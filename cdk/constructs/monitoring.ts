@@ -158,7 +158,7 @@ export class Monitoring extends Construct {
     alarm(
       'WebhookThrottledRate',
       throttledRate,
-      `Over ${THROTTLED_RATE_ALARM_PERCENT}% of webhook requests were throttled (429) by the API stage (apiRateLimit/apiBurstLimit). GitLab's deliveries may be among them, and GitLab disables hooks that keep failing: find the sender in the access logs, then block it or raise the limits (README "Flood protection").`,
+      `Over ${THROTTLED_RATE_ALARM_PERCENT}% of webhook requests were throttled (429) by the API stage (apiRateLimit/apiBurstLimit). GitLab's deliveries may be among them, and GitLab disables hooks that keep failing: find the sender in the access logs, then block it or raise the limits (docs/deploy.md, "Flood protection").`,
       THROTTLED_RATE_ALARM_PERCENT,
     );
     alarm(

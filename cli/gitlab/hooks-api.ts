@@ -6,7 +6,7 @@ import { projectIdForPath, type GitLabHook } from './hook-plan.js';
 /**
  * The handful of GitLab REST v4 calls the CLI makes (project, project hooks, test trigger),
  * with plain fetch: five endpoints do not justify a client library and its dependency tree
- * (see the README, "The gitlab-bridge CLI"). Authenticates with a personal/project access token in PRIVATE-TOKEN.
+ * (see docs/cli.md). Authenticates with a personal/project access token in PRIVATE-TOKEN.
  */
 export interface GitLabProject {
   id: number;

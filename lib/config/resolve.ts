@@ -7,7 +7,7 @@ import type { BridgeConfig } from './schema.js';
 /**
  * The config the worker runs with: the file named by BRIDGE_CONFIG when set, otherwise the
  * zero-config defaults built from environment variables (SLACK_CHANNEL, TEAMS_WEBHOOK_URL,
- * JIRA_HOST... see README).
+ * JIRA_HOST... see docs/notices.md and docs/jira.md).
  */
 export function resolveConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
   const path = env[ENV.configPath];

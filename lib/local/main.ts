@@ -1,5 +1,5 @@
 /**
- * `npm start`: the bridge on this machine, no AWS account needed. See README "Run it locally".
+ * `npm start`: the bridge on this machine, no AWS account needed. See README.md, "Run it locally".
  */
 import { resolve } from 'node:path';
 import { splitCommaList } from '../config/comma-list.js';

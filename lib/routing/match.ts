@@ -48,7 +48,7 @@ export interface RefFacts {
   isTag: boolean;
   /** The project's default branch, when GitLab sent it. */
   defaultBranch: string | null | undefined;
-  /** Whether the ref is protected, when known (README: How "protected" is decided). */
+  /** Whether the ref is protected, when known (docs/notices.md: How "protected" is decided). */
   isProtected: boolean | undefined;
 }
 

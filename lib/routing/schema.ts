@@ -47,7 +47,7 @@ const BranchPatternSchema = z
  * Which refs a route's pipelines are watched on, like GitLab's `branches_to_be_notified` /
  * `branch_filter_strategy`:
  * - `default`: the project's default branch only (GitLab's default)
- * - `protected`: protected branches and tags (README: How "protected" is decided)
+ * - `protected`: protected branches and tags (docs/notices.md: How "protected" is decided)
  * - `all`: every branch and tag
  * - a list of patterns: wildcards (`main`, `release/*`, `*-stable`; `*` matches any characters,
  *   `/` included, as in GitLab) or regular expressions written `/^release-\d+$/`.

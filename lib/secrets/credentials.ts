@@ -59,7 +59,8 @@ function parseSecretJson(text: string, what: string): Record<string, unknown> {
     json = undefined; // the message below must not include the text
   }
   const parsed = SecretObjectSchema.safeParse(json);
-  if (!parsed.success) throw new ConfigError(`the ${what} secret is not a JSON object; see the README for its format`);
+  if (!parsed.success)
+    throw new ConfigError(`the ${what} secret is not a JSON object; see docs/deploy.md, "Put in the Slack, Teams and Jira credentials", for its format`);
   return parsed.data;
 }
 

@@ -12,7 +12,9 @@ describe('secret parsing', () => {
   it('refuses a malformed Teams secret without quoting it', () => {
     const secret = '{"default": https://prod.logic.example/workflows/sig=SECRETSIG}';
     expect(() => parseTeamsSecret(secret)).toThrow(ConfigError);
-    expect(() => parseTeamsSecret(secret)).toThrow(/^the Teams webhooks secret is not a JSON object; see the README for its format$/);
+    expect(() => parseTeamsSecret(secret)).toThrow(
+      /^the Teams webhooks secret is not a JSON object; see docs\/deploy\.md, "Put in the Slack, Teams and Jira credentials", for its format$/,
+    );
   });
 
   it('reads Jira basic and bearer credentials and treats placeholders as unset', () => {
@@ -30,11 +32,15 @@ describe('secret parsing', () => {
   });
 
   it('refuses a JSON array as the Jira secret, without quoting it', () => {
-    expect(() => parseJiraSecret('["ATATT-secret"]')).toThrow(/^the Jira credentials secret is not a JSON object; see the README for its format$/);
+    expect(() => parseJiraSecret('["ATATT-secret"]')).toThrow(
+      /^the Jira credentials secret is not a JSON object; see docs\/deploy\.md, "Put in the Slack, Teams and Jira credentials", for its format$/,
+    );
   });
 
   it('refuses a malformed Jira secret without quoting it', () => {
-    expect(() => parseJiraSecret('{"apiToken": ATATT-secret')).toThrow(/^the Jira credentials secret is not a JSON object; see the README for its format$/);
+    expect(() => parseJiraSecret('{"apiToken": ATATT-secret')).toThrow(
+      /^the Jira credentials secret is not a JSON object; see docs\/deploy\.md, "Put in the Slack, Teams and Jira credentials", for its format$/,
+    );
   });
 
   it('reads credentials from the environment', async () => {
