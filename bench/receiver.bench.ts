@@ -20,7 +20,7 @@ import { createApiGatewayHandler } from '../lib/receiver/api-gateway.js';
 import { credentialsFromEnv } from '../lib/secrets/credentials.js';
 import { DynamoDbStateStore } from '../lib/state/dynamodb-state-store.js';
 import { processDelivery } from '../lib/worker/process-delivery.js';
-import { createPlanners } from '../lib/worker/planners.js';
+import { createPlanners } from '../functions/planners.js';
 import { allFixtures } from '../test/support/gitlab-fixtures.js';
 import { startTestTable } from '../test/support/local-aws.js';
 import { createBareReceiver } from './bare-receiver.js';

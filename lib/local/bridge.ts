@@ -10,7 +10,7 @@ import { SqsDeliveryQueue, SqsVisibility } from '../queue/sqs-queue.js';
 import { createApiGatewayHandler, WEBHOOK_PATH } from '../receiver/api-gateway.js';
 import type { Credentials } from '../secrets/credentials.js';
 import { DynamoDbStateStore } from '../state/dynamodb-state-store.js';
-import { createPlanners } from '../worker/planners.js';
+import { createPlanners } from '../../functions/planners.js';
 import type { BridgeLogger } from '../logger.js';
 import { createSqsBatchHandler } from '../worker/sqs-batch.js';
 import { ensureBridgeTable } from './create-table.js';

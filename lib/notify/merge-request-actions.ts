@@ -3,9 +3,9 @@ import type { MergeRequestAction } from '../routing/schema.js';
 import type { StateStore } from '../state/store.js';
 import type { ActionRunResult, PlannedAction } from '../worker/action.js';
 import { mergeRequestAction, mergeRequestFacts, type MergeRequestFacts } from './merge-request-facts.js';
-import { isPrinted, type Outlets } from './outlets.js';
+import { keeping, type Outlets, type Sent, type SlackMessageIds } from './outlets.js';
 import { formatMergeRequestParent, formatMergeRequestReply, statusAfter, type MergeRequestStatus } from './slack/merge-request.js';
-import { isMissingMessage, type PostedMessage } from './slack/slack-sender.js';
+import { isMissingMessage } from './slack/slack-sender.js';
 import { targetName, type TargetRoutes } from './targets.js';
 import { mergeRequestCard } from './teams/merge-request.js';
 
@@ -145,8 +145,7 @@ export async function planMergeRequest(event: MergeRequestEvent, targets: readon
         target: name,
         summary: `${label} ${action} card`,
         run: async (): Promise<ActionRunResult> => {
-          const sent = await context.outlets.teamsPost(webhook, mergeRequestCard(facts, action));
-          return isPrinted(sent) ? { dryRun: sent.reason } : { result: { status: String(sent.status) } };
+          return context.outlets.teamsPost(webhook, mergeRequestCard(facts, action));
         },
       });
       continue;
@@ -175,16 +174,12 @@ async function planSlack(
   const parent = await state.get<MergeRequestThreadState>(threadKey);
 
   /** Posts a new parent message (with `status`) and makes it the MR's thread in this channel. */
-  const postParent = async (
-    status: MergeRequestStatus,
-    postedBy: string,
-    author = facts.author,
-  ): Promise<PostedMessage | { printed: true; reason: string }> => {
+  const postParent = async (status: MergeRequestStatus, postedBy: string, author = facts.author): Promise<Sent<SlackMessageIds>> => {
     const sent = await outlets.slackPost(channel, formatMergeRequestParent({ ...facts, ...(author ? { author } : {}) }, status, facts.actor, action));
-    if (isPrinted(sent)) return sent;
+    if (!sent.result) return sent;
     await state.put<MergeRequestThreadState>(threadKey, {
-      ts: sent.ts,
-      channel: sent.channel,
+      ts: sent.result.ts,
+      channel: sent.result.channel,
       status,
       ...(statusAt !== undefined ? { statusAt } : {}),
       ...(author ? { author } : {}),
@@ -203,35 +198,29 @@ async function planSlack(
       return { skipped: `message already shows a newer status (${current.status})` };
     }
     const author = facts.author ?? current.author;
+    let updated;
     try {
-      const sent = await outlets.slackUpdate(
+      updated = await outlets.slackUpdate(
         current.channel,
         current.ts,
         formatMergeRequestParent({ ...facts, ...(author ? { author } : {}) }, status, facts.actor),
       );
-      if (isPrinted(sent)) return { dryRun: sent.reason };
     } catch (error) {
       if (!isMissingMessage(error)) throw error;
       // Someone deleted the parent: a new one with the status becomes the MR's thread.
-      const posted = await postParent(status, updateKey, author);
-      if (isPrinted(posted)) return { dryRun: posted.reason };
-      return { result: { ts: posted.ts, channel: posted.channel, replaced: current.ts } };
+      return keeping(await postParent(status, updateKey, author), { replaced: current.ts });
     }
-    await state.put<MergeRequestThreadState>(threadKey, { ...current, status, ...(statusAt !== undefined ? { statusAt } : {}) });
-    return { result: { ts: current.ts, channel: current.channel } };
+    if (updated.result) await state.put<MergeRequestThreadState>(threadKey, { ...current, status, ...(statusAt !== undefined ? { statusAt } : {}) });
+    return updated;
   };
 
   /** This event's reply in the thread; a deleted parent gets replaced by this event's notice. */
   const reply = async (under: MergeRequestThreadState): Promise<ActionRunResult> => {
     try {
-      const sent = await outlets.slackPost(under.channel, formatMergeRequestReply(facts, action), under.ts);
-      if (isPrinted(sent)) return { dryRun: sent.reason };
-      return { result: { ts: sent.ts, channel: sent.channel, thread_ts: under.ts } };
+      return await outlets.slackPost(under.channel, formatMergeRequestReply(facts, action), under.ts);
     } catch (error) {
       if (!isMissingMessage(error)) throw error;
-      const posted = await postParent(newStatus ?? under.status, key, facts.author ?? under.author);
-      if (isPrinted(posted)) return { dryRun: posted.reason };
-      return { result: { ts: posted.ts, channel: posted.channel, replaced: under.ts } };
+      return keeping(await postParent(newStatus ?? under.status, key, facts.author ?? under.author), { replaced: under.ts });
     }
   };
 
@@ -305,11 +294,9 @@ async function planSlack(
             await state.release(reservationKey, key);
             throw error;
           }
-          if (isPrinted(sent)) {
-            await state.release(reservationKey, key);
-            return { dryRun: sent.reason };
-          }
-          return { result: { ts: sent.ts, channel: sent.channel } };
+          // Printed in local mode: no parent was posted, so the MR is free for the next event.
+          if (!sent.result) await state.release(reservationKey, key);
+          return sent;
         },
       },
     ];

@@ -1,0 +1,35 @@
+import type { PlannedAction } from '../worker/action.js';
+import { adfToPlainText, type AdfDocument } from './adf.js';
+import type { JiraSession } from './session.js';
+import { describeRequest, performTransition, type TransitionRequest } from './transition.js';
+
+// The Jira actions pushes and merge requests share: move an issue, comment on it, or record why not.
+
+export function transitionAction(key: string, issueKey: string, request: TransitionRequest, why: string, jira: JiraSession): PlannedAction {
+  const summary = `move ${issueKey} to ${describeRequest(request)} (${why})`;
+  return {
+    key,
+    kind: 'jira',
+    target: issueKey,
+    summary,
+    run: () => jira.run(summary, (gateway) => performTransition(gateway, issueKey, request)),
+  };
+}
+
+export function commentAction(key: string, issueKey: string, body: AdfDocument, summary: string, jira: JiraSession): PlannedAction {
+  return {
+    key,
+    kind: 'jira',
+    target: issueKey,
+    summary,
+    run: () =>
+      jira.run(`${summary}: ${JSON.stringify(adfToPlainText(body))}`, async (gateway) => {
+        const comment = await gateway.addComment(issueKey, body);
+        return { result: { commentId: comment.id } };
+      }),
+  };
+}
+
+export function skipped(key: string, target: string, summary: string, reason: string): PlannedAction {
+  return { key, kind: 'jira', target, summary, skipReason: reason, run: async () => undefined };
+}
