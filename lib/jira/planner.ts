@@ -1,6 +1,6 @@
 import { MergeRequestEventSchema, PushEventSchema } from '../gitlab/schemas.js';
 import { unsentOutlet } from '../secrets/unsent.js';
-import type { PlanContext, Planner, PlannerDeps } from '../worker/action.js';
+import type { Planner, PlannerDeps } from '../worker/action.js';
 import { on } from '../worker/event-table.js';
 import type { JiraConfig } from './config.js';
 import { planMergeRequest } from './merge-request-actions.js';
@@ -17,24 +17,16 @@ import { JiraSession } from './session.js';
  * Cherry-pick button) is keyed by the original's sha, so it does not repeat the original either.
  */
 export function createJiraPlanner(deps: PlannerDeps): Planner {
+  const config = deps.config.jira;
   const unsent = unsentOutlet(deps.print);
   // A session per delivery: credentials are read once, when its first action runs.
-  const jira = (context: PlanContext): { config: JiraConfig; session: JiraSession } => {
-    const config = context.config.jira as JiraConfig;
-    return { config, session: new JiraSession(deps.credentials, config, unsent) };
-  };
+  const session = (jira: JiraConfig) => new JiraSession(deps.credentials, jira, unsent);
   return {
     name: 'jira',
-    enabled: (config) => config.jira !== undefined,
+    enabled: config !== undefined,
     events: {
-      push: on(PushEventSchema, (event, context) => {
-        const { config, session } = jira(context);
-        return planPush(event, config, session, context);
-      }),
-      merge_request: on(MergeRequestEventSchema, (event, context) => {
-        const { config, session } = jira(context);
-        return planMergeRequest(event, config, session);
-      }),
+      push: on(PushEventSchema, (event, context) => (config ? planPush(event, config, session(config), context) : [])),
+      merge_request: on(MergeRequestEventSchema, (event) => (config ? planMergeRequest(event, config, session(config)) : [])),
     },
   };
 }

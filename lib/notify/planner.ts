@@ -1,6 +1,7 @@
 import { shortRef } from '../gitlab/events.js';
 import { MergeRequestEventSchema, PipelineEventSchema, PushEventSchema, type PushEvent } from '../gitlab/schemas.js';
 import { matchesProject, routesFor } from '../routing/match.js';
+import type { Route } from '../routing/schema.js';
 import { unsentOutlet } from '../secrets/unsent.js';
 import type { PlanContext, PlannedAction, Planner, PlannerDeps } from '../worker/action.js';
 import { on } from '../worker/event-table.js';
@@ -32,21 +33,22 @@ export function createNotifyPlanner(deps: PlannerDeps, options: NotifyPlannerOpt
     unsent: unsentOutlet(deps.print),
   });
 
+  const { routes } = deps.config;
   return {
     name: 'notify',
-    enabled: (config) => config.routes.length > 0,
+    enabled: routes.length > 0,
     events: {
       pipeline: on(PipelineEventSchema, (event, context) => {
-        const targets = targetsOf(routesFor(context.config.routes, 'pipeline', event.project.path_with_namespace));
+        const targets = targetsOf(routesFor(routes, 'pipeline', event.project.path_with_namespace));
         return targets.length === 0 ? [] : planPipeline(event, targets, { state: context.state, outlets });
       }),
       merge_request: on(MergeRequestEventSchema, (event, context) => {
-        const targets = targetsOf(routesFor(context.config.routes, 'merge_request', event.project.path_with_namespace));
+        const targets = targetsOf(routesFor(routes, 'merge_request', event.project.path_with_namespace));
         return targets.length === 0 ? [] : planMergeRequest(event, targets, { state: context.state, outlets, deliveryId: context.delivery.id });
       }),
       // Only to remember which branches are protected (see isProtectedRef); a push this cannot
       // read is left to the planners that act on pushes.
-      push: on(PushEventSchema, rememberRefProtection, { ifInvalid: 'skip' }),
+      push: on(PushEventSchema, (event, context) => rememberRefProtection(event, routes, context), { ifInvalid: 'skip' }),
     },
   };
 }
@@ -55,9 +57,9 @@ export function createNotifyPlanner(deps: PlannerDeps, options: NotifyPlannerOpt
  * Push events carry `ref_protected`; pipeline events do not. When a route filters pipelines on
  * protected branches, the protection of each pushed branch is kept for its pipelines to use.
  */
-async function rememberRefProtection(event: PushEvent, context: PlanContext): Promise<PlannedAction[]> {
+async function rememberRefProtection(event: PushEvent, routes: readonly Route[], context: PlanContext): Promise<PlannedAction[]> {
   if (event.object_kind !== 'push' || typeof event.ref_protected !== 'boolean') return [];
-  const watched = context.config.routes.some(
+  const watched = routes.some(
     (route) =>
       route.branches === 'protected' &&
       route.events.includes('pipeline') &&

@@ -71,10 +71,10 @@ export interface Planner {
   /** For logs: `notify`, `jira`. */
   name: string;
   /**
-   * False when the config leaves this planner nothing to do (no routes, no `jira` section): the
+   * False when its config leaves this planner nothing to do (no routes, no `jira` section): the
    * event is then neither parsed nor planned, and counts as handled with no actions.
    */
-  enabled?(config: BridgeConfig): boolean;
+  enabled?: boolean;
   /** Handler per `object_kind`: `{ pipeline: on(PipelineEventSchema, planPipeline) }`. */
   events: EventTable;
 }

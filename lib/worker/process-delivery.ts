@@ -100,7 +100,7 @@ export async function processDelivery(message: QueueMessage, attempt: number, de
   const actions: PlannedAction[] = [];
   const planFailures: ActionOutcome[] = [];
   for (const { planner, kind, handler } of planners) {
-    if (planner.enabled && !planner.enabled(deps.config)) continue;
+    if (planner.enabled === false) continue;
     try {
       actions.push(...(await planEvent(handler, kind, { delivery, payload, config: deps.config, state: deps.state, now })));
     } catch (error) {
