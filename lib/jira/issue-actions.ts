@@ -5,6 +5,7 @@ import { describeRequest, performTransition, type TransitionRequest } from './tr
 
 // The Jira actions pushes and merge requests share: move an issue, comment on it, or record why not.
 
+/** Moves `issueKey` as `request` asks (a workflow intent or a Smart Commit command). */
 export function transitionAction(key: string, issueKey: string, request: TransitionRequest, why: string, jira: JiraSession): PlannedAction {
   const summary = `move ${issueKey} to ${describeRequest(request)} (${why})`;
   return {
@@ -16,6 +17,7 @@ export function transitionAction(key: string, issueKey: string, request: Transit
   };
 }
 
+/** Adds `body` as a comment on `issueKey`; the comment id is kept with the effect. */
 export function commentAction(key: string, issueKey: string, body: AdfDocument, summary: string, jira: JiraSession): PlannedAction {
   return {
     key,
@@ -30,6 +32,7 @@ export function commentAction(key: string, issueKey: string, body: AdfDocument, 
   };
 }
 
+/** An action recorded as skipped with `reason`, never run: the delivery log says why nothing happened. */
 export function skipped(key: string, target: string, summary: string, reason: string): PlannedAction {
   return { key, kind: 'jira', target, summary, skipReason: reason, run: async () => undefined };
 }

@@ -94,4 +94,6 @@ export interface EventHandler<Event = unknown> {
  * A planner's events, in the spirit of octokit's `webhooks.on(event, handler)`. Keys are the
  * `object_kind`s the receiver queues (../gitlab/object-kinds.ts); adding an event is one line.
  */
+// `any`: each entry has its own event type; `on` checks a handler against its schema where the
+// table is written, and the worker only passes it what that schema parsed.
 export type EventTable = { readonly [Kind in HandledObjectKind]?: EventHandler<any> };
