@@ -22,7 +22,7 @@ import { WEBHOOK_PATH } from '../lib/receiver/webhook-path.js';
 import { credentialsFromEnv } from '../lib/secrets/credentials.js';
 import { DynamoDbStateStore } from '../lib/state/dynamodb-state-store.js';
 import { processDelivery } from '../lib/worker/process-delivery.js';
-import { createPlanners } from '../lib/worker/planners.js';
+import { createPlanners } from '../functions/planners.js';
 import { allFixtures } from '../test/support/gitlab-fixtures.js';
 import { startTestTable } from '../test/support/local-aws.js';
 import { createBareReceiver } from './bare-receiver.js';

@@ -16,7 +16,7 @@ import { SqsVisibility } from '../lib/queue/sqs-queue.js';
 import { credentialsFromSecrets } from '../lib/secrets/credentials.js';
 import { CachedSecretsManagerReader } from '../lib/secrets/secret-reader.js';
 import { DynamoDbStateStore } from '../lib/state/dynamodb-state-store.js';
-import { createPlanners } from '../lib/worker/planners.js';
+import { createPlanners } from './planners.js';
 import { createSqsBatchHandler } from '../lib/worker/sqs-batch.js';
 
 const tableName = requireEnv(ENV.tableName);

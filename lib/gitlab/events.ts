@@ -3,9 +3,6 @@
  * library, so the receiver bundle stays small. The worker parses full payloads (./schemas.ts).
  */
 
-/** `object_kind`s the worker acts on; anything else is recorded as `ignored`. */
-export const HANDLED_OBJECT_KINDS: ReadonlySet<string> = new Set(['push', 'merge_request', 'pipeline']);
-
 export interface EventSummary {
   objectKind: string | null;
   projectId: number | null;

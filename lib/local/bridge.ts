@@ -12,7 +12,7 @@ import { createApiGatewayHandler } from '../receiver/api-gateway.js';
 import { WEBHOOK_PATH } from '../receiver/webhook-path.js';
 import type { Credentials } from '../secrets/credentials.js';
 import { DynamoDbStateStore } from '../state/dynamodb-state-store.js';
-import { createPlanners } from '../worker/planners.js';
+import { createPlanners } from '../../functions/planners.js';
 import type { BridgeLogger } from '../logger.js';
 import { createSqsBatchHandler } from '../worker/sqs-batch.js';
 import { ensureBridgeTable } from './create-table.js';

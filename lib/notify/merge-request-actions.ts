@@ -4,52 +4,18 @@ import type { MergeRequestAction } from '../routing/schema.js';
 import type { StateStore } from '../state/store.js';
 import type { ActionRunResult, PlannedAction } from '../worker/action.js';
 import { mergeRequestAction, mergeRequestFacts, type MergeRequestFacts } from './merge-request-facts.js';
-import { isPrinted, type Outlets } from './outlets.js';
-import { formatMergeRequestParent, formatMergeRequestReply, statusAfter, type MergeRequestStatus } from './slack/merge-request.js';
-import { isMissingMessage, type PostedMessage } from './slack/slack-sender.js';
+import { keeping, type Outlets, type Sent, type SlackMessageIds } from './outlets.js';
+import { eventTime, mergeRequestThreadKey, occurrence, parentStatus, parseGitLabTime, type MergeRequestThreadState } from './merge-request-thread.js';
+import { formatMergeRequestParent, formatMergeRequestReply, type MergeRequestStatus } from './slack/merge-request.js';
+import { isMissingMessage } from './slack/slack-sender.js';
 import { targetName, type TargetRoutes } from './targets.js';
 import { mergeRequestCard } from './teams/merge-request.js';
-
-/**
- * A merge request's parent message in a Slack channel (state key
- * `slack:<channel>:mr:<project key>:<iid>`): replies thread under it and its status line follows
- * the MR's life.
- */
-export interface MergeRequestThreadState {
-  ts: string;
-  /** Channel id as Slack returned it. */
-  channel: string;
-  status: MergeRequestStatus;
-  /** Epoch ms of the event that set `status`; an older event does not overwrite a newer status. */
-  statusAt?: number;
-  /** GitLab sends the author's name only with the `open` event; kept for later re-renders. */
-  author?: string;
-  /** Effect key of the action that posted the parent. */
-  postedBy: string;
-}
 
 interface MergeRequestPlanContext {
   state: StateStore;
   outlets: Outlets;
   /** Fallback for effect keys when the payload carries no event time. */
   deliveryId: string;
-}
-
-/** GitLab times look like `2026-01-16 05:56:26 UTC` (hooks) or ISO 8601. */
-export function parseGitLabTime(value: unknown): number | undefined {
-  if (typeof value !== 'string' || value === '') return undefined;
-  const iso = value.replace(/^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) UTC$/, '$1T$2Z');
-  const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? undefined : ms;
-}
-
-/**
- * State key of an MR's parent message. The project part is the project key (id and
- * authenticated path), so a payload pairing its own path with another project's id cannot
- * reach that project's thread.
- */
-export function mergeRequestThreadKey(targetId: string, project: string, iid: number): string {
-  return `${targetId}:mr:${project}:${iid}`;
 }
 
 /**
@@ -75,35 +41,6 @@ export class ParentMessagePending extends BridgeError {
   constructor(readonly threadKey: string) {
     super(`another delivery is posting the parent message of ${threadKey}; retrying to thread under it`);
   }
-}
-
-/**
- * What makes this occurrence of an action distinct from the next one (an MR can be closed and
- * reopened several times, approved by several people): the event time (`actioned_at`, GitLab
- * 18+, else `updated_at`) and, for approvals, the approver. Opening and merging happen once.
- * A redelivery or replay of the same event yields the same suffix, hence the same effect key.
- */
-function occurrence(event: MergeRequestEvent, action: MergeRequestAction, deliveryId: string): string {
-  if (action === 'opened' || action === 'merged') return '';
-  const who = action === 'approved' || action === 'unapproved' ? `:${event.user.id ?? event.user.username ?? ''}` : '';
-  return `:${eventTime(event, deliveryId)}${who}`;
-}
-
-/** The event's time as digits (`20260116055626`), the same on every redelivery of it. */
-function eventTime(event: MergeRequestEvent, deliveryId: string): string {
-  const attributes = event.object_attributes as Record<string, unknown>;
-  const at = typeof attributes.actioned_at === 'string' ? attributes.actioned_at : attributes.updated_at;
-  return typeof at === 'string' && at !== '' ? at.replace(/\D/g, '') : deliveryId;
-}
-
-/**
- * The parent's new status after this event, or undefined when the event does not change it:
- * `approval`/`unapproval` are one person's (un)approval while the MR's approval state stays.
- */
-function parentStatus(event: MergeRequestEvent, action: MergeRequestAction, draft: boolean): MergeRequestStatus | undefined {
-  const raw = event.object_attributes.action;
-  if (raw === 'approval' || raw === 'unapproval') return undefined;
-  return statusAfter(action, draft);
 }
 
 /** The actions a merge request event calls for at each destination. */
@@ -146,8 +83,7 @@ export async function planMergeRequest(event: MergeRequestEvent, targets: readon
         target: name,
         summary: `${label} ${action} card`,
         run: async (): Promise<ActionRunResult> => {
-          const sent = await context.outlets.teamsPost(webhook, mergeRequestCard(facts, action));
-          return isPrinted(sent) ? { dryRun: sent.reason } : { result: { status: String(sent.status) } };
+          return context.outlets.teamsPost(webhook, mergeRequestCard(facts, action));
         },
       });
       continue;
@@ -176,16 +112,12 @@ async function planSlack(
   const parent = await state.get<MergeRequestThreadState>(threadKey);
 
   /** Posts a new parent message (with `status`) and makes it the MR's thread in this channel. */
-  const postParent = async (
-    status: MergeRequestStatus,
-    postedBy: string,
-    author = facts.author,
-  ): Promise<PostedMessage | { printed: true; reason: string }> => {
+  const postParent = async (status: MergeRequestStatus, postedBy: string, author = facts.author): Promise<Sent<SlackMessageIds>> => {
     const sent = await outlets.slackPost(channel, formatMergeRequestParent({ ...facts, ...(author ? { author } : {}) }, status, facts.actor, action));
-    if (isPrinted(sent)) return sent;
+    if (!sent.result) return sent;
     await state.put<MergeRequestThreadState>(threadKey, {
-      ts: sent.ts,
-      channel: sent.channel,
+      ts: sent.result.ts,
+      channel: sent.result.channel,
       status,
       ...(statusAt !== undefined ? { statusAt } : {}),
       ...(author ? { author } : {}),
@@ -204,35 +136,29 @@ async function planSlack(
       return { skipped: `message already shows a newer status (${current.status})` };
     }
     const author = facts.author ?? current.author;
+    let updated;
     try {
-      const sent = await outlets.slackUpdate(
+      updated = await outlets.slackUpdate(
         current.channel,
         current.ts,
         formatMergeRequestParent({ ...facts, ...(author ? { author } : {}) }, status, facts.actor),
       );
-      if (isPrinted(sent)) return { dryRun: sent.reason };
     } catch (error) {
       if (!isMissingMessage(error)) throw error;
       // Someone deleted the parent: a new one with the status becomes the MR's thread.
-      const posted = await postParent(status, updateKey, author);
-      if (isPrinted(posted)) return { dryRun: posted.reason };
-      return { result: { ts: posted.ts, channel: posted.channel, replaced: current.ts } };
+      return keeping(await postParent(status, updateKey, author), { replaced: current.ts });
     }
-    await state.put<MergeRequestThreadState>(threadKey, { ...current, status, ...(statusAt !== undefined ? { statusAt } : {}) });
-    return { result: { ts: current.ts, channel: current.channel } };
+    if (updated.result) await state.put<MergeRequestThreadState>(threadKey, { ...current, status, ...(statusAt !== undefined ? { statusAt } : {}) });
+    return updated;
   };
 
   /** This event's reply in the thread; a deleted parent gets replaced by this event's notice. */
   const reply = async (under: MergeRequestThreadState): Promise<ActionRunResult> => {
     try {
-      const sent = await outlets.slackPost(under.channel, formatMergeRequestReply(facts, action), under.ts);
-      if (isPrinted(sent)) return { dryRun: sent.reason };
-      return { result: { ts: sent.ts, channel: sent.channel, thread_ts: under.ts } };
+      return await outlets.slackPost(under.channel, formatMergeRequestReply(facts, action), under.ts);
     } catch (error) {
       if (!isMissingMessage(error)) throw error;
-      const posted = await postParent(newStatus ?? under.status, key, facts.author ?? under.author);
-      if (isPrinted(posted)) return { dryRun: posted.reason };
-      return { result: { ts: posted.ts, channel: posted.channel, replaced: under.ts } };
+      return keeping(await postParent(newStatus ?? under.status, key, facts.author ?? under.author), { replaced: under.ts });
     }
   };
 
@@ -306,11 +232,9 @@ async function planSlack(
             await state.release(reservationKey, key);
             throw error;
           }
-          if (isPrinted(sent)) {
-            await state.release(reservationKey, key);
-            return { dryRun: sent.reason };
-          }
-          return { result: { ts: sent.ts, channel: sent.channel } };
+          // Printed in local mode: no parent was posted, so the MR is free for the next event.
+          if (!sent.result) await state.release(reservationKey, key);
+          return sent;
         },
       },
     ];

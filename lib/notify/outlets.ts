@@ -1,26 +1,38 @@
 import { ENV } from '../env.js';
-import { ConfigError } from '../errors.js';
+import type { EffectResult } from '../effects/ledger.js';
 import type { Credentials } from '../secrets/credentials.js';
+import type { UnsentOutlet } from '../secrets/unsent.js';
 import { slackMessageText, teamsMessageText } from './readable.js';
 import type { SlackMessage } from './slack/block-kit.js';
-import { SlackSender, type PostedMessage, type SlackSenderOptions } from './slack/slack-sender.js';
+import { SlackSender, type SlackSenderOptions } from './slack/slack-sender.js';
 import type { TeamsMessage } from './teams/adaptive-card.js';
 import { TeamsSender } from './teams/teams-sender.js';
 
-/** A send that local mode printed instead of performing. */
-export interface Printed {
-  printed: true;
-  reason: string;
+/**
+ * What an outlet returns, sent or printed: the downstream ids to keep with the effect, or the
+ * dry-run reason of a notice local mode printed. An ActionRunResult, so an action returns it as is.
+ */
+export type Sent<Result extends EffectResult> = { result: Result; dryRun?: undefined } | { dryRun: string; result?: undefined };
+
+/** The same outcome with more ids kept when it was sent (a printed notice has none). */
+export function keeping<Result extends EffectResult, Extra extends EffectResult>(sent: Sent<Result>, extra: Extra): Sent<Result & Extra> {
+  if (sent.dryRun !== undefined) return { dryRun: sent.dryRun };
+  return { result: { ...sent.result, ...extra } };
 }
 
-export function isPrinted(value: unknown): value is Printed {
-  return typeof value === 'object' && value !== null && (value as Printed).printed === true;
-}
+/** Ids of a Slack message: its ts, the channel id Slack resolved (chat.update needs it). */
+export type SlackMessageIds = { ts: string; channel: string };
+
+const MISSING = {
+  slack: `no Slack bot token is configured (set ${ENV.slackBotToken}, or the secret named by ${ENV.slackSecretId})`,
+  teams: `no URL for this Teams webhook is configured (set ${ENV.teamsWebhookUrl} for "default", or add the name to the secret named by ${ENV.teamsSecretId})`,
+};
 
 /**
  * Where notices go: Slack and Teams senders built from the credentials on first use (never at
- * import, so a cold start without Slack set up still handles Teams), or, in local mode with no
- * credentials, the console.
+ * import, so a cold start without Slack set up still handles Teams); a notice whose credential
+ * is missing goes to the unsent outlet instead (printed in local mode, a ConfigError in AWS).
+ * Every method answers with the same Sent result either way.
  */
 export class Outlets {
   private slackSender: { token: string; sender: SlackSender } | undefined;
@@ -28,7 +40,7 @@ export class Outlets {
 
   constructor(
     private readonly credentials: Credentials,
-    private readonly options: { slack?: SlackSenderOptions; teamsFetch?: typeof fetch; print?: (text: string) => void },
+    private readonly options: { slack?: SlackSenderOptions; teamsFetch?: typeof fetch; unsent: UnsentOutlet },
   ) {
     this.teams = new TeamsSender(options.teamsFetch ? { fetch: options.teamsFetch } : {});
   }
@@ -41,40 +53,41 @@ export class Outlets {
     return this.slackSender.sender;
   }
 
-  /** chat.postMessage, or a printout in local mode. */
-  async slackPost(channel: string, message: SlackMessage, threadTs?: string): Promise<PostedMessage | Printed> {
+  /** chat.postMessage; the result keeps `thread_ts` for a reply. */
+  async slackPost(channel: string, message: SlackMessage, threadTs?: string): Promise<Sent<SlackMessageIds & { thread_ts?: string }>> {
     const sender = await this.slack();
     if (!sender)
-      return this.printOrThrow('slack', `chat.postMessage to ${channel}${threadTs ? ` (thread ${threadTs})` : ''}`, slackMessageText(message), {
+      return this.unsent(`chat.postMessage to ${channel}${threadTs ? ` (thread ${threadTs})` : ''}`, MISSING.slack, slackMessageText(message), {
         channel,
         ...(threadTs ? { thread_ts: threadTs } : {}),
         ...message,
       });
-    return sender.post(channel, message, threadTs);
+    const posted = await sender.post(channel, message, threadTs);
+    return { result: { ts: posted.ts, channel: posted.channel, ...(threadTs ? { thread_ts: threadTs } : {}) } };
   }
 
-  /** chat.update, or a printout in local mode. */
-  async slackUpdate(channel: string, ts: string, message: SlackMessage): Promise<void | Printed> {
+  /** chat.update of the message `ts` in `channel`. */
+  async slackUpdate(channel: string, ts: string, message: SlackMessage): Promise<Sent<SlackMessageIds>> {
     const sender = await this.slack();
-    if (!sender) return this.printOrThrow('slack', `chat.update of ${ts} in ${channel}`, slackMessageText(message), { channel, ts, ...message });
-    return sender.update(channel, ts, message);
+    if (!sender) return this.unsent(`chat.update of ${ts} in ${channel}`, MISSING.slack, slackMessageText(message), { channel, ts, ...message });
+    await sender.update(channel, ts, message);
+    return { result: { ts, channel } };
   }
 
-  /** POST to the named Workflows webhook, or a printout in local mode. */
-  async teamsPost(webhookName: string, message: TeamsMessage): Promise<{ status: number } | Printed> {
+  /** POST to the named Workflows webhook; the result keeps the HTTP status. */
+  async teamsPost(webhookName: string, message: TeamsMessage): Promise<Sent<{ status: string }>> {
     const urls = await this.credentials.teamsWebhooks();
     const url = urls[webhookName];
-    if (!url) return this.printOrThrow('teams', `card to Teams webhook "${webhookName}"`, teamsMessageText(message), message);
-    return this.teams.post(webhookName, url, message);
+    if (!url) return this.unsent(`card to Teams webhook "${webhookName}"`, MISSING.teams, teamsMessageText(message), message);
+    const sent = await this.teams.post(webhookName, url, message);
+    return { result: { status: String(sent.status) } };
   }
 
-  private printOrThrow(kind: 'slack' | 'teams', what: string, readable: string, body: unknown): Printed {
-    const missing =
-      kind === 'slack'
-        ? `no Slack bot token is configured (set ${ENV.slackBotToken}, or the secret named by ${ENV.slackSecretId})`
-        : `no URL for this Teams webhook is configured (set ${ENV.teamsWebhookUrl} for "default", or add the name to the secret named by ${ENV.teamsSecretId})`;
-    if (!this.options.print) throw new ConfigError(`cannot send ${what}: ${missing}`);
-    this.options.print(`── would send ${what} (not sent: ${missing})\n${readable}\n${JSON.stringify(body, null, 2)}\n`);
-    return { printed: true, reason: `printed, not sent: ${missing}` };
+  private unsent(what: string, missing: string, readable: string, body: unknown): { dryRun: string } {
+    return this.options.unsent({
+      printout: `── would send ${what} (not sent: ${missing})\n${readable}\n${JSON.stringify(body, null, 2)}\n`,
+      dryRun: `printed, not sent: ${missing}`,
+      error: `cannot send ${what}: ${missing}`,
+    });
   }
 }

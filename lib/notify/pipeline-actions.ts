@@ -3,7 +3,7 @@ import type { PipelineEvent } from '../gitlab/schemas.js';
 import { describeBranchFilter, matchesBranches, type RefFacts } from '../routing/match.js';
 import type { StateStore } from '../state/store.js';
 import type { ActionRunResult, PlannedAction } from '../worker/action.js';
-import { isPrinted, type Outlets } from './outlets.js';
+import type { Outlets } from './outlets.js';
 import { compactPipelineFacts, pipelineFacts, type PipelineFacts } from './pipeline-facts.js';
 import { formatPipelineFailed, formatPipelinePassed, formatPipelineRecovered } from './slack/pipeline.js';
 import { isMissingMessage } from './slack/slack-sender.js';
@@ -143,12 +143,8 @@ async function planForTarget(facts: PipelineFacts, refFacts: RefFacts, target: T
     {
       ...passed,
       run: async (): Promise<ActionRunResult> => {
-        if (target.target.kind === 'slack') {
-          const sent = await context.outlets.slackPost(target.target.channel, formatPipelinePassed(facts));
-          return isPrinted(sent) ? { dryRun: sent.reason } : { result: { ts: sent.ts, channel: sent.channel } };
-        }
-        const sent = await context.outlets.teamsPost(target.target.webhook, pipelinePassedCard(facts));
-        return isPrinted(sent) ? { dryRun: sent.reason } : { result: { status: String(sent.status) } };
+        if (target.target.kind === 'slack') return context.outlets.slackPost(target.target.channel, formatPipelinePassed(facts));
+        return context.outlets.teamsPost(target.target.webhook, pipelinePassedCard(facts));
       },
     },
   ];
@@ -178,18 +174,13 @@ function failureAction(
       };
       if (target.target.kind === 'slack') {
         const sent = await context.outlets.slackPost(target.target.channel, formatPipelineFailed(facts));
-        if (isPrinted(sent)) {
-          // Local mode remembers the failure too, so the recovery shows up (unthreaded).
-          await remember({});
-          return { dryRun: sent.reason };
-        }
-        await remember({ ts: sent.ts, channel: sent.channel });
-        return { result: { ts: sent.ts, channel: sent.channel } };
+        // A printed notice (local mode) is remembered too, so the recovery shows up (unthreaded).
+        await remember(sent.result ? { ts: sent.result.ts, channel: sent.result.channel } : {});
+        return sent;
       }
       const sent = await context.outlets.teamsPost(target.target.webhook, pipelineFailedCard(facts));
       await remember({});
-      if (isPrinted(sent)) return { dryRun: sent.reason };
-      return { result: { status: String(sent.status) } };
+      return sent;
     },
   };
 }
@@ -235,7 +226,7 @@ function recoveryActions(
         if (target.target.kind === 'slack') {
           const channel = failure.channel ?? target.target.channel;
           const message = formatPipelineRecovered(facts, failed);
-          let threadTs = failure.ts;
+          const threadTs = failure.ts;
           let sent;
           try {
             sent = await context.outlets.slackPost(channel, message, threadTs);
@@ -243,17 +234,14 @@ function recoveryActions(
             // The failure notice was deleted: announce the recovery on its own instead of
             // failing the same way on every later green pipeline of the ref.
             if (!threadTs || !isMissingMessage(error)) throw error;
-            threadTs = undefined;
             sent = await context.outlets.slackPost(target.target.channel, message);
           }
           await markResolved();
-          if (isPrinted(sent)) return { dryRun: sent.reason };
-          return { result: { ts: sent.ts, channel: sent.channel, ...(threadTs ? { thread_ts: threadTs } : {}) } };
+          return sent;
         }
         const sent = await context.outlets.teamsPost(target.target.webhook, pipelineRecoveredCard(facts, failed));
         await markResolved();
-        if (isPrinted(sent)) return { dryRun: sent.reason };
-        return { result: { status: String(sent.status) } };
+        return sent;
       } catch (error) {
         await context.state.release(reservation, key);
         throw error;
@@ -268,9 +256,8 @@ function recoveryActions(
     target: name,
     summary: `pipeline #${failure.pipelineId} failure notice marked fixed by #${facts.pipelineId}`,
     run: async (): Promise<ActionRunResult> => {
-      let sent;
       try {
-        sent = await context.outlets.slackUpdate(
+        return await context.outlets.slackUpdate(
           channel,
           ts,
           formatPipelineFailed(failure.facts, { resolvedBy: { pipelineId: facts.pipelineId, pipelineUrl: facts.pipelineUrl } }),
@@ -279,8 +266,6 @@ function recoveryActions(
         if (isMissingMessage(error)) return { skipped: `the failure notice of #${failure.pipelineId} (ts ${ts}) no longer exists in Slack` };
         throw error;
       }
-      if (isPrinted(sent)) return { dryRun: sent.reason };
-      return { result: { ts, channel } };
     },
   };
   return [reply, parent];

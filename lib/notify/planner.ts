@@ -1,10 +1,10 @@
-import { InvalidPayload } from '../errors.js';
-import type { z } from 'zod';
 import { shortRef } from '../gitlab/events.js';
-import { MergeRequestEventSchema, PipelineEventSchema, PushEventSchema } from '../gitlab/schemas.js';
+import { MergeRequestEventSchema, PipelineEventSchema, PushEventSchema, type PushEvent } from '../gitlab/schemas.js';
 import { matchesProject, routesFor } from '../routing/match.js';
-import type { ActionPlanner, PlanContext, PlannedAction } from '../worker/action.js';
-import type { PlannerDeps } from '../worker/planners.js';
+import type { Route } from '../routing/schema.js';
+import { unsentOutlet } from '../secrets/unsent.js';
+import type { PlanContext, PlannedAction, Planner, PlannerDeps } from '../worker/action.js';
+import { on } from '../worker/event-table.js';
 import { planMergeRequest } from './merge-request-actions.js';
 import { Outlets } from './outlets.js';
 import { planPipeline, refProtectionKey } from './pipeline-actions.js';
@@ -27,38 +27,28 @@ const REF_PROTECTION_TTL_DAYS = 90;
  * so the worker sends it once; events a route filters out become skipped actions whose reason
  * the delivery log shows.
  */
-export function createNotifyPlanner(deps: PlannerDeps, options: NotifyPlannerOptions = {}): ActionPlanner {
+export function createNotifyPlanner(deps: PlannerDeps, options: NotifyPlannerOptions = {}): Planner {
   const outlets = new Outlets(deps.credentials, {
     slack: { ...(deps.config.slack?.apiUrl ? { apiUrl: deps.config.slack.apiUrl } : {}), ...options.slack },
-    ...(deps.print ? { print: deps.print } : {}),
+    unsent: unsentOutlet(deps.print),
   });
 
+  const { routes } = deps.config;
   return {
     name: 'notify',
-    // `push` only to remember which branches are protected (see isProtectedRef).
-    objectKinds: ['pipeline', 'merge_request', 'push'],
-    async plan(context: PlanContext): Promise<PlannedAction[]> {
-      const kind = (context.payload as { object_kind?: unknown } | null)?.object_kind;
-      const routes = context.config.routes;
-      if (routes.length === 0) return [];
-      switch (kind) {
-        case 'pipeline': {
-          const event = parse(PipelineEventSchema, context.payload, 'pipeline');
-          const targets = targetsOf(routesFor(routes, 'pipeline', event.project.path_with_namespace));
-          return targets.length === 0 ? [] : planPipeline(event, targets, { state: context.state, outlets });
-        }
-        case 'merge_request': {
-          const event = parse(MergeRequestEventSchema, context.payload, 'merge request');
-          const targets = targetsOf(routesFor(routes, 'merge_request', event.project.path_with_namespace));
-          return targets.length === 0 ? [] : planMergeRequest(event, targets, { state: context.state, outlets, deliveryId: context.delivery.id });
-        }
-        case 'push': {
-          await rememberRefProtection(context);
-          return [];
-        }
-        default:
-          return [];
-      }
+    enabled: routes.length > 0,
+    events: {
+      pipeline: on(PipelineEventSchema, (event, context) => {
+        const targets = targetsOf(routesFor(routes, 'pipeline', event.project.path_with_namespace));
+        return targets.length === 0 ? [] : planPipeline(event, targets, { state: context.state, outlets });
+      }),
+      merge_request: on(MergeRequestEventSchema, (event, context) => {
+        const targets = targetsOf(routesFor(routes, 'merge_request', event.project.path_with_namespace));
+        return targets.length === 0 ? [] : planMergeRequest(event, targets, { state: context.state, outlets, deliveryId: context.delivery.id });
+      }),
+      // Only to remember which branches are protected (see isProtectedRef); a push this cannot
+      // read is left to the planners that act on pushes.
+      push: on(PushEventSchema, (event, context) => rememberRefProtection(event, routes, context), { ifInvalid: 'skip' }),
     },
   };
 }
@@ -67,28 +57,17 @@ export function createNotifyPlanner(deps: PlannerDeps, options: NotifyPlannerOpt
  * Push events carry `ref_protected`; pipeline events do not. When a route filters pipelines on
  * protected branches, the protection of each pushed branch is kept for its pipelines to use.
  */
-async function rememberRefProtection(context: PlanContext): Promise<void> {
-  const parsed = PushEventSchema.safeParse(context.payload);
-  if (!parsed.success || parsed.data.object_kind !== 'push' || typeof parsed.data.ref_protected !== 'boolean') return;
-  const event = parsed.data;
-  const watched = context.config.routes.some(
+async function rememberRefProtection(event: PushEvent, routes: readonly Route[], context: PlanContext): Promise<PlannedAction[]> {
+  if (event.object_kind !== 'push' || typeof event.ref_protected !== 'boolean') return [];
+  const watched = routes.some(
     (route) =>
       route.branches === 'protected' &&
       route.events.includes('pipeline') &&
       route.projects.some((pattern) => matchesProject(pattern, event.project.path_with_namespace)),
   );
-  if (!watched) return;
+  if (!watched) return [];
   const key = refProtectionKey(event.project, shortRef(event.ref));
   const known = await context.state.get<{ protected: boolean }>(key);
-  if (known?.protected === event.ref_protected) return;
-  await context.state.put(key, { protected: event.ref_protected }, { ttlDays: REF_PROTECTION_TTL_DAYS });
-}
-
-function parse<T extends z.ZodType>(schema: T, payload: unknown, what: string): z.infer<T> {
-  const result = schema.safeParse(payload);
-  if (!result.success) {
-    const issues = result.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    throw new InvalidPayload(`${what} payload does not match GitLab's webhook schema: ${issues.join('; ')}`);
-  }
-  return result.data;
+  if (known?.protected !== event.ref_protected) await context.state.put(key, { protected: event.ref_protected }, { ttlDays: REF_PROTECTION_TTL_DAYS });
+  return [];
 }

@@ -4,7 +4,8 @@ import { storedHeaders, type DeliveryStatus } from '../deliveries/record.js';
 import type { DeliveryStore } from '../deliveries/store.js';
 import { DEFAULTS } from '../defaults.js';
 import { authenticateWebhook } from '../gitlab/authenticate.js';
-import { HANDLED_OBJECT_KINDS, summarizeEvent } from '../gitlab/events.js';
+import { summarizeEvent } from '../gitlab/events.js';
+import { isHandledObjectKind } from '../gitlab/object-kinds.js';
 import { printable } from '../gitlab/printable.js';
 import type { WebhookAuth } from '../gitlab/webhook-auth.js';
 import type { BridgeLogger } from '../logger.js';
@@ -152,7 +153,7 @@ export async function handleWebhook(request: WebhookRequest, deps: ReceiverDeps)
   if (id.length > MAX_ID_LENGTH || !/^[\w.:-]+$/.test(id)) return reply(400, { error: 'Idempotency-Key is not a valid id' });
 
   const summary = summarizeEvent(payload);
-  const handled = summary.objectKind !== null && HANDLED_OBJECT_KINDS.has(summary.objectKind);
+  const handled = isHandledObjectKind(summary.objectKind);
   const status: DeliveryStatus = handled ? 'queued' : 'ignored';
   const payloadText = text();
   if (payloadText.length > MAX_STORED_BODY_BYTES) {

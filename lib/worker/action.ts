@@ -1,12 +1,28 @@
+import type { z } from 'zod';
 import type { BridgeConfig } from '../config/schema.js';
 import type { DeliveryRecord } from '../deliveries/record.js';
 import type { EffectResult } from '../effects/ledger.js';
+import type { HandledObjectKind } from '../gitlab/object-kinds.js';
+import type { BridgeLogger } from '../logger.js';
+import type { Credentials } from '../secrets/credentials.js';
 import type { StateStore } from '../state/store.js';
+
+/** What the planners need from the outside world; built once per Lambda container. */
+export interface PlannerDeps {
+  config: BridgeConfig;
+  credentials: Credentials;
+  /**
+   * Where notifiers print what they would send when no credentials are configured (local mode).
+   * Absent in AWS: there a missing credential is a ConfigError recorded on the delivery.
+   */
+  print?: (text: string) => void;
+  log?: BridgeLogger;
+}
 
 /** What a planner gets to decide which actions a delivery calls for. */
 export interface PlanContext {
   delivery: DeliveryRecord;
-  /** The delivery's payload, parsed as JSON (validated by each planner with its own schema). */
+  /** The delivery's payload, parsed as JSON (the event handler gets it validated by its schema). */
   payload: unknown;
   config: BridgeConfig;
   state: StateStore;
@@ -47,11 +63,37 @@ export interface PlannedAction {
  */
 export type ActionRunResult = void | { result?: EffectResult; skipped?: string; dryRun?: string };
 
-/** Decides the actions for one kind of event. Notify and Jira each provide one. */
-export interface ActionPlanner {
+/**
+ * Decides the actions a delivery calls for, from a table of the events it handles (built with
+ * `on` of ./event-table.ts). Notify and Jira each provide one; the worker knows nothing else of them.
+ */
+export interface Planner {
   /** For logs: `notify`, `jira`. */
   name: string;
-  /** `object_kind`s this planner acts on. */
-  objectKinds: readonly string[];
-  plan(context: PlanContext): Promise<PlannedAction[]>;
+  /**
+   * False when its config leaves this planner nothing to do (no routes, no `jira` section): the
+   * event is then neither parsed nor planned, and counts as handled with no actions.
+   */
+  enabled?: boolean;
+  /** Handler per `object_kind`: `{ pipeline: on(PipelineEventSchema, planPipeline) }`. */
+  events: EventTable;
 }
+
+/** One event's handler: the schema its payload must match and the function planning its actions. */
+export interface EventHandler<Event = unknown> {
+  schema: z.ZodType<Event>;
+  /**
+   * A payload the schema refuses: `fail` (the default) fails the plan with InvalidPayload,
+   * recorded and not retried; `skip` plans nothing, for a handler that only reads what it can.
+   */
+  ifInvalid: 'fail' | 'skip';
+  plan(event: Event, context: PlanContext): PlannedAction[] | Promise<PlannedAction[]>;
+}
+
+/**
+ * A planner's events, in the spirit of octokit's `webhooks.on(event, handler)`. Keys are the
+ * `object_kind`s the receiver queues (../gitlab/object-kinds.ts); adding an event is one line.
+ */
+// `any`: each entry has its own event type; `on` checks a handler against its schema where the
+// table is written, and the worker only passes it what that schema parsed.
+export type EventTable = { readonly [Kind in HandledObjectKind]?: EventHandler<any> };

@@ -5,18 +5,20 @@ import type { DeliveryStore } from '../deliveries/store.js';
 import type { EffectLedger } from '../effects/ledger.js';
 import { DownstreamRateLimited, EffectInProgress, describeError, isRetryable } from '../errors.js';
 import { summarizeEvent } from '../gitlab/events.js';
+import { isHandledObjectKind } from '../gitlab/object-kinds.js';
 import { printable } from '../gitlab/printable.js';
 import { normalizeProjectPath } from '../gitlab/project-identity.js';
 import type { QueueMessage } from '../queue/queue.js';
 import type { StateStore } from '../state/store.js';
-import type { ActionPlanner, ActionRunResult, PlannedAction } from './action.js';
+import type { ActionRunResult, EventHandler, PlannedAction, Planner } from './action.js';
+import { planEvent } from './event-table.js';
 
 export interface WorkerDeps {
   deliveries: DeliveryStore;
   effects: EffectLedger;
   state: StateStore;
   config: BridgeConfig;
-  planners: readonly ActionPlanner[];
+  planners: readonly Planner[];
   /** Attempts before SQS dead-letters the message (the queue's maxReceiveCount). */
   maxAttempts: number;
   now?: () => Date;
@@ -83,12 +85,21 @@ export async function processDelivery(message: QueueMessage, attempt: number, de
     return { kind: 'finished', status: 'failed', outcomes };
   }
 
-  const planners = deps.planners.filter((planner) => delivery.objectKind !== null && planner.objectKinds.includes(delivery.objectKind));
+  // Each planner's event table says which kinds it handles; a planner the config leaves idle
+  // still counts, so its event is `done` with no actions rather than `ignored`.
+  const kind = isHandledObjectKind(delivery.objectKind) ? delivery.objectKind : undefined;
+  const planners = kind
+    ? deps.planners.flatMap((planner) => {
+        const handler: EventHandler | undefined = planner.events[kind];
+        return handler ? [{ planner, kind, handler }] : [];
+      })
+    : [];
   const actions: PlannedAction[] = [];
   const planFailures: ActionOutcome[] = [];
-  for (const planner of planners) {
+  for (const { planner, kind, handler } of planners) {
+    if (planner.enabled === false) continue;
     try {
-      actions.push(...(await planner.plan({ delivery, payload, config: deps.config, state: deps.state, now })));
+      actions.push(...(await planEvent(handler, kind, { delivery, payload, config: deps.config, state: deps.state, now })));
     } catch (error) {
       // A planner that throws fails this delivery only; whether it is retried depends on the
       // error, as for actions (a schema mismatch is not, a DynamoDB hiccup is).

@@ -10,8 +10,8 @@ import { createNotifyPlanner } from '../../lib/notify/planner.js';
 import type { RouteInput } from '../../lib/routing/schema.js';
 import type { Credentials } from '../../lib/secrets/credentials.js';
 import { DynamoDbStateStore } from '../../lib/state/dynamodb-state-store.js';
-import type { ActionPlanner } from '../../lib/worker/action.js';
-import { createPlanners } from '../../lib/worker/planners.js';
+import type { Planner } from '../../lib/worker/action.js';
+import { createPlanners } from '../../functions/planners.js';
 import type { BridgeLogger } from '../../lib/logger.js';
 import { processDelivery, type DeliveryResult, type WorkerDeps } from '../../lib/worker/process-delivery.js';
 import { startTestTable } from '../support/local-aws.js';
@@ -66,7 +66,7 @@ export class NotifyHarness {
   }
 
   /** (Re)configures the worker; each call starts from fresh routes and credentials. */
-  configure(options: HarnessOptions): { config: BridgeConfig; planners: ActionPlanner[] } {
+  configure(options: HarnessOptions): { config: BridgeConfig; planners: Planner[] } {
     const config = parseConfig({ slack: { apiUrl: this.slack.apiUrl }, routes: options.routes }, 'test config');
     const token = options.slackToken === undefined ? this.slack.token : options.slackToken;
     const names = options.teamsWebhooks ?? ['default', 'ops'];

@@ -1,6 +1,7 @@
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { parseConfig } from '../../lib/config/load.js';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import type { AuthProject, DeliveryStatus } from '../../lib/deliveries/record.js';
@@ -9,7 +10,8 @@ import { DownstreamRateLimited, DownstreamRejected, DownstreamUnavailable, type 
 import { startLocalSqs, type LocalSqs } from '../../lib/local/sqs-server.js';
 import { SqsVisibility } from '../../lib/queue/sqs-queue.js';
 import { DynamoDbStateStore } from '../../lib/state/dynamodb-state-store.js';
-import type { ActionPlanner } from '../../lib/worker/action.js';
+import type { Planner } from '../../lib/worker/action.js';
+import { on } from '../../lib/worker/event-table.js';
 import { processDelivery, type WorkerDeps } from '../../lib/worker/process-delivery.js';
 import { createSqsBatchHandler } from '../../lib/worker/sqs-batch.js';
 import { readFixture } from '../support/gitlab-fixtures.js';
@@ -42,17 +44,19 @@ async function post(path: string): Promise<{ result: Record<string, string> }> {
 }
 
 /** Two actions per pipeline delivery: `/a/<id>` and `/b/<id>`. */
-const echoPlanner: ActionPlanner = {
+const echoPlanner: Planner = {
   name: 'echo',
-  objectKinds: ['pipeline'],
-  plan: async ({ delivery }) =>
-    ['a', 'b'].map((name) => ({
-      key: `echo:${name}:${delivery.id}`,
-      kind: 'echo',
-      target: name,
-      summary: `echo ${name}`,
-      run: () => post(`/${name}/${delivery.id}`),
-    })),
+  events: {
+    pipeline: on(z.unknown(), (_event, { delivery }) =>
+      ['a', 'b'].map((name) => ({
+        key: `echo:${name}:${delivery.id}`,
+        kind: 'echo',
+        target: name,
+        summary: `echo ${name}`,
+        run: () => post(`/${name}/${delivery.id}`),
+      })),
+    ),
+  },
 };
 
 async function storeDelivery(status: DeliveryStatus = 'queued', objectKind = 'pipeline', authProject?: AuthProject): Promise<string> {
@@ -226,11 +230,12 @@ describe('processDelivery', () => {
   });
 
   it('a planner that throws fails that delivery, retryably unless the payload is at fault', async () => {
-    const throwing: ActionPlanner = {
+    const throwing: Planner = {
       name: 'broken',
-      objectKinds: ['pipeline'],
-      plan: async () => {
-        throw new Error('state store timed out');
+      events: {
+        pipeline: on(z.unknown(), async () => {
+          throw new Error('state store timed out');
+        }),
       },
     };
     const id = await storeDelivery();
@@ -266,12 +271,13 @@ describe('createSqsBatchHandler', () => {
     const ok1 = await storeDelivery();
     const bad = await storeDelivery();
     const ok2 = await storeDelivery();
-    const throwing: ActionPlanner = {
+    const throwing: Planner = {
       name: 'picky',
-      objectKinds: ['pipeline'],
-      plan: async ({ delivery }) => {
-        if (delivery.id === bad) throw new Error('boom');
-        return [];
+      events: {
+        pipeline: on(z.unknown(), async (_event, { delivery }) => {
+          if (delivery.id === bad) throw new Error('boom');
+          return [];
+        }),
       },
     };
     const handler = createSqsBatchHandler({ ...deps, planners: [throwing] });

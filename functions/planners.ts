@@ -1,0 +1,13 @@
+/**
+ * The composition of the worker's planners: the one place that knows which features act on
+ * GitLab events. The worker Lambda (./worker.ts) and the local bridge (lib/local/bridge.ts) both
+ * take their planners from here; lib/worker knows only the Planner interface.
+ */
+import { createJiraPlanner } from '../lib/jira/planner.js';
+import { createNotifyPlanner } from '../lib/notify/planner.js';
+import type { Planner, PlannerDeps } from '../lib/worker/action.js';
+
+/** Every planner the worker consults, in order: chat notices, then Jira. */
+export function createPlanners(deps: PlannerDeps): Planner[] {
+  return [createNotifyPlanner(deps), createJiraPlanner(deps)];
+}
