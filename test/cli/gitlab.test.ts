@@ -3,11 +3,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import { webhookAuthFromEnv } from '../../lib/gitlab/webhook-auth.js';
 import { startHttpAdapter } from '../../lib/local/http-adapter.js';
-import { startLocalSqs, type LocalSqs } from '../../lib/local/sqs-server.js';
+import type { LocalSqs } from '../../lib/local/sqs-server.js';
 import { SqsDeliveryQueue } from '../../lib/queue/sqs-queue.js';
 import { createApiGatewayHandler, WEBHOOK_PATH } from '../../lib/receiver/api-gateway.js';
 import { startFakeGitLab, type FakeGitLab, type FakeProject } from '../support/gitlab-server.js';
-import { startTestTable } from '../support/local-aws.js';
+import { startTestQueues, startTestTable } from '../support/local-aws.js';
 import { cli, localEnv } from './harness.js';
 
 type TestTable = Awaited<ReturnType<typeof startTestTable>>;
@@ -29,7 +29,7 @@ describe('gitlab connect / disconnect / status against a local GitLab hooks API'
     // Page size 2 makes the CLI follow GitLab's x-next-page header.
     gitlab = await startFakeGitLab({ maintainerTokens: [MAINTAINER], developerTokens: [DEVELOPER], maxPerPage: 2 });
     table = await startTestTable('cli-gitlab');
-    sqs = await startLocalSqs({ queueName: 'cli-gitlab-queue' });
+    sqs = await startTestQueues({ queueName: 'cli-gitlab-queue' });
     // The real receiver behind the local HTTP adapter: GitLab's test event lands in the delivery log.
     const handler = createApiGatewayHandler({
       deliveries: new DynamoDbDeliveryStore({ client: table.client, tableName: table.tableName }),

@@ -8,13 +8,13 @@ import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import { DynamoDbEffectLedger } from '../../lib/effects/dynamodb-ledger.js';
 import { webhookAuthFromEnv } from '../../lib/gitlab/webhook-auth.js';
 import { startHttpAdapter } from '../../lib/local/http-adapter.js';
-import { startLocalSqs, type LocalSqs } from '../../lib/local/sqs-server.js';
+import type { LocalSqs } from '../../lib/local/sqs-server.js';
 import { createNotifyPlanner } from '../../lib/notify/planner.js';
 import { SqsDeliveryQueue } from '../../lib/queue/sqs-queue.js';
 import { createApiGatewayHandler, WEBHOOK_PATH } from '../../lib/receiver/api-gateway.js';
 import { DynamoDbStateStore } from '../../lib/state/dynamodb-state-store.js';
 import { createSqsBatchHandler } from '../../lib/worker/sqs-batch.js';
-import { startTestTable } from '../support/local-aws.js';
+import { startTestQueues, startTestTable } from '../support/local-aws.js';
 import { cli, localEnv } from './harness.js';
 
 type TestTable = Awaited<ReturnType<typeof startTestTable>>;
@@ -102,7 +102,7 @@ describe('a delivery that failed while Teams was down, replayed once Teams is ba
 
   beforeAll(async () => {
     table = await startTestTable('cli-e2e');
-    sqs = await startLocalSqs({ queueName: 'cli-e2e-queue', maxReceiveCount: MAX_ATTEMPTS, visibilityTimeoutSeconds: VISIBILITY_SECONDS });
+    sqs = await startTestQueues({ queueName: 'cli-e2e-queue', maxReceiveCount: MAX_ATTEMPTS, visibilityTimeoutSeconds: VISIBILITY_SECONDS });
     teams = await startTeamsWebhook();
     store = new DynamoDbDeliveryStore({ client: table.client, tableName: table.tableName });
     const receiverHandler = createApiGatewayHandler({

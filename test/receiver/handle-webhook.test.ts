@@ -6,11 +6,11 @@ import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import type { DeliveryStore } from '../../lib/deliveries/store.js';
 import { MergeRequestEventSchema, PipelineEventSchema, PushEventSchema } from '../../lib/gitlab/schemas.js';
 import { parseWebhookAuth } from '../../lib/gitlab/webhook-auth.js';
-import { startLocalSqs, type LocalSqs } from '../../lib/local/sqs-server.js';
+import type { LocalSqs } from '../../lib/local/sqs-server.js';
 import { SqsDeliveryQueue } from '../../lib/queue/sqs-queue.js';
 import { handleWebhook, type ReceiverDeps, type WebhookRequest } from '../../lib/receiver/handle-webhook.js';
 import { allFixtures, gitlabHeaders, readFixture } from '../support/gitlab-fixtures.js';
-import { startTestTable } from '../support/local-aws.js';
+import { startTestQueues, startTestTable } from '../support/local-aws.js';
 
 const OLD_TOKEN = 'old-token-7f3a';
 const NEW_TOKEN = 'new-token-91bc';
@@ -24,7 +24,7 @@ const counted: string[] = [];
 
 beforeAll(async () => {
   table = await startTestTable();
-  sqs = await startLocalSqs();
+  sqs = await startTestQueues();
   store = new DynamoDbDeliveryStore({ client: table.client, tableName: table.tableName });
   deps = {
     deliveries: store,

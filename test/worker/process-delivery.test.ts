@@ -6,14 +6,14 @@ import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import type { AuthProject, DeliveryStatus } from '../../lib/deliveries/record.js';
 import { DynamoDbEffectLedger } from '../../lib/effects/dynamodb-ledger.js';
 import { DownstreamRateLimited, DownstreamRejected, DownstreamUnavailable } from '../../lib/errors.js';
-import { startLocalSqs, type LocalSqs } from '../../lib/local/sqs-server.js';
+import type { LocalSqs } from '../../lib/local/sqs-server.js';
 import { SqsVisibility } from '../../lib/queue/sqs-queue.js';
 import { DynamoDbStateStore } from '../../lib/state/dynamodb-state-store.js';
 import type { ActionPlanner } from '../../lib/worker/action.js';
 import { processDelivery, type WorkerDeps } from '../../lib/worker/process-delivery.js';
 import { createSqsBatchHandler } from '../../lib/worker/sqs-batch.js';
 import { readFixture } from '../support/gitlab-fixtures.js';
-import { startTestTable } from '../support/local-aws.js';
+import { startTestQueues, startTestTable } from '../support/local-aws.js';
 import { startRecordingServer } from '../support/recording-server.js';
 
 /**
@@ -290,7 +290,7 @@ describe('createSqsBatchHandler', () => {
   describe('with SQS', () => {
     let sqs: LocalSqs;
     beforeAll(async () => {
-      sqs = await startLocalSqs({ visibilityTimeoutSeconds: 1, queueName: 'visibility-test' });
+      sqs = await startTestQueues({ visibilityTimeoutSeconds: 1, queueName: 'visibility-test' });
     });
     afterAll(async () => sqs.close());
 

@@ -2,6 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
+import { inject } from 'vitest';
+import type { BundledAssembly } from './bundled-assembly.js';
 import { createBridgeApp, type BridgeApp } from '../../../cdk/bridge-app.js';
 
 export interface SynthesizedBridge extends BridgeApp {
@@ -42,6 +44,29 @@ export function synthBridge(context: Record<string, unknown>, options: { bundle:
     json: template.toJSON() as TemplateJson,
     validationReport: JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as ValidationReport,
     cleanup: () => rmSync(outdir, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * The run's bundled synth (esbuild runs once per run, not once per file), read from its cloud
+ * assembly, with a construct tree of the same app built here (not synthesized, not bundled) so
+ * tests can name resources by construct: logical ids depend on construct paths only. `outdir`
+ * is shared by the run: read it, never write to it.
+ */
+export function bundledBridge(): SynthesizedBridge & Pick<BundledAssembly, 'configPath'> {
+  const { outdir, configPath, templateFile } = inject('cdkAssembly');
+  const treeDir = mkdtempSync(join(tmpdir(), 'bridge-cdk-tree-'));
+  const bridge = createBridgeApp({ outdir: treeDir, context: { config: configPath, 'aws:cdk:bundling-stacks': [] } });
+  if (bridge.stack.templateFile !== templateFile) throw new Error(`the run synthesized ${templateFile}, this app names ${bridge.stack.templateFile}`);
+  const json = JSON.parse(readFileSync(join(outdir, templateFile), 'utf8')) as TemplateJson;
+  return {
+    ...bridge,
+    outdir,
+    configPath,
+    template: Template.fromJSON(json as unknown as Record<string, unknown>),
+    json,
+    validationReport: JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as ValidationReport,
+    cleanup: () => rmSync(treeDir, { recursive: true, force: true }),
   };
 }
 
