@@ -154,7 +154,7 @@ function httpApiEvent(headers: Record<string, string>, body: string): APIGateway
 }
 
 beforeAll(async () => {
-  synth = bundledBridge();
+  synth = await bundledBridge();
 
   [table, sqs] = await Promise.all([startTestTable('bundle-deliveries'), startTestQueues({ queueName: 'bundle-handoff' })]);
   const { secrets } = synth.stack;

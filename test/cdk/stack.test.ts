@@ -25,7 +25,7 @@ type Statement = { Effect: string; Action: string | string[]; Resource: unknown;
 
 const configDir = mkdtempSync(join(tmpdir(), 'bridge-config-'));
 
-let synth: ReturnType<typeof bundledBridge>;
+let synth: Awaited<ReturnType<typeof bundledBridge>>;
 let configPath: string;
 const outdirs: string[] = [];
 function tempOutdir(): string {
@@ -34,8 +34,8 @@ function tempOutdir(): string {
   return dir;
 }
 
-beforeAll(() => {
-  synth = bundledBridge();
+beforeAll(async () => {
+  synth = await bundledBridge();
   configPath = synth.configPath;
   // The first synth in a process loads cdk-nag and aws-cdk-lib's validation (~10 s on a busy
   // 2-core machine, then ~0.1 s a synth): pay it here, so each test's time is its own synth.

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startDynalite } from '../../lib/local/dynalite-server.js';
 import { startSqsServer } from '../../lib/local/sqs-server.js';
-import { synthesizeBundledAssembly, type BundledAssembly } from '../cdk/support/bundled-assembly.js';
+import type { SharedSynth } from '../cdk/support/synth.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -12,25 +12,28 @@ declare module 'vitest' {
     dynamoEndpoint: string;
     /** The run's one local SQS; each test file makes its own queues (test/support/local-aws.ts). */
     sqsEndpoint: string;
-    /** The stack synthesized once, with esbuild bundling, for test/cdk/* (test/cdk/support/synth.ts). */
-    cdkAssembly: BundledAssembly;
+    /** Where test/cdk/* share one bundled synth of the stack (test/cdk/support/synth.ts). */
+    cdkSynth: SharedSynth;
   }
 }
 
 /**
  * Shared, slow-to-build fixtures for the whole run, made once instead of once per test file:
- * one dynalite, one local SQS, and the CDK synth with bundling (esbuild for both functions,
- * the single biggest setup cost of the suite).
+ * one dynalite, one local SQS, and a directory for the CDK synth with bundling (esbuild for both
+ * functions, the biggest setup cost in the suite), which the first test/cdk file to need it makes.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const [dynamo, sqs] = await Promise.all([startDynalite(), startSqsServer()]);
   const dir = mkdtempSync(join(tmpdir(), 'bridge-test-run-'));
   const configPath = join(dir, 'bridge.config.json');
   writeFileSync(configPath, JSON.stringify({ routes: [] }, null, 2));
-  const cdkAssembly = synthesizeBundledAssembly(join(dir, 'cdk.out'), configPath);
   project.provide('dynamoEndpoint', dynamo.endpoint);
   project.provide('sqsEndpoint', sqs.endpoint);
-  project.provide('cdkAssembly', cdkAssembly);
+  project.provide('cdkSynth', { dir, configPath });
+  // Watch mode: cdk/ or lib/ may have changed since the last synth; the next test/cdk file makes a new one.
+  project.onTestsRerun(() => {
+    for (const name of ['synth.lock', 'assembly.json', 'assembly-error.txt', 'cdk.out']) rmSync(join(dir, name), { recursive: true, force: true });
+  });
   return async () => {
     sqs.server.closeAllConnections();
     await Promise.all([dynamo.close(), new Promise<void>((resolve) => sqs.server.close(() => resolve()))]);
