@@ -304,9 +304,9 @@ describe('createSqsBatchHandler', () => {
       const handler = createSqsBatchHandler(deps, new SqsVisibility(sqs.client, sqs.queueUrl));
       const response = await handler({ Records: [{ ...sqsRecord(id, 1, message?.ReceiptHandle ?? ''), messageId: message?.MessageId ?? '' }] });
       expect(response.batchItemFailures).toEqual([{ itemIdentifier: message?.MessageId }]);
-      // The queue's own visibility timeout is 1 s; the message must stay hidden past it.
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      const again = await sqs.client.send(new ReceiveMessageCommand({ QueueUrl: sqs.queueUrl, WaitTimeSeconds: 0 }));
+      // The queue's own visibility timeout is 1 s; the message must stay hidden past it. A long
+      // poll returns as soon as a message becomes visible, so this waits on that, up to 2 s.
+      const again = await sqs.client.send(new ReceiveMessageCommand({ QueueUrl: sqs.queueUrl, WaitTimeSeconds: 2 }));
       expect(again.Messages ?? []).toEqual([]);
     });
   });
