@@ -90,6 +90,9 @@ describe("dlq list / redrive against local SQS, with the local bridge's default 
   });
 
   it('redrives the rest and leaves what is not a bridge delivery', async () => {
+    // "The rest": the test above moved `first` back; run alone (-t), this does. After it, `first`
+    // is no longer in the DLQ and this is a no-op (exit 3).
+    await cli(env, ['dlq', 'redrive', first]);
     const run = await cli(env, ['dlq', 'redrive', '--json']);
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout) as { moved: string[]; left: { deliveryId: string | null; reason: string }[] };
