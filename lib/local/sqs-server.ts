@@ -23,13 +23,36 @@ export interface LocalSqs {
 export async function startLocalSqs(
   options: { port?: number; maxReceiveCount?: number; visibilityTimeoutSeconds?: number; queueName?: string } = {},
 ): Promise<LocalSqs> {
-  const server: Server = await createSqsServer({ port: options.port ?? 0, hostname: '127.0.0.1', emulateQueueCreationLifecycle: false });
+  const { server, endpoint } = await startSqsServer(options.port ?? 0);
+  const client = new SQSClient({ ...LOCAL_AWS, endpoint });
+  const { queueUrl, dlqUrl } = await createBridgeQueues(client, options);
+  return {
+    endpoint,
+    client,
+    queueUrl,
+    dlqUrl,
+    close: async () => {
+      client.destroy();
+      server.closeAllConnections?.();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** local-aws-sqs on loopback with no queues yet, behind the browser guard (see startLocalSqs). */
+export async function startSqsServer(port = 0): Promise<{ server: Server; endpoint: string }> {
+  const server: Server = await createSqsServer({ port, hostname: '127.0.0.1', emulateQueueCreationLifecycle: false });
   // createSqsServer resolves once listening; no request can be dispatched before this
   // synchronous swap, since request events need a turn of the event loop.
   guardAgainstBrowsers(server, { checkHost: true });
-  const port = (server.address() as AddressInfo).port;
-  const endpoint = `http://127.0.0.1:${port}`;
-  const client = new SQSClient({ ...LOCAL_AWS, endpoint });
+  return { server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/** The bridge's queue and its dead-letter queue (redrive after `maxReceiveCount` receives). */
+export async function createBridgeQueues(
+  client: SQSClient,
+  options: { maxReceiveCount?: number; visibilityTimeoutSeconds?: number; queueName?: string } = {},
+): Promise<{ queueUrl: string; dlqUrl: string }> {
   const name = options.queueName ?? LOCAL_QUEUE_NAME;
   const dlq = await client.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
   const dlqAttributes = await client.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }));
@@ -46,15 +69,5 @@ export async function startLocalSqs(
     }),
   );
   if (!queue.QueueUrl || !dlq.QueueUrl) throw new Error('local SQS did not return queue URLs');
-  return {
-    endpoint,
-    client,
-    queueUrl: queue.QueueUrl,
-    dlqUrl: dlq.QueueUrl,
-    close: async () => {
-      client.destroy();
-      server.closeAllConnections?.();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { queueUrl: queue.QueueUrl, dlqUrl: dlq.QueueUrl };
 }

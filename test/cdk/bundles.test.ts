@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
@@ -14,12 +13,12 @@ import { WEBHOOK_PATH } from '../../lib/receiver/webhook-path.js';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import { ENV } from '../../lib/env.js';
 import { toSqsEvent } from '../../lib/local/queue-poller.js';
-import { startLocalSqs, type LocalSqs } from '../../lib/local/sqs-server.js';
+import type { LocalSqs } from '../../lib/local/sqs-server.js';
 import { METRICS_NAMESPACE, METRIC_NAMES, METRIC_SERVICE_DIMENSION } from '../../lib/metrics-names.js';
 import { gitlabHeaders, readFixture } from '../support/gitlab-fixtures.js';
-import { startTestTable } from '../support/local-aws.js';
+import { startTestQueues, startTestTable } from '../support/local-aws.js';
 import { startLocalSecretsManager, type LocalSecretsManager } from './support/secrets-manager-server.js';
-import { synthBridge, type SynthesizedBridge } from './support/synth.js';
+import { bundledBridge, type SynthesizedBridge } from './support/synth.js';
 
 /**
  * The functions as deployed: the bundles `cdk synth` put in the cloud assembly, each run in a
@@ -35,7 +34,6 @@ let synth: SynthesizedBridge;
 let table: Awaited<ReturnType<typeof startTestTable>>;
 let sqs: LocalSqs;
 let secretsManager: LocalSecretsManager;
-let configDir: string;
 let secretArns: Record<string, string>;
 
 type Resolved = { env: Record<string, string>; bundle: string };
@@ -156,12 +154,9 @@ function httpApiEvent(headers: Record<string, string>, body: string): APIGateway
 }
 
 beforeAll(async () => {
-  configDir = mkdtempSync(join(tmpdir(), 'bridge-config-'));
-  const configPath = join(configDir, 'bridge.config.json');
-  writeFileSync(configPath, JSON.stringify({ routes: [] }));
-  synth = synthBridge({ config: configPath }, { bundle: true });
+  synth = await bundledBridge();
 
-  [table, sqs] = await Promise.all([startTestTable('bundle-deliveries'), startLocalSqs({ queueName: 'bundle-handoff' })]);
+  [table, sqs] = await Promise.all([startTestTable('bundle-deliveries'), startTestQueues({ queueName: 'bundle-handoff' })]);
   const { secrets } = synth.stack;
   secretArns = {
     [synth.stack.getLogicalId(secrets.gitlab.node.defaultChild as never)]: fakeSecretArn(secrets.names.gitlab),
@@ -183,7 +178,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([sqs?.close(), table?.close(), secretsManager?.close()]);
   synth?.cleanup();
-  if (configDir) rmSync(configDir, { recursive: true, force: true });
 });
 
 describe('synthesized bundles', () => {

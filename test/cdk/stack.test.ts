@@ -20,15 +20,14 @@ import { METRICS_NAMESPACE, METRIC_NAMES } from '../../lib/metrics-names.js';
 import { PLACEHOLDER_PREFIX } from '../../lib/secrets/credentials.js';
 import { DEFAULT_STACK_NAME, STACK_OUTPUTS } from '../../lib/stack-outputs.js';
 import { startTestTable } from '../support/local-aws.js';
-import { onlyResource, resourcesOfType, synthBridge, type SynthesizedBridge, type TemplateJson } from './support/synth.js';
+import { bundledBridge, onlyResource, resourcesOfType, synthBridge, type SynthesizedBridge, type TemplateJson } from './support/synth.js';
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
 
 const configDir = mkdtempSync(join(tmpdir(), 'bridge-config-'));
-const configPath = join(configDir, 'bridge.config.json');
-writeFileSync(configPath, JSON.stringify({ routes: [] }, null, 2));
 
-let synth: SynthesizedBridge;
+let synth: Awaited<ReturnType<typeof bundledBridge>>;
+let configPath: string;
 const outdirs: string[] = [];
 function tempOutdir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'bridge-cdk-'));
@@ -36,8 +35,12 @@ function tempOutdir(): string {
   return dir;
 }
 
-beforeAll(() => {
-  synth = synthBridge({ config: configPath }, { bundle: true });
+beforeAll(async () => {
+  synth = await bundledBridge();
+  configPath = synth.configPath;
+  // The first synth in a process loads cdk-nag and aws-cdk-lib's validation (~10 s on a busy
+  // 2-core machine, then ~0.1 s a synth): pay it here, so each test's time is its own synth.
+  synth.app.synth();
 });
 afterAll(() => {
   synth?.cleanup();

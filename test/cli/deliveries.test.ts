@@ -1,8 +1,8 @@
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
-import { startLocalSqs, type LocalSqs } from '../../lib/local/sqs-server.js';
-import { startTestTable } from '../support/local-aws.js';
+import type { LocalSqs } from '../../lib/local/sqs-server.js';
+import { startTestQueues, startTestTable } from '../support/local-aws.js';
 import { cli, localEnv, outcome, seed } from './harness.js';
 
 type TestTable = Awaited<ReturnType<typeof startTestTable>>;
@@ -16,7 +16,7 @@ describe('deliveries list / show / replay against dynalite and local SQS', () =>
 
   beforeAll(async () => {
     table = await startTestTable('cli-deliveries');
-    sqs = await startLocalSqs({ queueName: 'cli-deliveries-queue' });
+    sqs = await startTestQueues({ queueName: 'cli-deliveries-queue' });
     store = new DynamoDbDeliveryStore({ client: table.client, tableName: table.tableName });
     env = localEnv({ dynamo: table.endpoint, sqs: sqs.endpoint }, { BRIDGE_TABLE_NAME: table.tableName, BRIDGE_QUEUE_URL: sqs.queueUrl });
     // Oldest first; receivedAt increases with each seed.

@@ -2,8 +2,8 @@ import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, D
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_QUEUE_NAME, LOCAL_TABLE_NAME } from '../../lib/local/names.js';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
-import { startLocalSqs, type LocalSqs } from '../../lib/local/sqs-server.js';
-import { startTestTable } from '../support/local-aws.js';
+import type { LocalSqs } from '../../lib/local/sqs-server.js';
+import { startTestQueues, startTestTable } from '../support/local-aws.js';
 import { cli, localEnv, outcome, seed } from './harness.js';
 
 type TestTable = Awaited<ReturnType<typeof startTestTable>>;
@@ -24,7 +24,7 @@ describe("dlq list / redrive against local SQS, with the local bridge's default 
   beforeAll(async () => {
     // The local bridge's names: the CLI finds them from the loopback endpoints alone.
     table = await startTestTable(LOCAL_TABLE_NAME);
-    sqs = await startLocalSqs({ queueName: LOCAL_QUEUE_NAME, maxReceiveCount: 1, visibilityTimeoutSeconds: 1 });
+    sqs = await startTestQueues({ queueName: LOCAL_QUEUE_NAME, maxReceiveCount: 1, visibilityTimeoutSeconds: 1 });
     store = new DynamoDbDeliveryStore({ client: table.client, tableName: table.tableName });
     env = localEnv({ dynamo: table.endpoint, sqs: sqs.endpoint });
     const failure = [outcome({ status: 'failed', error: 'Teams answered 503', retryable: true, attempts: 1 })];
@@ -90,6 +90,9 @@ describe("dlq list / redrive against local SQS, with the local bridge's default 
   });
 
   it('redrives the rest and leaves what is not a bridge delivery', async () => {
+    // "The rest": the test above moved `first` back; run alone (-t), this does. After it, `first`
+    // is no longer in the DLQ and this is a no-op (exit 3).
+    await cli(env, ['dlq', 'redrive', first]);
     const run = await cli(env, ['dlq', 'redrive', '--json']);
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout) as { moved: string[]; left: { deliveryId: string | null; reason: string }[] };

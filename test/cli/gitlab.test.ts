@@ -4,12 +4,12 @@ import { DEFAULTS } from '../../lib/defaults.js';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import { webhookAuthFromEnv } from '../../lib/gitlab/webhook-auth.js';
 import { startHttpAdapter } from '../../lib/local/http-adapter.js';
-import { startLocalSqs, type LocalSqs } from '../../lib/local/sqs-server.js';
+import type { LocalSqs } from '../../lib/local/sqs-server.js';
 import { SqsDeliveryQueue } from '../../lib/queue/sqs-queue.js';
 import { createApiGatewayHandler } from '../../lib/receiver/api-gateway.js';
 import { WEBHOOK_PATH } from '../../lib/receiver/webhook-path.js';
 import { startFakeGitLab, type FakeGitLab, type FakeProject } from '../support/gitlab-server.js';
-import { startTestTable } from '../support/local-aws.js';
+import { startTestQueues, startTestTable } from '../support/local-aws.js';
 import { cli, localEnv } from './harness.js';
 
 type TestTable = Awaited<ReturnType<typeof startTestTable>>;
@@ -31,7 +31,7 @@ describe('gitlab connect / disconnect / status against a local GitLab hooks API'
     // Page size 2 makes the CLI follow GitLab's x-next-page header.
     gitlab = await startFakeGitLab({ maintainerTokens: [MAINTAINER], developerTokens: [DEVELOPER], maxPerPage: 2 });
     table = await startTestTable('cli-gitlab');
-    sqs = await startLocalSqs({ queueName: 'cli-gitlab-queue' });
+    sqs = await startTestQueues({ queueName: 'cli-gitlab-queue' });
     // The real receiver behind the local HTTP adapter: GitLab's test event lands in the delivery log.
     const handler = createApiGatewayHandler({
       deliveries: new DynamoDbDeliveryStore({ client: table.client, tableName: table.tableName }),
@@ -64,6 +64,31 @@ describe('gitlab connect / disconnect / status against a local GitLab hooks API'
     await sqs?.close();
     await table?.close();
   });
+
+  /*
+   * Most tests below continue the story the first one starts: group/app with three hooks of its
+   * own, then the bridge's hook #4. Run alone (-t), a test first plays that start (without its
+   * assertions); run in order, it finds it done.
+   */
+  async function connected(): Promise<void> {
+    if (app) return;
+    app = gitlab.addProject('group/app');
+    for (const url of ['https://ci.example.com/hook', 'https://chat.example.com/hook', 'https://deploy.example.com/hook']) gitlab.addHook(app, { url });
+    await cli(env, ['gitlab', 'connect', '--project', 'group/app', '--branch-filter', 'main', '--events', 'pipeline,merge_request,push']);
+    gitlab.requests.length = 0;
+  }
+
+  /** group/other, whose bridge hook GitLab disabled after failed deliveries. */
+  function otherWithDisabledHook(): FakeProject {
+    const other = gitlab.addProject('group/other');
+    gitlab.addHook(other, {
+      url: webhookUrl,
+      alert_status: 'temporarily_disabled',
+      disabled_until: '2026-01-16T12:00:00Z',
+      flags: { push_events: true, pipeline_events: true },
+    });
+    return other;
+  }
 
   it('creates the hook with the token, event flags and branch filter', async () => {
     app = gitlab.addProject('group/app');
@@ -112,6 +137,7 @@ describe('gitlab connect / disconnect / status against a local GitLab hooks API'
   });
 
   it('updates the existing hook on a second connect instead of adding one', async () => {
+    await connected();
     const run = await cli({ ...env, GITLAB_WEBHOOK_TOKEN: 'bridge-webhook-token-2' }, [
       'gitlab',
       'connect',
@@ -140,6 +166,7 @@ describe('gitlab connect / disconnect / status against a local GitLab hooks API'
   });
 
   it('--test has GitLab send a test push and waits until the delivery reaches the bridge', async () => {
+    await connected();
     const run = await cli(env, ['gitlab', 'connect', '--project', 'group/app', '--test', '--wait', '10']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
@@ -163,6 +190,7 @@ describe('gitlab connect / disconnect / status against a local GitLab hooks API'
   });
 
   it("reports a refused hook URL (422) with GitLab's field message", async () => {
+    await connected();
     const run = await cli({ ...env, BRIDGE_WEBHOOK_URL: 'ftp://bridge.example.com/webhooks/gitlab' }, ['gitlab', 'connect', '--project', 'group/app']);
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(
@@ -208,6 +236,7 @@ describe('gitlab connect / disconnect / status against a local GitLab hooks API'
       /^gitlab-bridge: unknown event "deploys"; use a comma-separated list of push, tag_push/,
     ],
   ])('answers %s with exit code and one line', async (_name, extra, argv, code, message) => {
+    await connected();
     const run = await cli({ ...env, ...extra }, argv);
     expect(run.code).toBe(code);
     expect(run.stderr).toMatch(message);
@@ -216,13 +245,8 @@ describe('gitlab connect / disconnect / status against a local GitLab hooks API'
   });
 
   it("status lists the bridge hooks with GitLab's alert status and exits 1 when one is disabled", async () => {
-    const other = gitlab.addProject('group/other');
-    gitlab.addHook(other, {
-      url: webhookUrl,
-      alert_status: 'temporarily_disabled',
-      disabled_until: '2026-01-16T12:00:00Z',
-      flags: { push_events: true, pipeline_events: true },
-    });
+    await connected();
+    otherWithDisabledHook();
     gitlab.addProject('group/unhooked');
     const run = await cli(env, ['gitlab', 'status']);
     expect(run.code).toBe(1);
@@ -249,6 +273,7 @@ describe('gitlab connect / disconnect / status against a local GitLab hooks API'
   });
 
   it('status exits 1 when a named project cannot be read, and says so under the table', async () => {
+    await connected();
     const run = await cli(env, ['gitlab', 'status', '--project', 'group/app,group/typo']);
     expect(run.code).toBe(1);
     const lines = run.stdout.trimEnd().split('\n');
@@ -262,7 +287,8 @@ describe('gitlab connect / disconnect / status against a local GitLab hooks API'
   });
 
   it('a successful --test re-enables a disabled hook', async () => {
-    const other = gitlab.projects.find((project) => project.path_with_namespace === 'group/other')!;
+    // Disabled by GitLab in the status test above; run alone (-t), here.
+    const other = gitlab.projects.find((project) => project.path_with_namespace === 'group/other') ?? otherWithDisabledHook();
     const run = await cli(env, ['gitlab', 'connect', '--project', 'group/other', '--test', 'push', '--wait', '10']);
     expect(run.code).toBe(0);
     expect(other.hooks[0]!.alert_status).toBe('executable');
@@ -270,6 +296,7 @@ describe('gitlab connect / disconnect / status against a local GitLab hooks API'
   });
 
   it('disconnect removes only the bridge hook, and is a no-op the second time', async () => {
+    await connected();
     const run = await cli(env, ['gitlab', 'disconnect', '--project', 'group/app']);
     expect(run.code).toBe(0);
     expect(run.stdout).toBe('Removed webhook #4 from group/app.\n');

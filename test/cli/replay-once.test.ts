@@ -9,14 +9,14 @@ import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import { DynamoDbEffectLedger } from '../../lib/effects/dynamodb-ledger.js';
 import { webhookAuthFromEnv } from '../../lib/gitlab/webhook-auth.js';
 import { startHttpAdapter } from '../../lib/local/http-adapter.js';
-import { startLocalSqs, type LocalSqs } from '../../lib/local/sqs-server.js';
+import type { LocalSqs } from '../../lib/local/sqs-server.js';
 import { createNotifyPlanner } from '../../lib/notify/planner.js';
 import { SqsDeliveryQueue } from '../../lib/queue/sqs-queue.js';
 import { createApiGatewayHandler } from '../../lib/receiver/api-gateway.js';
 import { WEBHOOK_PATH } from '../../lib/receiver/webhook-path.js';
 import { DynamoDbStateStore } from '../../lib/state/dynamodb-state-store.js';
 import { createSqsBatchHandler } from '../../lib/worker/sqs-batch.js';
-import { startTestTable } from '../support/local-aws.js';
+import { startTestQueues, startTestTable } from '../support/local-aws.js';
 import { cli, localEnv } from './harness.js';
 
 type TestTable = Awaited<ReturnType<typeof startTestTable>>;
@@ -102,9 +102,34 @@ describe('a delivery that failed while Teams was down, replayed once Teams is ba
     return Number(attributes.Attributes?.ApproximateNumberOfMessages ?? '0');
   }
 
+  /*
+   * The tests below are one story, in order. Run alone (-t), a test first plays the steps before
+   * it (without their assertions); run in order, these find their step done and do nothing.
+   */
+  async function failedForGood(): Promise<void> {
+    if (deliveryId) return;
+    const sent = await cli(env, ['send-sample', 'pipeline-failed', '--url', webhookUrl, '--json']);
+    deliveryId = (JSON.parse(sent.stdout) as { deliveryId: string }).deliveryId;
+    await workOne();
+    await workOne();
+    for (let i = 0; i < 50 && (await dlqDepth()) === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+
+  async function replayedOnceTeamsIsBack(): Promise<void> {
+    if (teams.state.up) return;
+    await failedForGood();
+    teams.state.up = true;
+    await cli(env, ['deliveries', 'replay', deliveryId]);
+    await workOne();
+    await cli(env, ['dlq', 'redrive']);
+    await workOne();
+    await cli(env, ['deliveries', 'replay', deliveryId]);
+    await workOne();
+  }
+
   beforeAll(async () => {
     table = await startTestTable('cli-e2e');
-    sqs = await startLocalSqs({ queueName: 'cli-e2e-queue', maxReceiveCount: MAX_ATTEMPTS, visibilityTimeoutSeconds: VISIBILITY_SECONDS });
+    sqs = await startTestQueues({ queueName: 'cli-e2e-queue', maxReceiveCount: MAX_ATTEMPTS, visibilityTimeoutSeconds: VISIBILITY_SECONDS });
     teams = await startTeamsWebhook();
     store = new DynamoDbDeliveryStore({ client: table.client, tableName: table.tableName });
     const receiverHandler = createApiGatewayHandler({
@@ -167,6 +192,7 @@ describe('a delivery that failed while Teams was down, replayed once Teams is ba
   });
 
   it('replays once Teams is back: the card is posted exactly once, however often it is replayed', async () => {
+    await failedForGood();
     teams.state.up = true;
     const replay = await cli(env, ['deliveries', 'replay', deliveryId]);
     expect(replay.code).toBe(0);
@@ -195,6 +221,7 @@ describe('a delivery that failed while Teams was down, replayed once Teams is ba
   });
 
   it('re-posts only when asked with --force', async () => {
+    await replayedOnceTeamsIsBack();
     const forced = await cli(env, ['deliveries', 'replay', deliveryId, '--force']);
     expect(forced.stdout).toContain('with --force (actions that already succeeded run again)');
     await workOne();

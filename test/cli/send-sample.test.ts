@@ -6,11 +6,11 @@ import { DEFAULTS } from '../../lib/defaults.js';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import { webhookAuthFromEnv } from '../../lib/gitlab/webhook-auth.js';
 import { startHttpAdapter } from '../../lib/local/http-adapter.js';
-import { startLocalSqs, type LocalSqs } from '../../lib/local/sqs-server.js';
+import type { LocalSqs } from '../../lib/local/sqs-server.js';
 import { SqsDeliveryQueue } from '../../lib/queue/sqs-queue.js';
 import { createApiGatewayHandler } from '../../lib/receiver/api-gateway.js';
 import { WEBHOOK_PATH } from '../../lib/receiver/webhook-path.js';
-import { startTestTable } from '../support/local-aws.js';
+import { startTestQueues, startTestTable } from '../support/local-aws.js';
 import { cli } from './harness.js';
 
 type TestTable = Awaited<ReturnType<typeof startTestTable>>;
@@ -40,7 +40,7 @@ describe('send-sample', () => {
     captureUrl = `http://127.0.0.1:${(capture.address() as AddressInfo).port}/webhooks/gitlab`;
 
     table = await startTestTable('cli-samples');
-    sqs = await startLocalSqs({ queueName: 'cli-samples-queue' });
+    sqs = await startTestQueues({ queueName: 'cli-samples-queue' });
     const handler = createApiGatewayHandler({
       deliveries: new DynamoDbDeliveryStore({ client: table.client, tableName: table.tableName }),
       queue: new SqsDeliveryQueue(sqs.client, sqs.queueUrl),

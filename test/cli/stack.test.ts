@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
-import { startLocalSqs, type LocalSqs } from '../../lib/local/sqs-server.js';
+import type { LocalSqs } from '../../lib/local/sqs-server.js';
 import { startFakeGitLab, type FakeGitLab } from '../support/gitlab-server.js';
-import { startTestTable } from '../support/local-aws.js';
+import { startTestQueues, startTestTable } from '../support/local-aws.js';
 import { startControlPlane, type ControlPlane } from './aws-control-plane.js';
 import { cli, seed } from './harness.js';
 
@@ -18,7 +18,7 @@ describe('a deployed stack: names from CloudFormation outputs, the token from Se
 
   beforeAll(async () => {
     table = await startTestTable('stack-deliveries-table');
-    sqs = await startLocalSqs({ queueName: 'stack-queue' });
+    sqs = await startTestQueues({ queueName: 'stack-queue' });
     gitlab = await startFakeGitLab({ maintainerTokens: ['glpat-ok'] });
     gitlab.addProject('group/app');
     aws = await startControlPlane({

@@ -326,7 +326,9 @@ describe('Jira through the worker', () => {
   });
 
   it('does nothing for a tag push', async () => {
-    const result = await harness({ branches: 'all' }).deliver(push({ ref: 'refs/tags/v1.0', commits: [{ message: 'Fixes ABC-1 in a tag' }] }));
+    // GitLab's tag push: its own event and object_kind, the push shape (webhook_events.md, "Tag events").
+    const tagPush = { ...push({ ref: 'refs/tags/v1.0', commits: [{ message: 'Fixes ABC-1 in a tag' }] }), object_kind: 'tag_push', event_name: 'tag_push' };
+    const result = await harness({ branches: 'all' }).deliver(tagPush, 'Tag Push Hook');
     expect(outcomesOf(result)).toEqual([]);
   });
 

@@ -117,6 +117,20 @@ describe('the local bridge (npm start)', () => {
       status: 'queued',
       expiresAt: Math.floor(Date.now() / 1000) + 3600,
     });
+    // A finished delivery too, so the log holds two records even when this test runs alone (-t).
+    await store.create({
+      id: 'finished-before-restart',
+      receivedAt: new Date().toISOString(),
+      event: 'Pipeline Hook',
+      objectKind: 'pipeline',
+      projectId: 1,
+      projectPath: 'gitlab-org/gitlab-test',
+      ref: 'master',
+      headers: {},
+      payload: JSON.stringify(readFixture('pipeline--success.json')),
+      status: 'done',
+      expiresAt: Math.floor(Date.now() / 1000) + 3600,
+    });
     await first.stop();
 
     const second = await start();

@@ -2,9 +2,10 @@ import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDynalite, type LocalDynamo } from '../../lib/local/dynalite-server.js';
+import type { LocalDynamo } from '../../lib/local/dynalite-server.js';
 import { browserRefusal, isLoopbackHost } from '../../lib/local/loopback-guard.js';
-import { startLocalSqs, type LocalSqs } from '../../lib/local/sqs-server.js';
+import type { LocalSqs } from '../../lib/local/sqs-server.js';
+import { startTestQueues, startTestTable } from '../support/local-aws.js';
 
 interface RawResponse {
   status: number;
@@ -56,8 +57,9 @@ const formPost = (endpoint: string, body: string, extra: Record<string, string> 
 let dynamo: LocalDynamo;
 let sqs: LocalSqs;
 
+// The run's dynalite and local SQS (test/support/global-setup.ts), started as `npm start` starts them.
 beforeAll(async () => {
-  [dynamo, sqs] = await Promise.all([startDynalite(), startLocalSqs({ queueName: 'guard-queue' })]);
+  [dynamo, sqs] = await Promise.all([startTestTable(), startTestQueues({ queueName: 'guard-queue' })]);
 });
 afterAll(async () => {
   await Promise.all([dynamo?.close(), sqs?.close()]);

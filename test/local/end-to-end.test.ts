@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'bridge-e2e-'));
 let slack: SlackServer;
 let bridge: LocalBridge;
 let store: DynamoDbDeliveryStore;
+let sqs: SQSClient;
 
 beforeAll(async () => {
   slack = await startSlackServer();
@@ -34,9 +36,11 @@ beforeAll(async () => {
     log: { info: () => {}, warn: () => {}, error: () => {} },
   });
   store = new DynamoDbDeliveryStore({ client: new DynamoDBClient({ ...LOCAL_AWS, endpoint: bridge.dynamoEndpoint }), tableName: LOCAL_TABLE_NAME });
+  sqs = new SQSClient({ ...LOCAL_AWS, endpoint: bridge.sqsEndpoint });
 });
 
 afterAll(async () => {
+  sqs.destroy();
   await bridge.stop();
   await slack.close();
   rmSync(dataDir, { recursive: true, force: true });
@@ -53,6 +57,18 @@ async function deliver(payload: Record<string, unknown>, headers: Record<string,
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`delivery ${id} was not processed in time`);
+}
+
+/** Waits until the bridge's queue holds no message, visible, in flight or delayed: the worker has nothing left to do. */
+async function queueDrained(): Promise<void> {
+  const names = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] as const;
+  const until = Date.now() + 15_000;
+  while (Date.now() < until) {
+    const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: bridge.queueUrl, AttributeNames: [...names] }));
+    if (names.every((name) => Number(Attributes[name] ?? '0') === 0)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('the local queue was not drained in time');
 }
 
 describe('npm start with Slack credentials, end to end', () => {
@@ -74,13 +90,17 @@ describe('npm start with Slack credentials, end to end', () => {
     const resend = await fetch(bridge.webhookUrl, { method: 'POST', headers, body: JSON.stringify(failed) });
     expect(resend.status).toBe(200);
     expect(await resend.json()).toMatchObject({ duplicate: true, status: 'done' });
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // A resend that was queued would be in the queue until the worker had posted it.
+    await queueDrained();
     expect(slack.calls.filter((call) => call.method === 'chat.postMessage')).toHaveLength(1);
   });
 
   it('threads the recovery under the failure notice when the branch goes green', async () => {
-    await deliver(pipelineEvent({ id: 9002, ref: 'master', status: 'success' }), gitlabHeaders('Pipeline Hook', 'e2e-token'));
-    const parent = slack.channelMessages(slack.channelId('#ci')).find((message) => message.text.includes('9001'));
+    // Its own project, so it needs no failure from another test: it runs alone (-t) or in the file.
+    const project = { projectId: 4242, projectPath: 'acme/recovery' };
+    await deliver(pipelineEvent({ id: 9003, ref: 'master', status: 'failed', failedJobs: 1, ...project }), gitlabHeaders('Pipeline Hook', 'e2e-token'));
+    await deliver(pipelineEvent({ id: 9004, ref: 'master', status: 'success', ...project }), gitlabHeaders('Pipeline Hook', 'e2e-token'));
+    const parent = slack.channelMessages(slack.channelId('#ci')).find((message) => message.text.includes('9003'));
     expect(parent).toBeDefined();
     expect(slack.replies(parent?.ts ?? '')).toHaveLength(1);
     expect(slack.calls.some((call) => call.method === 'chat.update' && call.params.ts === parent?.ts)).toBe(true);

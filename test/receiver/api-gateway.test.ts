@@ -4,11 +4,11 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import { parseWebhookAuth } from '../../lib/gitlab/webhook-auth.js';
-import { startLocalSqs, type LocalSqs } from '../../lib/local/sqs-server.js';
+import type { LocalSqs } from '../../lib/local/sqs-server.js';
 import { SqsDeliveryQueue } from '../../lib/queue/sqs-queue.js';
 import { createApiGatewayHandler } from '../../lib/receiver/api-gateway.js';
 import { gitlabHeaders, readFixture } from '../support/gitlab-fixtures.js';
-import { startTestTable } from '../support/local-aws.js';
+import { startTestQueues, startTestTable } from '../support/local-aws.js';
 
 const KEY = `whsec_${randomBytes(32).toString('base64')}`;
 let table: Awaited<ReturnType<typeof startTestTable>>;
@@ -18,7 +18,7 @@ let store: DynamoDbDeliveryStore;
 
 beforeAll(async () => {
   table = await startTestTable();
-  sqs = await startLocalSqs();
+  sqs = await startTestQueues();
   store = new DynamoDbDeliveryStore({ client: table.client, tableName: table.tableName });
   const auth = parseWebhookAuth(JSON.stringify({ tokens: ['tok'], signingKeys: [KEY], projects: { 'gitlab-org/gitlab-test': { requireSignature: true } } }));
   handler = createApiGatewayHandler({ deliveries: store, queue: new SqsDeliveryQueue(sqs.client, sqs.queueUrl), auth: async () => auth });

@@ -1,16 +1,16 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import type { DeliveryStore } from '../../lib/deliveries/store.js';
 import { MergeRequestEventSchema, PipelineEventSchema, PushEventSchema } from '../../lib/gitlab/schemas.js';
 import { parseWebhookAuth } from '../../lib/gitlab/webhook-auth.js';
-import { startLocalSqs, type LocalSqs } from '../../lib/local/sqs-server.js';
+import type { LocalSqs } from '../../lib/local/sqs-server.js';
 import { SqsDeliveryQueue } from '../../lib/queue/sqs-queue.js';
 import { handleWebhook, type ReceiverDeps, type WebhookRequest } from '../../lib/receiver/handle-webhook.js';
-import { allFixtures, gitlabHeaders, readFixture } from '../support/gitlab-fixtures.js';
-import { startTestTable } from '../support/local-aws.js';
+import { allFixtures, FIXTURES, gitlabHeaders, readFixture } from '../support/gitlab-fixtures.js';
+import { startTestQueues, startTestTable } from '../support/local-aws.js';
 
 const OLD_TOKEN = 'old-token-7f3a';
 const NEW_TOKEN = 'new-token-91bc';
@@ -24,7 +24,7 @@ const counted: string[] = [];
 
 beforeAll(async () => {
   table = await startTestTable();
-  sqs = await startLocalSqs();
+  sqs = await startTestQueues();
   store = new DynamoDbDeliveryStore({ client: table.client, tableName: table.tableName });
   deps = {
     deliveries: store,
@@ -388,6 +388,12 @@ describe('every event kind GitLab documents', () => {
     }
   });
 
+  it('indexes every example in the fixtures folder, so the table below runs on all of them', () => {
+    const onDisk = readdirSync(FIXTURES).filter((name) => name.endsWith('.json') && name !== 'INDEX.json');
+    expect(onDisk.length).toBeGreaterThan(0);
+    expect(fixtures.map((fixture) => fixture.file).sort()).toEqual(onDisk.sort());
+  });
+
   it.each(fixtures.map((fixture) => [fixture.file, fixture] as const))('accepts %s', async (_file, fixture) => {
     const headers = gitlabHeaders(fixture.x_gitlab_event, OLD_TOKEN);
     const body = readFileSync(fixture.path, 'utf8');
@@ -407,7 +413,9 @@ describe('every event kind GitLab documents', () => {
   });
 
   it('parses the tag push examples with the push schema', () => {
-    for (const fixture of fixtures.filter((entry) => entry.object_kind === 'tag_push')) {
+    const tagPushes = fixtures.filter((entry) => entry.object_kind === 'tag_push');
+    expect(tagPushes.map((fixture) => fixture.file).sort()).toEqual(['tag_push--create-v19.json', 'tag_push--create.json']);
+    for (const fixture of tagPushes) {
       expect(handledSchemas.tag_push?.safeParse(JSON.parse(readFileSync(fixture.path, 'utf8'))).success).toBe(true);
     }
   });

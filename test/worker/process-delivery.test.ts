@@ -7,7 +7,7 @@ import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import type { AuthProject, DeliveryStatus } from '../../lib/deliveries/record.js';
 import { DynamoDbEffectLedger } from '../../lib/effects/dynamodb-ledger.js';
 import { DownstreamRateLimited, DownstreamRejected, DownstreamUnavailable, type DownstreamService } from '../../lib/errors.js';
-import { startLocalSqs, type LocalSqs } from '../../lib/local/sqs-server.js';
+import type { LocalSqs } from '../../lib/local/sqs-server.js';
 import { SqsVisibility } from '../../lib/queue/sqs-queue.js';
 import { DynamoDbStateStore } from '../../lib/state/dynamodb-state-store.js';
 import type { Planner } from '../../lib/worker/action.js';
@@ -15,7 +15,7 @@ import { on } from '../../lib/worker/event-table.js';
 import { processDelivery, type WorkerDeps } from '../../lib/worker/process-delivery.js';
 import { createSqsBatchHandler } from '../../lib/worker/sqs-batch.js';
 import { readFixture } from '../support/gitlab-fixtures.js';
-import { startTestTable } from '../support/local-aws.js';
+import { startTestQueues, startTestTable } from '../support/local-aws.js';
 import { startRecordingServer } from '../support/recording-server.js';
 
 /**
@@ -297,7 +297,7 @@ describe('createSqsBatchHandler', () => {
   describe('with SQS', () => {
     let sqs: LocalSqs;
     beforeAll(async () => {
-      sqs = await startLocalSqs({ visibilityTimeoutSeconds: 1, queueName: 'visibility-test' });
+      sqs = await startTestQueues({ visibilityTimeoutSeconds: 1, queueName: 'visibility-test' });
     });
     afterAll(async () => sqs.close());
 
@@ -311,9 +311,9 @@ describe('createSqsBatchHandler', () => {
       const handler = createSqsBatchHandler(deps, new SqsVisibility(sqs.client, sqs.queueUrl));
       const response = await handler({ Records: [{ ...sqsRecord(id, 1, message?.ReceiptHandle ?? ''), messageId: message?.MessageId ?? '' }] });
       expect(response.batchItemFailures).toEqual([{ itemIdentifier: message?.MessageId }]);
-      // The queue's own visibility timeout is 1 s; the message must stay hidden past it.
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      const again = await sqs.client.send(new ReceiveMessageCommand({ QueueUrl: sqs.queueUrl, WaitTimeSeconds: 0 }));
+      // The queue's own visibility timeout is 1 s; the message must stay hidden past it. A long
+      // poll returns as soon as a message becomes visible, so this waits on that, up to 2 s.
+      const again = await sqs.client.send(new ReceiveMessageCommand({ QueueUrl: sqs.queueUrl, WaitTimeSeconds: 2 }));
       expect(again.Messages ?? []).toEqual([]);
     });
   });
