@@ -39,7 +39,6 @@ export const handler = createSqsBatchHandler(
     deliveries: new DynamoDbDeliveryStore({ client: dynamo, tableName }),
     effects: new DynamoDbEffectLedger({ client: dynamo, tableName }),
     state: new DynamoDbStateStore(dynamo, tableName),
-    config,
     planners: createPlanners({ config, credentials, log }),
     maxAttempts: intEnv(ENV.maxAttempts, DEFAULTS.maxAttempts),
     log,

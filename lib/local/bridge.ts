@@ -102,7 +102,6 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
       deliveries,
       effects: new DynamoDbEffectLedger({ client: dynamo.client, tableName: LOCAL_TABLE_NAME }),
       state: new DynamoDbStateStore(dynamo.client, LOCAL_TABLE_NAME),
-      config: options.config,
       planners: createPlanners({ config: options.config, credentials: options.credentials, print: options.print, log: options.log }),
       maxAttempts,
       log: options.log,

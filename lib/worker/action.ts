@@ -24,7 +24,6 @@ export interface PlanContext {
   delivery: DeliveryRecord;
   /** The delivery's payload, parsed as JSON (the event handler gets it validated by its schema). */
   payload: unknown;
-  config: BridgeConfig;
   state: StateStore;
   /** The worker's clock. */
   now: () => Date;

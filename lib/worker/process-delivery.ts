@@ -1,4 +1,3 @@
-import type { BridgeConfig } from '../config/schema.js';
 import type { BridgeLogger } from '../logger.js';
 import type { ActionOutcome, DeliveryRecord, DeliveryStatus } from '../deliveries/record.js';
 import type { DeliveryStore } from '../deliveries/store.js';
@@ -17,7 +16,6 @@ export interface WorkerDeps {
   deliveries: DeliveryStore;
   effects: EffectLedger;
   state: StateStore;
-  config: BridgeConfig;
   planners: readonly Planner[];
   /** Attempts before SQS dead-letters the message (the queue's maxReceiveCount). */
   maxAttempts: number;
@@ -99,7 +97,7 @@ export async function processDelivery(message: QueueMessage, attempt: number, de
   for (const { planner, kind, handler } of planners) {
     if (planner.enabled === false) continue;
     try {
-      actions.push(...(await planEvent(handler, kind, { delivery, payload, config: deps.config, state: deps.state, now })));
+      actions.push(...(await planEvent(handler, kind, { delivery, payload, state: deps.state, now })));
     } catch (error) {
       // A planner that throws fails this delivery only; whether it is retried depends on the
       // error, as for actions (a schema mismatch is not, a DynamoDB hiccup is).

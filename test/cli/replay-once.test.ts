@@ -147,7 +147,6 @@ describe('a delivery that failed while Teams was down, replayed once Teams is ba
       deliveries: store,
       effects: new DynamoDbEffectLedger({ client: table.client, tableName: table.tableName }),
       state: new DynamoDbStateStore(table.client, table.tableName),
-      config,
       planners: [createNotifyPlanner({ config, credentials })],
       maxAttempts: MAX_ATTEMPTS,
     });

@@ -89,7 +89,6 @@ export class NotifyHarness {
       deliveries: this.store,
       effects: new DynamoDbEffectLedger({ client: this.table.client, tableName: this.table.tableName }),
       state: this.state,
-      config,
       planners,
       maxAttempts: options.maxAttempts ?? DEFAULTS.maxAttempts,
       log,

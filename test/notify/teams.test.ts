@@ -167,13 +167,13 @@ describe('Teams failures', () => {
 
   it('a network failure is retried and does not reveal the URL', async () => {
     const closed = 'http://127.0.0.1:9/workflows/x/triggers/manual/paths/invoke?sig=' + TEAMS_TEST_SIGNATURE;
-    harness.configure({ routes: [route], teamsWebhooks: [] });
+    const { config } = harness.configure({ routes: [route], teamsWebhooks: [] });
     // Point "ops" at a closed port by configuring credentials directly.
     const deps = harness.workerDeps;
     const { createNotifyPlanner } = await import('../../lib/notify/planner.js');
     deps.planners = [
       createNotifyPlanner({
-        config: deps.config,
+        config,
         credentials: { slackBotToken: async () => undefined, teamsWebhooks: async () => ({ ops: closed }), jira: async () => undefined },
       }),
     ];

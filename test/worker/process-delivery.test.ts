@@ -100,7 +100,6 @@ beforeAll(async () => {
     deliveries: store,
     effects: new DynamoDbEffectLedger({ client: table.client, tableName: table.tableName }),
     state: new DynamoDbStateStore(table.client, table.tableName),
-    config: parseConfig({ routes: [] }),
     planners: [echoPlanner],
     maxAttempts: 3,
   };
