@@ -72,8 +72,13 @@ export function authenticateWebhook(input: AuthInput, auth: WebhookAuth, options
   const payloadProject = input.project();
   const path = payloadProject?.path ? normalizeProjectPath(payloadProject.path) : null;
   const entry = path !== null ? auth.projects.get(path) : undefined;
-  const tokens = entry && entry.tokens.length > 0 ? entry.tokens : auth.tokens;
-  const keys = entry && entry.signingKeys.length > 0 ? entry.signingKeys : auth.signingKeys;
+  // A project with any credential of its own (a token or a signing key) takes none of the
+  // global ones, of either kind: falling back per kind would let the global signing key open a
+  // project that has only its own token. An entry with neither (say, only requireSignature)
+  // keeps the global credentials.
+  const own = entry !== undefined && (entry.tokens.length > 0 || entry.signingKeys.length > 0);
+  const tokens = own ? entry.tokens : auth.tokens;
+  const keys = own ? entry.signingKeys : auth.signingKeys;
   const requireSignature = auth.requireSignature || entry?.requireSignature === true;
   if (tokens.length === 0 && keys.length === 0) return { ok: false, reason: 'no webhook token or signing key is configured for this project' };
 

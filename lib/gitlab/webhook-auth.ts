@@ -11,7 +11,8 @@ import { normalizeProjectPath } from './project-identity.js';
  * - a JSON object:
  *   `{ "tokens": [...], "signingKeys": ["whsec_..."], "requireSignature": false,
  *      "projects": { "acme/app": { "id": 42, "tokens": [...], "signingKeys": [...], "requireSignature": true } } }`
- * A project entry adds tokens and keys valid for that project only; `requireSignature` makes
+ * A project entry with a token or key of its own accepts only its own (none of the global ones,
+ * of either kind); tokens and keys in it are valid for that project only; `requireSignature` makes
  * the plain token alone insufficient for it; `id` (GitLab's numeric project id) makes the
  * payload's project id part of the check.
  */

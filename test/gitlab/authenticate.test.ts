@@ -97,6 +97,16 @@ describe('authenticateWebhook', () => {
     expect(authenticateWebhook(input('global', false, 'acme/own'), perProject, options).ok).toBe(false);
     expect(authenticateWebhook(input('own', false, 'acme/other'), perProject, options).ok).toBe(false);
   });
+  it('a project with credentials of its own takes none of the global ones, of either kind', () => {
+    // acme/own has its own token only: the global signing key does not open it either.
+    expect(authenticateWebhook(input(undefined, true, 'acme/own'), perProject, options).ok).toBe(false);
+    expect(authenticateWebhook(input('own', true, 'acme/own'), perProject, options).ok).toBe(true);
+    // A project with its own signing key only: the global token does not open it.
+    const ownKey = `whsec_${randomBytes(32).toString('base64')}`;
+    const keyed = parseWebhookAuth(JSON.stringify({ tokens: ['global'], projects: { 'acme/keyed': { signingKeys: [ownKey] } } }));
+    expect(authenticateWebhook(input('global', false, 'acme/keyed'), keyed, options).ok).toBe(false);
+    expect(authenticateWebhook(input(undefined, true, 'acme/keyed', false, 7, ownKey), keyed, options).ok).toBe(true);
+  });
   it('matches a project entry whatever the case of the payload path', () => {
     for (const path of ['ACME/Secure', 'Acme/secure', ' acme/secure']) {
       expect(authenticateWebhook(input('global', false, path), perProject, options)).toEqual({ ok: false, reason: 'a valid webhook-signature is required' });
