@@ -33,7 +33,7 @@ export interface FinishedAttempt {
 
 /** Where delivery records live. One implementation: DynamoDB (lib/deliveries/dynamodb-store.ts). */
 export interface DeliveryStore {
-  /** Writes the record unless one with the same id exists (GitLab retried or resent it). */
+  /** Writes the record unless one with the same id exists (GitLab resent it, or it was replayed). */
   create(delivery: NewDelivery): Promise<CreateResult>;
   get(id: string): Promise<DeliveryRecord | undefined>;
   /** Records the end of a worker attempt: status, outcomes and attempt count. */

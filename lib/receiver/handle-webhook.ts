@@ -50,6 +50,12 @@ export interface ReceiverDeps {
  * unusual JSON do) cannot be stored whole, so it is refused with 413 rather than truncated.
  */
 const MAX_STORED_BODY_BYTES = 350 * 1024;
+/**
+ * The project path is the key of the byProject index, and DynamoDB refuses an index key over
+ * 2,048 bytes (the write would fail as a 5xx). No GitLab path comes close; anything longer is
+ * refused as bad input.
+ */
+const MAX_PROJECT_PATH_BYTES = 1024;
 /** Idempotency keys are UUIDs; anything far longer is not GitLab's. */
 const MAX_ID_LENGTH = 200;
 /** Header text in a log line: enough to recognise `Merge Request Hook`, too short to flood a log. */
@@ -155,8 +161,13 @@ export async function handleWebhook(request: WebhookRequest, deps: ReceiverDeps)
   const summary = summarizeEvent(payload);
   const handled = isHandledObjectKind(summary.objectKind);
   const status: DeliveryStatus = handled ? 'queued' : 'ignored';
+  if (summary.projectPath !== null && Buffer.byteLength(summary.projectPath) > MAX_PROJECT_PATH_BYTES) {
+    return reply(400, { error: `project path is longer than ${MAX_PROJECT_PATH_BYTES} bytes` });
+  }
   const payloadText = text();
-  if (payloadText.length > MAX_STORED_BODY_BYTES) {
+  // Bytes, not characters: a text of multi-byte characters can be short in characters and
+  // still not fit a record.
+  if (request.body.byteLength > MAX_STORED_BODY_BYTES) {
     // Only bodies that might not fit are compressed here to measure.
     if (encodeBody({ headers: {}, payload: payloadText }).byteLength > MAX_STORED_BODY_BYTES) {
       return reply(413, { error: 'payload too large to store even compressed' });
@@ -187,7 +198,7 @@ export async function handleWebhook(request: WebhookRequest, deps: ReceiverDeps)
   if (!created.created) {
     deps.metrics?.count('duplicate');
     // A duplicate still `queued` may be one whose hand-off failed after the record was
-    // written (we answered 5xx and GitLab retried): queue it again. The worker's effect keys
+    // written (we answered 5xx and the delivery was resent): queue it again. The worker's effect keys
     // make a second message harmless.
     if (created.existing.status !== 'queued') {
       return reply(200, { deliveryId: id, duplicate: true, status: created.existing.status });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -131,6 +132,22 @@ describe('handleWebhook answers', () => {
       maxBodyBytes: 1024,
     });
     expect(response.statusCode).toBe(413);
+  });
+
+  it('413, not 5xx, for a body that fits the limit but cannot be stored even compressed (bytes, not characters, count)', async () => {
+    // 240,000 random CJK characters: 720 KB of UTF-8 that Brotli cannot bring under the 350 KB
+    // a record may hold, though the text is shorter than that in characters.
+    const noise = randomBytes(2 * 240_000);
+    const text = Array.from({ length: 240_000 }, (_, i) => String.fromCharCode(0x4e00 + (noise.readUInt16LE(2 * i) % 20_000))).join('');
+    const response = await handleWebhook(request({ ...pipeline, padding: text }, gitlabHeaders('Pipeline Hook', NEW_TOKEN)), deps);
+    expect(response).toEqual({ statusCode: 413, body: { error: 'payload too large to store even compressed' } });
+  });
+
+  it('400 for a project path longer than any GitLab path, which DynamoDB could not index', async () => {
+    const project = { ...(pipeline.project as Record<string, unknown>), path_with_namespace: `acme/${'a'.repeat(1100)}` };
+    const response = await handleWebhook(request({ ...pipeline, project }, gitlabHeaders('Pipeline Hook', NEW_TOKEN)), deps);
+    expect(response.statusCode).toBe(400);
+    expect(response.body.error).toMatch(/project path/);
   });
 
   it('405 for a method other than POST', async () => {
