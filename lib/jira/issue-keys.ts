@@ -53,10 +53,11 @@ export function isAcceptedProject(project: string, allowlist: readonly string[] 
 
 /** Every accepted issue key in `text`, in order of first appearance, without duplicates. */
 export function findIssueKeys(text: string, allowlist?: readonly string[]): string[] {
-  const keys: string[] = [];
+  // A Set keeps first-appearance order and makes a text with thousands of keys linear, not quadratic.
+  const keys = new Set<string>();
   for (const match of text.matchAll(issueKeyMatcher())) {
     const project = match[1] ?? '';
-    if (isAcceptedProject(project, allowlist) && !keys.includes(match[0])) keys.push(match[0]);
+    if (isAcceptedProject(project, allowlist)) keys.add(match[0]);
   }
-  return keys;
+  return [...keys];
 }
