@@ -15,6 +15,8 @@ import { DEFAULTS } from '../lib/defaults.js';
 import { DynamoDbDeliveryStore } from '../lib/deliveries/dynamodb-store.js';
 import { DynamoDbEffectLedger } from '../lib/effects/dynamodb-ledger.js';
 import { parseWebhookAuth } from '../lib/gitlab/webhook-auth.js';
+import { ensureBridgeTable } from '../lib/local/create-table.js';
+import { startDynalite, type LocalDynamo } from '../lib/local/dynalite-server.js';
 import { startLocalSqs } from '../lib/local/sqs-server.js';
 import { SqsDeliveryQueue } from '../lib/queue/sqs-queue.js';
 import { createApiGatewayHandler } from '../lib/receiver/api-gateway.js';
@@ -24,8 +26,14 @@ import { DynamoDbStateStore } from '../lib/state/dynamodb-state-store.js';
 import { processDelivery } from '../lib/worker/process-delivery.js';
 import { createPlanners } from '../functions/planners.js';
 import { allFixtures } from '../test/support/gitlab-fixtures.js';
-import { startTestTable } from '../test/support/local-aws.js';
 import { createBareReceiver } from './bare-receiver.js';
+
+/** dynalite on a random loopback port with the bridge table created (the bench runs outside vitest). */
+async function startBenchTable(tableName: string): Promise<LocalDynamo & { tableName: string }> {
+  const dynamo = await startDynalite();
+  await ensureBridgeTable(dynamo.client, tableName);
+  return { ...dynamo, tableName };
+}
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 600);
@@ -68,7 +76,7 @@ function meterWrites(client: DynamoDBClient): { units: () => number; reset: () =
 }
 
 async function main(): Promise<void> {
-  const table = await startTestTable('bench-table');
+  const table = await startBenchTable('bench-table');
   const sqs = await startLocalSqs({ queueName: 'bench-queue' });
   const fixtures = allFixtures().map((fixture) => ({ ...fixture, body: readFileSync(fixture.path, 'utf8') }));
   const deliveries = new DynamoDbDeliveryStore({ client: table.client, tableName: table.tableName });
@@ -157,7 +165,7 @@ async function main(): Promise<void> {
 
   // Write units over a delivery's life: receiver write, worker attempt(s), effect keys and
   // notifier state, with the zero-config planners in print mode (no downstream is called).
-  const lifeTable = await startTestTable('bench-life');
+  const lifeTable = await startBenchTable('bench-life');
   const lifeMeter = meterWrites(lifeTable.client);
   const lifeStore = new DynamoDbDeliveryStore({ client: lifeTable.client, tableName: lifeTable.tableName });
   const lifeReceiver = createApiGatewayHandler({ deliveries: lifeStore, queue: { send: async () => {} }, auth: async () => auth });
