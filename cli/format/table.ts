@@ -1,4 +1,4 @@
-import { terminalSafe } from './terminal-safe.js';
+import { terminalSafe } from '../../lib/terminal-safe.js';
 
 export interface Column {
   header: string;

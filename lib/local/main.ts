@@ -10,6 +10,7 @@ import { credentialsFromEnv } from '../secrets/credentials.js';
 import { startLocalBridge } from './bridge.js';
 import { LOCAL_AWS, LOCAL_PORT } from './names.js';
 import { readLocalWebhookAuth } from './webhook-auth-setting.js';
+import { terminalSafe } from '../terminal-safe.js';
 
 const env = process.env;
 // The AWS SDK warns once per process that its 2027 releases need Node 22; locally that
@@ -18,11 +19,14 @@ env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const port = Number(env[ENV.localPort] ?? LOCAL_PORT);
 const dataDir = resolve(env[ENV.localDataDir] ?? '.bridge-data');
 
-const write = (line: string) => process.stdout.write(`${line}\n`);
+// Printed notices and log lines carry payload text (MR and commit titles): no escape sequence
+// from a payload reaches the developer's terminal.
+const write = (line: string) => process.stdout.write(`${terminalSafe(line)}\n`);
 const log = {
   info: (message: string, extra?: Record<string, unknown>) => write(`[bridge] ${message}${extra ? ` ${JSON.stringify(extra)}` : ''}`),
   warn: (message: string, extra?: Record<string, unknown>) => write(`[bridge] WARN ${message}${extra ? ` ${JSON.stringify(extra)}` : ''}`),
-  error: (message: string, extra?: Record<string, unknown>) => process.stderr.write(`[bridge] ERROR ${message}${extra ? ` ${JSON.stringify(extra)}` : ''}\n`),
+  error: (message: string, extra?: Record<string, unknown>) =>
+    process.stderr.write(`${terminalSafe(`[bridge] ERROR ${message}${extra ? ` ${JSON.stringify(extra)}` : ''}`)}\n`),
 };
 
 /**
@@ -75,7 +79,7 @@ async function main(): Promise<void> {
     `  config        ${env[ENV.configPath] ? resolve(env[ENV.configPath] ?? '') : demo ? 'demo: nothing configured, notices and Jira updates are printed' : 'zero-config from environment variables'}`,
   );
   write(
-    `  routes        ${config.routes.length}${config.jira ? `, Jira ${config.jira.host}` : ''}${demo ? ' (set ${ENV.slackChannel}, ${ENV.teamsWebhookUrl}, ${ENV.jiraHost} or ${ENV.configPath} for real ones)' : ''}`,
+    `  routes        ${config.routes.length}${config.jira ? `, Jira ${config.jira.host}` : ''}${demo ? ` (demo: Slack ${DEMO_ENV[ENV.slackChannel]}; set ${ENV.slackChannel}, ${ENV.teamsWebhookUrl}, ${ENV.jiraHost} or ${ENV.configPath} for real ones)` : ''}`,
   );
   if (bridge.tokenGenerated) write(`  webhook token ${token}   (generated; set ${ENV.gitlabWebhookToken} to choose your own)`);
   if (auth) {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { terminalSafe } from '../../cli/format/terminal-safe.js';
+import { terminalSafe } from '../../lib/terminal-safe.js';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import { startTestTable } from '../support/local-aws.js';
 import { cli, localEnv, outcome, seed } from './harness.js';
