@@ -13,6 +13,7 @@ import { flagOption, textOption } from '../options.js';
 import { CLI_ENV } from '../resources.js';
 import { freshenSample, loadSample, SAMPLE_KINDS, SAMPLES, withProject, type SampleKind } from '../samples.js';
 import { warnTokenFlag } from '../secret-flags.js';
+import { HTTPS_REQUIRED, isHttpsOrLoopback } from '../../lib/config/https.js';
 
 /** The GitLab version the sample requests claim to come from (User-Agent `GitLab/<version>`). */
 export const SAMPLE_GITLAB_VERSION = '18.6.0';
@@ -189,6 +190,10 @@ export function registerSendSample(program: Command, { context, resources, actio
     async (options, command) => {
       const [kind] = command.args as [string];
       const url = options.url || context.env[CLI_ENV.webhookUrl] || LOCAL_WEBHOOK_URL;
+      // The sample carries the webhook token (or, unless --dry-run, the stack's real one).
+      if (!isHttpsOrLoopback(url)) {
+        throw new CliError(`webhook URL "${url}" ${HTTPS_REQUIRED}`, EXIT.usage, 'use the https:// address of the bridge (the stack output WebhookUrl)');
+      }
       // The local bridge's token is a throwaway printed at start (the README's quickstart passes it as a flag).
       if (!isLoopbackUrl(url)) {
         if (options.token) warnTokenFlag(context, '--token', `${CLI_ENV.webhookToken} or the stack's GitLab secret`);

@@ -143,6 +143,13 @@ describe('send-sample', () => {
     expect(run.stderr).toBe('gitlab-bridge: no webhook token; pass the token the local bridge printed with --token, or set GITLAB_WEBHOOK_TOKEN\n');
   });
 
+  it('refuses to send a token over plain http to another machine (exit 2, nothing sent)', async () => {
+    const run = await cli({}, ['send-sample', 'push', '--url', 'http://bridge.example.invalid/webhooks/gitlab', '--token', 'a-real-token']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/must use https/);
+    expect(run.stdout).toBe('');
+  });
+
   it('prints the request with the token redacted on --dry-run, and rejects unknown kinds', async () => {
     const run = await cli({ GITLAB_WEBHOOK_TOKEN: TOKEN }, ['send-sample', 'mr-opened', '--dry-run', '--json']);
     expect(run.code).toBe(0);
