@@ -67,8 +67,10 @@ const MAX_LOGGED_HEADER_LENGTH = 64;
  * gives every webhook triggered by one chain of webhooks the same Event-UUID, so it is hashed
  * with the body: distinct events get distinct ids, a resend of the same body the same one.
  */
-function deliveryId(headers: Record<string, string | undefined>, body: Uint8Array): string {
-  const id = headers['idempotency-key'] ?? headers['webhook-id'];
+function deliveryId(headers: Record<string, string | undefined>, body: Uint8Array, signed: boolean): string {
+  // A verified signature covers webhook-id (GitLab sets it to the Idempotency-Key), not the
+  // Idempotency-Key header: a captured signed request resent under a new key is the same delivery.
+  const id = (signed ? headers['webhook-id'] : undefined) ?? headers['idempotency-key'] ?? headers['webhook-id'];
   if (id !== undefined) return id;
   const hash = createHash('sha256')
     .update(headers['x-gitlab-event-uuid'] ?? '')
@@ -155,7 +157,7 @@ export async function handleWebhook(request: WebhookRequest, deps: ReceiverDeps)
   const event = headers['x-gitlab-event'];
   if (!event) return reply(400, { error: 'missing X-Gitlab-Event header' });
 
-  const id = deliveryId(headers, request.body);
+  const id = deliveryId(headers, request.body, auth.via === 'signature');
   if (id.length > MAX_ID_LENGTH || !/^[\w.:-]+$/.test(id)) return reply(400, { error: 'Idempotency-Key is not a valid id' });
 
   const summary = summarizeEvent(payload);

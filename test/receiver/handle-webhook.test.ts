@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -257,6 +258,26 @@ describe('the delivery record', () => {
     // The id is derived from the Event-UUID and the body, so a resend of the same body dedupes.
     const resent = await handleWebhook(request(readFixture('push--basic.json'), first), deps);
     expect(resent.body).toMatchObject({ deliveryId: a.body.deliveryId, duplicate: true });
+    await queuedIds();
+  });
+
+  it('keys a signed delivery on its signed webhook-id, so a replayed capture under a new Idempotency-Key is a duplicate', async () => {
+    const key = `whsec_${randomBytes(32).toString('base64')}`;
+    const signedDeps = { ...deps, auth: async () => parseWebhookAuth(JSON.stringify({ signingKeys: [key], requireSignature: true })) };
+    const body = JSON.stringify(readFixture('push--basic.json'));
+    const signature = new Webhook(key).sign('msg_signed_1', NOW, body);
+    const signedHeaders = (idempotencyKey: string) =>
+      gitlabHeaders('Push Hook', '', {
+        'idempotency-key': idempotencyKey,
+        'webhook-id': 'msg_signed_1',
+        'webhook-timestamp': String(Math.floor(NOW.getTime() / 1000)),
+        'webhook-signature': signature,
+      });
+    const first = await handleWebhook(request(body, signedHeaders('msg_signed_1')), signedDeps);
+    expect(first).toMatchObject({ statusCode: 202, body: { deliveryId: 'msg_signed_1' } });
+    const replayed = await handleWebhook(request(body, signedHeaders('attacker-chosen-key')), signedDeps);
+    expect(replayed.body).toMatchObject({ deliveryId: 'msg_signed_1', duplicate: true });
+    expect(await store.get('attacker-chosen-key')).toBeUndefined();
     await queuedIds();
   });
 
