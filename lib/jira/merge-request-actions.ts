@@ -1,4 +1,5 @@
 import type { MergeRequestEvent } from '../gitlab/schemas.js';
+import { onOrigin } from '../gitlab/links.js';
 import { projectKey } from '../gitlab/project-identity.js';
 import type { PlannedAction } from '../worker/action.js';
 import { adfDocument, link, text } from './adf.js';
@@ -40,11 +41,14 @@ export function planMergeRequest(event: MergeRequestEvent, config: JiraConfig, j
   const action = intent === 'close' ? 'merged' : 'review';
   const target = intent === 'close' ? config.transitions.close : config.transitions.review;
   const actions: PlannedAction[] = [];
+  // Links go only to the project's own GitLab instance (the payload's URLs are input).
+  const mrUrl = onOrigin(mr.url, event.project.web_url);
+  const mrLink = mrUrl ? link(`${projectPath}!${mr.iid}`, mrUrl) : text(`${projectPath}!${mr.iid}`);
   for (const issueKey of keys) {
     const request: TransitionRequest = { kind: 'intent', intent, target };
     actions.push(transitionAction(`${mrKey(issueKey)}:${action}`, issueKey, request, `${what} ${intent === 'close' ? 'merged' : 'opened'}`, jira));
     const body = adfDocument([
-      [text('Merge request '), link(`${projectPath}!${mr.iid}`, mr.url), text(`: ${mr.title}`)],
+      [text('Merge request '), mrLink, text(`: ${mr.title}`)],
       [
         text(
           intent === 'close'

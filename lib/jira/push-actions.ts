@@ -8,6 +8,7 @@ import { parseCommitMessage, type CommitCommand, type RejectedCommand } from './
 import { branchActs, cherryPickOrigin, globMatches, isMergeCommit, jiraDateTime, slug, targetSlug } from './policy.js';
 import type { JiraSession } from './session.js';
 import type { TransitionRequest } from './transition.js';
+import { onOrigin } from '../gitlab/links.js';
 
 interface CommitContext {
   commit: GitLabCommit;
@@ -15,6 +16,8 @@ interface CommitContext {
   sha: string;
   short: string;
   projectPath: string;
+  /** The project's web_url: links go only to its origin (the GitLab instance). */
+  projectUrl: string;
   branch: string;
   pusher: string;
 }
@@ -62,6 +65,7 @@ export function planPush(event: PushEvent, config: JiraConfig, jira: JiraSession
         sha: cherryPickOrigin(commit.message) ?? commit.id,
         short: commit.id.slice(0, 8),
         projectPath,
+        projectUrl: event.project.web_url,
         branch,
         pusher: event.user_username ?? event.user_name ?? 'someone',
       },
@@ -230,5 +234,6 @@ function commitFooter(commit: CommitContext): AdfText[] {
 }
 
 function commitLink(commit: CommitContext): AdfText {
-  return commit.commit.url ? link(commit.short, commit.commit.url) : text(commit.short);
+  const url = onOrigin(commit.commit.url, commit.projectUrl);
+  return url ? link(commit.short, url) : text(commit.short);
 }

@@ -1,7 +1,7 @@
 import type { MergeRequestEvent } from '../gitlab/schemas.js';
 import { projectKey } from '../gitlab/project-identity.js';
 import type { MergeRequestAction } from '../routing/schema.js';
-import { onOrigin } from './text.js';
+import { onOrigin } from '../gitlab/links.js';
 
 /** What merge request notices say, read once from the GitLab payload. */
 export interface MergeRequestFacts {

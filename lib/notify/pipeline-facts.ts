@@ -1,7 +1,8 @@
 import type { PipelineBuild, PipelineEvent } from '../gitlab/schemas.js';
 import { shortRef } from '../gitlab/events.js';
 import { projectKey } from '../gitlab/project-identity.js';
-import { firstLine, onOrigin, truncate } from './text.js';
+import { onOrigin } from '../gitlab/links.js';
+import { firstLine, truncate } from './text.js';
 
 /** A job that made the pipeline fail. */
 export interface FailedJob {

@@ -142,6 +142,17 @@ describe('Jira through the worker', () => {
     });
   });
 
+  it("links a comment only to the project's own GitLab instance: a commit URL elsewhere stays plain text", async () => {
+    const message = 'ABC-3 #comment linked elsewhere';
+    const payload = push({ commits: [{ message }] });
+    (payload.commits as { url: string }[])[0]!.url = 'https://evil.example/phish';
+    const result = await harness().deliver(payload);
+    expect(result).toMatchObject({ kind: 'finished', status: 'done' });
+    const comment = jira.comments.get('ABC-3')?.at(-1)?.body;
+    expect(JSON.stringify(comment)).not.toContain('evil.example');
+    expect(JSON.stringify(comment)).toContain(shaFor(message).slice(0, 8));
+  });
+
   it('does nothing twice: the same commits pushed again, to another branch, and a replay', async () => {
     const bridge = harness({ branches: 'all' });
     const commits = [{ message: 'ABC-3 #comment once only' }, { message: 'Closes ABC-1 and ABC-2' }];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { clampMrkdwn, escapeSlack, escapeTeams, firstLine, formatDuration, onOrigin, safeUrl, slackLink, teamsLink, truncate } from '../../lib/notify/text.js';
+import { onOrigin, safeUrl } from '../../lib/gitlab/links.js';
+import { clampMrkdwn, escapeSlack, escapeTeams, firstLine, formatDuration, slackLink, teamsLink, truncate } from '../../lib/notify/text.js';
 
 describe('escapeSlack', () => {
   it.each([

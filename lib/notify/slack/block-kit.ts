@@ -5,7 +5,8 @@
  * 150; a button's text 75 and its URL 3000; a context at most 10 elements.
  * Inputs are already escaped mrkdwn; these builders only clamp.
  */
-import { clampMrkdwn, safeUrl } from '../text.js';
+import { safeUrl } from '../../gitlab/links.js';
+import { clampMrkdwn } from '../text.js';
 
 export const SLACK_LIMITS = {
   blocks: 50,

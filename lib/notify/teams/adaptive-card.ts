@@ -3,7 +3,7 @@
  * webhook ("When a Teams webhook request is received") expects. Teams refuses messages over
  * about 28 KB, so a card is measured as serialized JSON and shrunk when needed.
  */
-import { safeUrl } from '../text.js';
+import { safeUrl } from '../../gitlab/links.js';
 
 export const ADAPTIVE_CARD_VERSION = '1.5';
 /** Teams' message size limit is ~28 KB; the whole webhook body stays under it. */
