@@ -3,6 +3,9 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { splitCommaList } from '../lib/config/comma-list.js';
 import { ENV } from '../lib/env.js';
+import { ConfigError } from '../lib/errors.js';
+import { normalizeProjectPath } from '../lib/gitlab/project-identity.js';
+import { parseWebhookAuth, type ProjectAuth, type WebhookAuth } from '../lib/gitlab/webhook-auth.js';
 import { PLACEHOLDER_PREFIX } from '../lib/secrets/credentials.js';
 import { awsErrorToCliError } from './aws-errors.js';
 import type { CliContext } from './context.js';
@@ -109,6 +112,7 @@ export class BridgeResources {
   async webhookCredentials(
     flags: { token?: string; signingKey?: string },
     tokenFlag = '--webhook-token',
+    project?: string,
   ): Promise<{ token: string; signingKey?: string; source: string }> {
     const token = flags.token || firstOf(this.context.env[CLI_ENV.webhookToken]);
     const signingKey = flags.signingKey || firstOf(this.context.env[CLI_ENV.signingKey]);
@@ -124,7 +128,7 @@ export class BridgeResources {
     } catch (error) {
       throw awsErrorToCliError(error, { resource: `secret ${secretId}` });
     }
-    const parsed = parseBridgeSecret(text);
+    const parsed = parseBridgeSecret(text, project);
     if (!parsed.token) {
       throw new CliError(
         `secret ${secretId} holds no webhook token`,
@@ -189,33 +193,39 @@ function firstOf(list: string | undefined): string | undefined {
 
 /**
  * Reads the token GitLab should send (and the first signing key) from the bridge's GitLab
- * secret: a plain token, a JSON array of tokens, or `{ "tokens": [...], "signingKeys": [...] }`
- * (lib/gitlab/webhook-auth.ts). The first token is the current one by convention: rotation
- * puts the new token first and keeps the old one after it until every hook is updated.
+ * secret, parsed as the receiver parses it (lib/gitlab/webhook-auth.ts), so what the CLI
+ * installs is what the receiver accepts. For `project` (a path, any case, or a numeric id) with
+ * credentials of its own in the secret, those; else the global ones. The first usable one is
+ * the current one by convention: rotation puts the new token first and keeps the old one after
+ * it until every hook is updated.
  */
-export function parseBridgeSecret(text: string): { token?: string; signingKey?: string } {
-  const trimmed = text.trim();
-  if (!trimmed) return {};
-  // The stack creates the secret with a REPLACE_ME placeholder until the operator sets it.
-  const usable = (item: unknown): item is string => typeof item === 'string' && item.trim() !== '' && !item.trim().startsWith(PLACEHOLDER_PREFIX);
-  const first = (value: unknown): string | undefined => {
-    if (usable(value)) return value.trim();
-    if (Array.isArray(value)) return value.find(usable)?.trim();
-    return undefined;
-  };
-  if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(trimmed);
-    } catch {
-      // Never echo the secret: only say what is wrong with it.
+export function parseBridgeSecret(text: string, project?: string): { token?: string; signingKey?: string } {
+  if (!text.trim()) return {};
+  let auth: WebhookAuth;
+  try {
+    auth = parseWebhookAuth(text);
+  } catch (error) {
+    // Never echo the secret: parseWebhookAuth's messages name only what is wrong with it.
+    if (error instanceof ConfigError && /does not parse/.test(error.message)) {
       throw new CliError('the GitLab secret looks like JSON but does not parse', EXIT.auth, 'fix the secret value in Secrets Manager');
     }
-    if (Array.isArray(parsed)) return withDefined({ token: first(parsed) });
-    const object = parsed as Record<string, unknown>;
-    return withDefined({ token: first(object.tokens) ?? first(object.token), signingKey: first(object.signingKeys) });
+    throw new CliError(`the GitLab secret: ${(error as Error).message}`, EXIT.auth, 'fix the secret value in Secrets Manager');
   }
-  return withDefined({ token: first(trimmed) });
+  const entry = project === undefined ? undefined : projectEntry(auth, project);
+  const own = entry !== undefined && (entry.tokens.length > 0 || entry.signingKeys.length > 0);
+  // The stack creates the secret with a REPLACE_ME placeholder until the operator sets it.
+  const usable = (item: string) => item.trim() !== '' && !item.trim().startsWith(PLACEHOLDER_PREFIX);
+  return withDefined({
+    token: (own ? entry.tokens : auth.tokens).find(usable),
+    signingKey: (own ? entry.signingKeys : auth.signingKeys).find(usable),
+  });
+}
+
+/** The secret's entry for a project given as a path (any case) or as GitLab's numeric id. */
+function projectEntry(auth: WebhookAuth, project: string): ProjectAuth | undefined {
+  const byPath = auth.projects.get(normalizeProjectPath(project));
+  if (byPath || !/^\d+$/.test(project)) return byPath;
+  return [...auth.projects.values()].find((entry) => entry.id === Number(project));
 }
 
 function withDefined<T extends Record<string, unknown>>(value: T): T {

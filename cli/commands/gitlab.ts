@@ -250,10 +250,14 @@ export function registerGitlab(program: Command, { context, resources, action }:
       if (options.signingKey) warnTokenFlag(context, '--signing-key', `${CLI_ENV.signingKey} or the bridge's GitLab secret`);
       const bridge = resources(command);
       const webhookUrl = await bridge.webhookUrl(options.webhookUrl);
-      const credentials = await bridge.webhookCredentials({
-        ...(options.webhookToken ? { token: options.webhookToken } : {}),
-        ...(options.signingKey ? { signingKey: options.signingKey } : {}),
-      });
+      const credentials = await bridge.webhookCredentials(
+        {
+          ...(options.webhookToken ? { token: options.webhookToken } : {}),
+          ...(options.signingKey ? { signingKey: options.signingKey } : {}),
+        },
+        '--webhook-token',
+        options.project,
+      );
       return connectCommand(context, api, () => openDeliveryStore(context, bridge), {
         project: options.project,
         webhookUrl,

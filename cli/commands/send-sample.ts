@@ -205,7 +205,7 @@ export function registerSendSample(program: Command, { context, resources, actio
         if (isLoopbackUrl(url)) {
           throw new CliError('no webhook token', EXIT.auth, `pass the token the local bridge printed at start with --token, or set ${CLI_ENV.webhookToken}`);
         }
-        const credentials = await resources(command).webhookCredentials({}, '--token');
+        const credentials = await resources(command).webhookCredentials({}, '--token', options.project);
         token = credentials.token;
         signingKey ??= credentials.signingKey;
       }

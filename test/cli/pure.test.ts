@@ -199,6 +199,24 @@ describe('the bridge secret and local endpoints', () => {
     expect(parseBridgeSecret(secret)).toEqual(expected);
   });
 
+  it('gives a project with credentials of its own those, as the receiver checks them', () => {
+    const secret = JSON.stringify({
+      tokens: ['global'],
+      signingKeys: ['whsec_global'],
+      projects: { 'Acme/Vendor-App': { id: 42, tokens: ['vendor-only'] }, 'acme/payments': { requireSignature: true } },
+    });
+    expect(parseBridgeSecret(secret, 'acme/vendor-app')).toEqual({ token: 'vendor-only' });
+    expect(parseBridgeSecret(secret, '42')).toEqual({ token: 'vendor-only' });
+    expect(parseBridgeSecret(secret, 'acme/payments')).toEqual({ token: 'global', signingKey: 'whsec_global' });
+    expect(parseBridgeSecret(secret, 'acme/other')).toEqual({ token: 'global', signingKey: 'whsec_global' });
+    expect(parseBridgeSecret(secret)).toEqual({ token: 'global', signingKey: 'whsec_global' });
+  });
+
+  it('reads tokens exactly as the receiver compares them (no trimming inside JSON, no singular "token" key)', () => {
+    expect(parseBridgeSecret('{"tokens":[" spaced "]}')).toEqual({ token: ' spaced ' });
+    expect(parseBridgeSecret('{"token":"ignored-by-the-receiver"}')).toEqual({});
+  });
+
   it('does not echo a secret that fails to parse', () => {
     expect(() => parseBridgeSecret('{"tokens": ["leak-me"')).toThrow(/^the GitLab secret looks like JSON but does not parse$/);
   });
