@@ -11,6 +11,7 @@ import { CliError, EXIT, type ExitCode } from './exit-codes.js';
 import { terminalSafeOutput } from './format/terminal-safe.js';
 import { addOptions, readOptions, textOption } from './options.js';
 import { BridgeResources, CLI_ENV } from './resources.js';
+import { DEFAULT_STACK_NAME } from '../lib/stack-outputs.js';
 
 function packageVersion(): string {
   try {
@@ -32,7 +33,7 @@ const RESOURCE_OPTIONS = {
 const RESOURCES_HELP = `
 The bridge's table and queues come from --table/--queue-url/--dlq-url, then ${CLI_ENV.tableName}/${CLI_ENV.queueUrl}/${CLI_ENV.dlqUrl},
 then the local bridge's names when AWS_ENDPOINT_URL_DYNAMODB/AWS_ENDPOINT_URL_SQS point at 127.0.0.1 (what \`npm start\` prints),
-then the outputs of the CloudFormation stack (--stack, default GitLabBridge) read with your usual AWS credentials.`;
+then the outputs of the CloudFormation stack (--stack, default ${DEFAULT_STACK_NAME}) read with your usual AWS credentials.`;
 
 /**
  * The program: its global options, help and error output. Each command group registers its

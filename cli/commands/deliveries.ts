@@ -11,6 +11,7 @@ import { deliveryJson, formatDeliveryDetail, formatDeliveryTable } from '../form
 import { toJson } from '../format/table.js';
 import { flagOption, numberOption, positiveInt, textOption } from '../options.js';
 import { createProgress } from '../progress.js';
+import { DEFAULTS } from '../../lib/defaults.js';
 
 /** DynamoDB Query page size while scanning for a class filter (`server_failure`...). */
 const SCAN_PAGE_SIZE = 50;
@@ -89,7 +90,7 @@ export async function showDeliveryCommand(context: CliContext, store: DeliverySt
     throw new CliError(
       `delivery ${id} not found`,
       EXIT.notFound,
-      'list recent ones with `gitlab-bridge deliveries list` (records expire after the retention period, 30 days by default)',
+      `list recent ones with \`gitlab-bridge deliveries list\` (records expire after the retention period, ${DEFAULTS.retentionDays} days by default)`,
     );
   }
   context.stdout.write(options.json ? toJson(deliveryJson(record)) : formatDeliveryDetail(record));

@@ -9,7 +9,7 @@ export const DEFAULT_GITLAB_URL = 'https://gitlab.com';
 
 /** The options of every `gitlab` command: which instance, the access token, the bridge's URL. */
 export const GITLAB_ACCESS_OPTIONS = {
-  gitlabUrl: textOption('--gitlab-url <url>', `GitLab instance (env ${CLI_ENV.gitlabUrl}, default https://gitlab.com)`),
+  gitlabUrl: textOption('--gitlab-url <url>', `GitLab instance (env ${CLI_ENV.gitlabUrl}, default ${DEFAULT_GITLAB_URL})`),
   tokenStdin: flagOption('--token-stdin', `read the access token (api scope) from stdin instead of env ${CLI_ENV.gitlabToken}`),
   gitlabToken: textOption(
     '--gitlab-token <token>',
@@ -49,7 +49,7 @@ export async function gitlabApi(context: CliContext, options: GitLabAccessOption
     throw new CliError(
       'no GitLab access token',
       EXIT.auth,
-      'set GITLAB_TOKEN (or pipe it in with --token-stdin) to a personal or project access token with the api scope (Maintainer on the project)',
+      `set ${CLI_ENV.gitlabToken} (or pipe it in with --token-stdin) to a personal or project access token with the api scope (Maintainer on the project)`,
     );
   }
   return new GitLabHooksApi({ url, token, fetch: context.fetch });

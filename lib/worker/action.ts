@@ -91,7 +91,9 @@ export interface EventHandler<Event = unknown> {
 
 /**
  * A planner's events, in the spirit of octokit's `webhooks.on(event, handler)`. Keys are the
- * `object_kind`s the receiver queues (../gitlab/object-kinds.ts); adding an event is one line.
+ * `object_kind`s the receiver queues (../gitlab/object-kinds.ts). Adding an event: its schema (../gitlab/schemas.ts), its kind
+ * in object-kinds.ts (the receiver's list, kept apart so the receiver bundle stays small; a
+ * test keeps it equal to the tables' keys), and one line in the planner's table.
  */
 // `any`: each entry has its own event type; `on` checks a handler against its schema where the
 // table is written, and the worker only passes it what that schema parsed.
