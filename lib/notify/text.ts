@@ -40,7 +40,6 @@ export function slackText(text: string, max: number): string {
   return escapeSlack(truncate(text, max));
 }
 
-
 /**
  * `<url|label>` for Slack mrkdwn. The label is escaped; in the URL `|`, `<`, `>` and spaces
  * would end the link early, so they are percent-encoded. Without a usable URL: the label.
