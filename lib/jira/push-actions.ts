@@ -106,7 +106,13 @@ function commitActions(
   const byKey = new Map<string, PlannedAction>();
   const counters = new Map<string, number>();
   const commented = new Set<string>();
-  const moved = new Set<string>();
+  /** Issue key -> the keys of this commit's transitions of it. */
+  const moved = new Map<string, string[]>();
+  const move = (issueKey: string, transitionKey: string) => {
+    const keys = moved.get(issueKey) ?? [];
+    if (!keys.includes(transitionKey)) keys.push(transitionKey);
+    moved.set(issueKey, keys);
+  };
   const base = (issueKey: string) => `jira:${issueKey}:commit:${commit.sha}`;
   const numbered = (issueKey: string, what: string) => {
     const counter = `${issueKey}:${what}`;
@@ -123,22 +129,16 @@ function commitActions(
       switch (command.kind) {
         case 'close': {
           const request: TransitionRequest = { kind: 'intent', intent: 'close', target: config.transitions.close };
-          add(
-            transitionAction(
-              `${base(issueKey)}:transition:${targetSlug(config.transitions.close)}`,
-              issueKey,
-              request,
-              `"${command.keyword}" in ${commit.short}`,
-              jira,
-            ),
-          );
-          moved.add(issueKey);
+          const key = `${base(issueKey)}:transition:${targetSlug(config.transitions.close)}`;
+          add(transitionAction(key, issueKey, request, `"${command.keyword}" in ${commit.short}`, jira));
+          move(issueKey, key);
           break;
         }
         case 'transition': {
           const request: TransitionRequest = { kind: 'command', name: command.name, command: command.command };
-          add(transitionAction(`${base(issueKey)}:transition:${slug(command.name)}`, issueKey, request, `#${command.command} in ${commit.short}`, jira));
-          moved.add(issueKey);
+          const key = `${base(issueKey)}:transition:${slug(command.name)}`;
+          add(transitionAction(key, issueKey, request, `#${command.command} in ${commit.short}`, jira));
+          move(issueKey, key);
           if (command.comment) {
             add(
               commentAction(
@@ -181,10 +181,16 @@ function commitActions(
 
   // The issue shows the commit that moved it (GitLab's integration comments likewise), and,
   // when commentOnMention is on, every commit that mentions it: one reference comment each.
-  const referenced = new Set([...moved, ...(config.commentOnMention ? mentions : [])]);
+  // For a commit that only asked to move it, the comment waits for a transition that ran: an
+  // ambiguous `#in`, a `#review` Jira does not offer, or `Fixes` on an issue already Done add
+  // no comment (GitLab's users' most common complaint about its integration is such repeats).
+  const mentioned = new Set(config.commentOnMention ? mentions : []);
+  const referenced = new Set([...moved.keys(), ...mentioned]);
   for (const issueKey of referenced) {
     if (commented.has(issueKey)) continue;
-    add(commentAction(`${base(issueKey)}:mention`, issueKey, commitReference(commit), `link ${issueKey} to commit ${commit.short}`, jira));
+    const comment = commentAction(`${base(issueKey)}:mention`, issueKey, commitReference(commit), `link ${issueKey} to commit ${commit.short}`, jira);
+    const transitions = moved.get(issueKey);
+    add(mentioned.has(issueKey) || !transitions ? comment : { ...comment, after: { keys: transitions, otherwise: `no comment: ${issueKey} was not moved` } });
   }
   return [...byKey.values()];
 }

@@ -46,6 +46,15 @@ export interface PlannedAction {
   /** When set, the action is recorded as skipped with this reason and not run. */
   skipReason?: string;
   /**
+   * Runs only if one of these actions, planned before it in the same delivery, acted: sent in this
+   * attempt, or done before with a non-empty result (an action skipped at run time, "already in
+   * Done", records none), or printed in local mode. Otherwise the action is recorded as skipped with
+   * `otherwise` and their reasons, its key left unclaimed: a retry that makes one of them act runs
+   * it then, and a replay of one that did not act adds nothing. The Jira link comment follows its
+   * transition this way.
+   */
+  after?: { keys: readonly string[]; otherwise: string };
+  /**
    * Performs the effect. Returns downstream ids worth keeping (Slack `ts`...) or a skip
    * reason decided at run time (`{ skipped: "already in Done" }`). Throws the typed errors of
    * lib/errors.ts on failure.

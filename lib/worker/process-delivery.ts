@@ -121,8 +121,11 @@ export async function processDelivery(message: QueueMessage, attempt: number, de
   const outcomes: ActionOutcome[] = [...planFailures];
   let retryAfterMs: number | undefined;
   let retryError: string | undefined = planFailures.find((failure) => failure.retryable)?.error;
+  // Whether each action acted in this attempt (or before, per the ledger), for `after`.
+  const acted = new Map<string, { acted: boolean; outcome: ActionOutcome }>();
   for (const action of actions) {
-    const outcome = await runAction(action, delivery, message, previous.get(action.key), deps, now);
+    const outcome = await runAction(action, delivery, message, previous.get(action.key), deps, now, acted);
+    acted.set(action.key, { acted: outcome.acted, outcome: outcome.outcome });
     outcomes.push(outcome.outcome);
     if (outcome.retry) {
       retryError ??= outcome.outcome.error ?? 'retryable failure';
@@ -193,11 +196,17 @@ async function runAction(
   previous: ActionOutcome | undefined,
   deps: WorkerDeps,
   now: () => Date,
-): Promise<{ outcome: ActionOutcome; retry: boolean; retryAfterMs?: number }> {
+  earlier: ReadonlyMap<string, { acted: boolean; outcome: ActionOutcome }>,
+): Promise<{ outcome: ActionOutcome; retry: boolean; retryAfterMs?: number; acted: boolean }> {
   const base = { key: action.key, kind: action.kind, target: action.target, summary: action.summary };
   const attempts = (previous?.status === 'failed' ? previous.attempts : 0) + 1;
-  if (action.skipReason !== undefined) {
-    return { outcome: { ...base, status: 'skipped', reason: action.skipReason, attempts: previous?.attempts ?? 0, at: now().toISOString() }, retry: false };
+  const skipReason = action.skipReason ?? notAfter(action, earlier);
+  if (skipReason !== undefined) {
+    return {
+      outcome: { ...base, status: 'skipped', reason: skipReason, attempts: previous?.attempts ?? 0, at: now().toISOString() },
+      retry: false,
+      acted: false,
+    };
   }
   const claim = await deps.effects.claim(action.key, delivery.id, { force: message.force === true });
   if (!claim.claimed) {
@@ -209,11 +218,12 @@ async function runAction(
         attempts: previous?.attempts ?? 0,
         at: now().toISOString(),
       };
-      if (Object.keys(claim.result).length > 0) outcome.result = claim.result;
-      return { outcome, retry: false };
+      const hasResult = Object.keys(claim.result).length > 0;
+      if (hasResult) outcome.result = claim.result;
+      return { outcome, retry: false, acted: hasResult };
     }
     const error = new EffectInProgress(action.key);
-    return { outcome: { ...base, status: 'failed', error: error.message, retryable: true, attempts, at: now().toISOString() }, retry: true };
+    return { outcome: { ...base, status: 'failed', error: error.message, retryable: true, attempts, at: now().toISOString() }, retry: true, acted: false };
   }
   let ran: ActionRunResult;
   try {
@@ -227,12 +237,14 @@ async function runAction(
     return {
       outcome: { ...base, status: 'failed', error: text, retryable: retry, attempts, at: now().toISOString() },
       retry,
+      acted: false,
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     };
   }
   if (ran?.dryRun !== undefined) {
     await deps.effects.release(action.key, claim.token);
-    return { outcome: { ...base, status: 'skipped', reason: ran.dryRun, attempts, at: now().toISOString() }, retry: false };
+    // Printed, not sent: what follows it is printed too, as it would be sent.
+    return { outcome: { ...base, status: 'skipped', reason: ran.dryRun, attempts, at: now().toISOString() }, retry: false, acted: true };
   }
   // The effect happened. Releasing the claim now would let a retry repeat it, so a failure to
   // record it is retried here; if it still fails, the claim stays pending and its lease keeps
@@ -242,9 +254,26 @@ async function runAction(
     return {
       outcome: { ...base, status: 'skipped', reason: ran.skipped, attempts, at: now().toISOString(), ...(ran.result ? { result: ran.result } : {}) },
       retry: false,
+      acted: false,
     };
   }
-  return { outcome: { ...base, status: 'sent', attempts, at: now().toISOString(), ...(ran?.result ? { result: ran.result } : {}) }, retry: false };
+  return {
+    outcome: { ...base, status: 'sent', attempts, at: now().toISOString(), ...(ran?.result ? { result: ran.result } : {}) },
+    retry: false,
+    acted: true,
+  };
+}
+
+/** Why an action with `after` does not run: none of the actions it follows acted. */
+function notAfter(action: PlannedAction, earlier: ReadonlyMap<string, { acted: boolean; outcome: ActionOutcome }>): string | undefined {
+  if (!action.after) return undefined;
+  const before = action.after.keys.map((key) => earlier.get(key));
+  if (before.some((entry) => entry?.acted)) return undefined;
+  const reasons = before.flatMap((entry) => {
+    const why = entry?.outcome.reason ?? entry?.outcome.error;
+    return why ? [why] : [];
+  });
+  return reasons.length > 0 ? `${action.after.otherwise}: ${reasons.join('; ')}` : action.after.otherwise;
 }
 
 async function completeWithRetries(

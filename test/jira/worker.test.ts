@@ -373,6 +373,131 @@ describe('Jira through the worker', () => {
     }
   });
 
+  describe('the commit link comment follows a transition that ran', () => {
+    const writesTo = (issueKey: string) => jira.writes().filter((request) => request.path.includes(`/issue/${issueKey}/`));
+
+    it('adds no comment for an ambiguous #in, and says why', async () => {
+      jira.setWorkflow([
+        { id: '11', name: 'In Progress', to: 'In Progress' },
+        { id: '21', name: 'In Review', to: 'In Review' },
+        { id: '31', name: 'Done', to: 'Done' },
+      ]);
+      try {
+        const message = 'ABC-1 #in';
+        const result = await harness().deliver(push({ commits: [{ message }] }));
+        expect(result).toMatchObject({ kind: 'finished', status: 'done' });
+        expect(outcomesOf(result)).toEqual([
+          expect.objectContaining({ key: `jira:ABC-1:commit:${shaFor(message)}:transition:in`, status: 'skipped' }),
+          expect.objectContaining({
+            key: `jira:ABC-1:commit:${shaFor(message)}:mention`,
+            status: 'skipped',
+            reason:
+              "no comment: ABC-1 was not moved: #in is ambiguous from 'To Do': 'In Progress', 'In Review'; write the full name with hyphens, e.g. #in-progress",
+          }),
+        ]);
+        expect(writesTo('ABC-1')).toEqual([]);
+      } finally {
+        jira.setWorkflow((await import('../support/jira-server.js')).DEFAULT_WORKFLOW);
+      }
+    });
+
+    it('adds no comment for #review when Jira offers no such transition', async () => {
+      const message = 'ABC-1 #review';
+      const result = await harness().deliver(push({ commits: [{ message }] }));
+      expect(outcomesOf(result).map((outcome) => [outcome.key, outcome.status, outcome.reason])).toEqual([
+        [`jira:ABC-1:commit:${shaFor(message)}:transition:review`, 'skipped', "no transition 'review' from 'To Do'"],
+        [`jira:ABC-1:commit:${shaFor(message)}:mention`, 'skipped', "no comment: ABC-1 was not moved: no transition 'review' from 'To Do'"],
+      ]);
+      expect(writesTo('ABC-1')).toEqual([]);
+    });
+
+    it('adds no comment for Fixes on an issue already Done', async () => {
+      jira.addIssue('ABC-1', 'Done');
+      const message = 'Fixes ABC-1 a second time';
+      const result = await harness().deliver(push({ commits: [{ message }] }));
+      expect(outcomesOf(result).map((outcome) => [outcome.status, outcome.reason])).toEqual([
+        ['skipped', 'already in Done'],
+        ['skipped', 'no comment: ABC-1 was not moved: already in Done'],
+      ]);
+      expect(jira.comments.get('ABC-1')).toBeUndefined();
+    });
+
+    it('adds exactly one comment after a transition that ran, and a replay adds nothing', async () => {
+      const bridge = harness();
+      const message = 'Fixes ABC-1 and moves it';
+      const id = await bridge.store(push({ commits: [{ message }] }));
+      const first = await bridge.process(id);
+      expect(outcomesOf(first).map((outcome) => [outcome.key, outcome.status])).toEqual([
+        [`jira:ABC-1:commit:${shaFor(message)}:transition:done`, 'sent'],
+        [`jira:ABC-1:commit:${shaFor(message)}:mention`, 'sent'],
+      ]);
+      expect(jira.comments.get('ABC-1')).toHaveLength(1);
+      const writes = jira.writes().length;
+
+      const replayed = await bridge.process(id, { replay: true });
+      expect(outcomesOf(replayed).map((outcome) => outcome.reason)).toEqual([expect.stringMatching(/^already sent/), expect.stringMatching(/^already sent/)]);
+      expect(jira.writes()).toHaveLength(writes);
+      expect(jira.comments.get('ABC-1')).toHaveLength(1);
+    });
+
+    it('adds the comment once when one of two transitions of the issue in the commit ran', async () => {
+      const message = 'ABC-2 #review\nFixes ABC-2';
+      const result = await harness().deliver(push({ commits: [{ message }] }));
+      expect(outcomesOf(result).map((outcome) => [outcome.key, outcome.status])).toEqual([
+        [`jira:ABC-2:commit:${shaFor(message)}:transition:review`, 'skipped'],
+        [`jira:ABC-2:commit:${shaFor(message)}:transition:done`, 'sent'],
+        [`jira:ABC-2:commit:${shaFor(message)}:mention`, 'sent'],
+      ]);
+      expect(jira.comments.get('ABC-2')).toHaveLength(1);
+    });
+
+    it('replays a commit whose transition did not run without adding the comment later', async () => {
+      const bridge = harness();
+      jira.addIssue('ABC-2', 'Done');
+      const id = await bridge.store(push({ commits: [{ message: 'Fixes ABC-2 already closed' }] }));
+      await bridge.process(id);
+      jira.addIssue('ABC-2', 'To Do');
+      const replayed = await bridge.process(id, { replay: true });
+      expect(outcomesOf(replayed).map((outcome) => outcome.reason)).toEqual([
+        expect.stringMatching(/^already sent/),
+        expect.stringMatching(/^no comment: ABC-2 was not moved: already sent/),
+      ]);
+      expect(jira.writes()).toEqual([]);
+    });
+
+    it('comments on the retry that runs the transition, once, when Jira failed it first', async () => {
+      const bridge = harness();
+      jira.fail('GET', /\/issue\/ABC-3$/, { status: 503, body: 'Service unavailable' });
+      const id = await bridge.store(push({ commits: [{ message: 'Fixes ABC-3 after an outage' }] }));
+      const first = await bridge.process(id, { attempt: 1 });
+      expect(first).toMatchObject({ kind: 'retry' });
+      expect(outcomesOf(first)[1]).toMatchObject({ status: 'skipped', reason: expect.stringContaining('no comment: ABC-3 was not moved: Jira answered 503') });
+      expect(jira.comments.get('ABC-3')).toBeUndefined();
+
+      const second = await bridge.process(id, { attempt: 2 });
+      expect(outcomesOf(second).map((outcome) => outcome.status)).toEqual(['sent', 'sent']);
+      expect(jira.statusOf('ABC-3')).toBe('Done');
+      expect(jira.comments.get('ABC-3')).toHaveLength(1);
+    });
+
+    it('comments on the retry after a moved issue whose comment failed, without moving it again', async () => {
+      const bridge = harness();
+      jira.fail('POST', /\/comment$/, { status: 503, body: 'Service unavailable' });
+      const id = await bridge.store(push({ commits: [{ message: 'Fixes ABC-3, comment on the retry' }] }));
+      expect(await bridge.process(id, { attempt: 1 })).toMatchObject({ kind: 'retry' });
+      const second = await bridge.process(id, { attempt: 2 });
+      expect(outcomesOf(second).map((outcome) => outcome.status)).toEqual(['skipped', 'sent']);
+      expect(jira.writes().filter((request) => request.path.endsWith('/transitions'))).toHaveLength(1);
+      expect(jira.comments.get('ABC-3')).toHaveLength(1);
+    });
+
+    it('prints the comment with the transition in local mode without credentials', async () => {
+      const bridge = harness({}, { env: {}, print: true });
+      await bridge.deliver(push({ commits: [{ message: 'Fixes ABC-1 printed locally' }] }));
+      expect(bridge.printed).toEqual([expect.stringContaining('[jira] would move ABC-1'), expect.stringContaining('[jira] would link ABC-1 to commit')]);
+    });
+  });
+
   it('comments on a plain mention only when commentOnMention is on', async () => {
     const message = 'Refactor login (ABC-1)';
     const off = await harness().deliver(push({ commits: [{ message }] }));

@@ -242,6 +242,59 @@ describe('processDelivery', () => {
     expect(result).toMatchObject({ kind: 'retry', error: 'state store timed out' });
     expect((await store.get(id))?.outcomes[0]).toMatchObject({ key: 'plan:broken', status: 'failed', retryable: true });
   });
+
+  it('runs an action with `after` only when one of the actions it follows acted, now or in an earlier attempt', async () => {
+    // `stay` decides at run time not to act; `move` acts (echo, which fails once below); `link`
+    // follows either; `note` follows only `stay`.
+    const following: Planner = {
+      name: 'following',
+      events: {
+        pipeline: on(z.unknown(), (_event, { delivery }) => {
+          const key = (name: string) => `follow:${name}:${delivery.id}`;
+          const action = (name: string, run: () => Promise<{ result?: Record<string, string>; skipped?: string }>) => ({
+            key: key(name),
+            kind: 'echo',
+            target: name,
+            summary: `echo ${name}`,
+            run,
+          });
+          return [
+            action('stay', async () => ({ skipped: 'already there' })),
+            action('move', () => post(`/move/${delivery.id}`)),
+            { ...action('link', () => post(`/link/${delivery.id}`)), after: { keys: [key('stay'), key('move')], otherwise: 'nothing moved' } },
+            { ...action('note', () => post(`/note/${delivery.id}`)), after: { keys: [key('stay')], otherwise: 'nothing moved' } },
+          ];
+        }),
+      },
+    };
+    const withFollowing = { ...deps, planners: [following] };
+    const id = await storeDelivery();
+    downstream.answerNext({ status: 503 });
+    const first = await processDelivery({ v: 1, deliveryId: id }, 1, withFollowing);
+    expect(first.kind === 'retry' && first.outcomes.map((outcome) => [outcome.target, outcome.status, outcome.reason])).toEqual([
+      ['stay', 'skipped', 'already there'],
+      ['move', 'failed', undefined],
+      ['link', 'skipped', 'nothing moved: already there; echo answered 503'],
+      ['note', 'skipped', 'nothing moved: already there'],
+    ]);
+
+    const second = await processDelivery({ v: 1, deliveryId: id }, 2, withFollowing);
+    expect(second.kind === 'finished' && second.outcomes.map((outcome) => [outcome.target, outcome.status])).toEqual([
+      ['stay', 'skipped'],
+      ['move', 'sent'],
+      ['link', 'sent'],
+      ['note', 'skipped'],
+    ]);
+    // A replay: `move` is done with a result in the ledger, so `link` is claimed (already sent), not skipped for `after`.
+    const replay = await processDelivery({ v: 1, deliveryId: id, replay: true }, 1, withFollowing);
+    expect(replay.kind === 'finished' && replay.outcomes.map((outcome) => [outcome.target, outcome.reason])).toEqual([
+      ['stay', expect.stringMatching(/^already sent/)],
+      ['move', expect.stringMatching(/^already sent/)],
+      ['link', expect.stringMatching(/^already sent/)],
+      ['note', expect.stringMatching(/^nothing moved: already sent/)],
+    ]);
+    expect(downstream.requests.map((request) => request.path)).toEqual([`/move/${id}`, `/move/${id}`, `/link/${id}`]);
+  });
 });
 
 describe('the authenticated project', () => {
