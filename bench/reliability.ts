@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { splitCommaList } from '../lib/config/comma-list.js';
 import { DELIVERY_PREFIX } from '../lib/deliveries/table.js';
 import type { LocalBridge } from '../lib/local/bridge.js';
 import { LOCAL_AWS } from '../lib/local/names.js';
@@ -41,7 +42,7 @@ const { values: flags } = parseArgs({
 });
 const VOLUME = Number(flags.volume);
 const CONCURRENCY = Number(flags.concurrency);
-const ONLY = flags.only ? new Set(flags.only.split(',')) : undefined;
+const ONLY = flags.only ? new Set(splitCommaList(flags.only)) : undefined;
 
 const GLOBAL_TOKEN = 'bench-global-token';
 /** Valid for acme/secure only (a per-project entry), when the bridge takes the auth document. */

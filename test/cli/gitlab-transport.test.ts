@@ -37,22 +37,28 @@ async function stopPeer(peer: Peer | undefined): Promise<void> {
   await new Promise<void>((resolve) => peer.server.close(() => resolve()));
 }
 
+/** A peer on another origin answering `status` with `body`, and one that 308-redirects every request to it. */
+async function startRedirect(status: number, body: string): Promise<{ elsewhere: Peer; redirecting: Peer }> {
+  const elsewhere = await startPeer((_peer, _request, response) => {
+    response.writeHead(status, { 'content-type': 'application/json' });
+    response.end(body);
+    return true;
+  });
+  const redirecting = await startPeer((_peer, request, response) => {
+    response.writeHead(308, { location: `${elsewhere.url}${request.url}` });
+    response.end();
+    return true;
+  });
+  return { elsewhere, redirecting };
+}
+
 describe('the CLI never follows a GitLab redirect', () => {
   let elsewhere: Peer;
   let redirecting: Peer;
 
   beforeAll(async () => {
-    elsewhere = await startPeer((_peer, _request, response) => {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end('[]');
-      return true;
-    });
     // 308 keeps the method and body: fetch would re-send PRIVATE-TOKEN, and a POSTed hook token, to the other origin.
-    redirecting = await startPeer((_peer, request, response) => {
-      response.writeHead(308, { location: `${elsewhere.url}${request.url}` });
-      response.end();
-      return true;
-    });
+    ({ elsewhere, redirecting } = await startRedirect(200, '[]'));
   });
   afterAll(async () => {
     await stopPeer(redirecting);
@@ -171,16 +177,7 @@ describe('send-sample does not follow redirects', () => {
   let redirecting: Peer;
 
   beforeAll(async () => {
-    elsewhere = await startPeer((_peer, _request, response) => {
-      response.writeHead(202, { 'content-type': 'application/json' });
-      response.end('{}');
-      return true;
-    });
-    redirecting = await startPeer((_peer, request, response) => {
-      response.writeHead(308, { location: `${elsewhere.url}${request.url}` });
-      response.end();
-      return true;
-    });
+    ({ elsewhere, redirecting } = await startRedirect(202, '{}'));
   });
   afterAll(async () => {
     await stopPeer(redirecting);

@@ -104,33 +104,23 @@ describe('the local bridge (npm start)', () => {
   it('keeps the delivery log across a restart and requeues what was left unfinished', async () => {
     const first = await start();
     const store = new DynamoDbDeliveryStore({ client: new DynamoDBClient({ ...LOCAL_AWS, endpoint: first.dynamoEndpoint }), tableName: LOCAL_TABLE_NAME });
-    await store.create({
-      id: 'left-over',
-      receivedAt: new Date().toISOString(),
-      event: 'Pipeline Hook',
-      objectKind: 'pipeline',
-      projectId: 1,
-      projectPath: 'gitlab-org/gitlab-test',
-      ref: 'master',
-      headers: {},
-      payload: JSON.stringify(readFixture('pipeline--success.json')),
-      status: 'queued',
-      expiresAt: Math.floor(Date.now() / 1000) + 3600,
-    });
+    const record = (id: string, status: 'queued' | 'done') =>
+      store.create({
+        id,
+        receivedAt: new Date().toISOString(),
+        event: 'Pipeline Hook',
+        objectKind: 'pipeline',
+        projectId: 1,
+        projectPath: 'gitlab-org/gitlab-test',
+        ref: 'master',
+        headers: {},
+        payload: JSON.stringify(readFixture('pipeline--success.json')),
+        status,
+        expiresAt: Math.floor(Date.now() / 1000) + 3600,
+      });
+    await record('left-over', 'queued');
     // A finished delivery too, so the log holds two records even when this test runs alone (-t).
-    await store.create({
-      id: 'finished-before-restart',
-      receivedAt: new Date().toISOString(),
-      event: 'Pipeline Hook',
-      objectKind: 'pipeline',
-      projectId: 1,
-      projectPath: 'gitlab-org/gitlab-test',
-      ref: 'master',
-      headers: {},
-      payload: JSON.stringify(readFixture('pipeline--success.json')),
-      status: 'done',
-      expiresAt: Math.floor(Date.now() / 1000) + 3600,
-    });
+    await record('finished-before-restart', 'done');
     await first.stop();
 
     const second = await start();
