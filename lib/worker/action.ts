@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { BridgeConfig } from '../config/schema.js';
 import type { DeliveryRecord } from '../deliveries/record.js';
 import type { EffectResult } from '../effects/ledger.js';
+import type { GitLabAccess } from '../gitlab/api.js';
 import type { HandledObjectKind } from '../gitlab/object-kinds.js';
 import type { BridgeLogger } from '../logger.js';
 import type { Credentials } from '../secrets/credentials.js';
@@ -11,6 +12,8 @@ import type { StateStore } from '../state/store.js';
 export interface PlannerDeps {
   config: BridgeConfig;
   credentials: Credentials;
+  /** GitLab's API, for what a notice adds (job logs, users). Absent: notices go without it. */
+  gitlab?: GitLabAccess;
   /**
    * Where notifiers print what they would send when no credentials are configured (local mode).
    * Absent in AWS: there a missing credential is a ConfigError recorded on the delivery.
@@ -57,9 +60,11 @@ export interface PlannedAction {
   /**
    * Performs the effect. Returns downstream ids worth keeping (Slack `ts`...) or a skip
    * reason decided at run time (`{ skipped: "already in Done" }`). Throws the typed errors of
-   * lib/errors.ts on failure.
+   * lib/errors.ts on failure. An action with `after` gets the results of the actions it follows
+   * that acted (this attempt's, or the ledger's from an earlier one), by key: a thread reply
+   * reads the `ts` of the message it answers there.
    */
-  run(): Promise<ActionRunResult>;
+  run(followed?: ReadonlyMap<string, EffectResult>): Promise<ActionRunResult>;
 }
 
 /**

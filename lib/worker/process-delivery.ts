@@ -1,7 +1,7 @@
 import type { BridgeLogger } from '../logger.js';
 import type { ActionOutcome, DeliveryRecord, DeliveryStatus } from '../deliveries/record.js';
 import type { DeliveryStore } from '../deliveries/store.js';
-import type { EffectLedger } from '../effects/ledger.js';
+import type { EffectLedger, EffectResult } from '../effects/ledger.js';
 import { DownstreamRateLimited, EffectInProgress, describeError, isRetryable } from '../errors.js';
 import { summarizeEvent } from '../gitlab/events.js';
 import { isHandledObjectKind } from '../gitlab/object-kinds.js';
@@ -227,7 +227,7 @@ async function runAction(
   }
   let ran: ActionRunResult;
   try {
-    ran = await action.run();
+    ran = await action.run(followedResults(action, earlier));
   } catch (error) {
     await deps.effects.release(action.key, claim.token);
     const retry = isRetryable(error);
@@ -262,6 +262,16 @@ async function runAction(
     retry: false,
     acted: true,
   };
+}
+
+/** The results of the actions `action` follows that acted, by key (empty without `after`). */
+function followedResults(action: PlannedAction, earlier: ReadonlyMap<string, { acted: boolean; outcome: ActionOutcome }>): ReadonlyMap<string, EffectResult> {
+  const results = new Map<string, EffectResult>();
+  for (const key of action.after?.keys ?? []) {
+    const entry = earlier.get(key);
+    if (entry?.acted && entry.outcome.result) results.set(key, entry.outcome.result);
+  }
+  return results;
 }
 
 /** Why an action with `after` does not run: none of the actions it follows acted. */

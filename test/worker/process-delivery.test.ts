@@ -295,6 +295,40 @@ describe('processDelivery', () => {
     ]);
     expect(downstream.requests.map((request) => request.path)).toEqual([`/move/${id}`, `/move/${id}`, `/link/${id}`]);
   });
+
+  it('hands an action with `after` the results of the actions it follows, from this attempt or from the ledger', async () => {
+    const seen: Array<Record<string, Record<string, string>>> = [];
+    const threaded: Planner = {
+      name: 'threaded',
+      events: {
+        pipeline: on(z.unknown(), (_event, { delivery }) => {
+          const parent = `thread:parent:${delivery.id}`;
+          return [
+            { key: parent, kind: 'echo', target: 'parent', summary: 'parent', run: async () => ({ result: { ts: '171.5' } }) },
+            {
+              key: `thread:reply:${delivery.id}`,
+              kind: 'echo',
+              target: 'reply',
+              summary: 'reply',
+              after: { keys: [parent], otherwise: 'no parent' },
+              run: async (followed?: ReadonlyMap<string, Record<string, string>>) => {
+                seen.push(Object.fromEntries(followed ?? []));
+                return post(`/reply/${delivery.id}`);
+              },
+            },
+          ];
+        }),
+      },
+    };
+    const id = await storeDelivery();
+    downstream.answerNext({ status: 503 });
+    const first = await processDelivery({ v: 1, deliveryId: id }, 1, { ...deps, planners: [threaded] });
+    expect(first.kind).toBe('retry');
+    const second = await processDelivery({ v: 1, deliveryId: id }, 2, { ...deps, planners: [threaded] });
+    expect(second.kind).toBe('finished');
+    // The first attempt read the parent's result as it ran, the retry from the effect ledger.
+    expect(seen).toEqual([{ [`thread:parent:${id}`]: { ts: '171.5' } }, { [`thread:parent:${id}`]: { ts: '171.5' } }]);
+  });
 });
 
 describe('the authenticated project', () => {
