@@ -2,6 +2,7 @@
  * `npm run bench`: prints figures, asserts nothing. Targets (issue: foundation):
  * - receiver time per delivery within 1.3x of a bare baseline (JSON.parse + PutItem + SendMessage);
  * - receiver bundle size and cold import within 1.25x of a bare bundle of the same AWS clients;
+ * - worker bundle size and cold import against a bare bundle of the clients it calls;
  * - <= 5 DynamoDB write units per delivery on average over the GitLab example payloads.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -161,6 +162,20 @@ async function main(): Promise<void> {
   );
   console.log(
     `  cold import  receiver ${ms(receiverCold)}  bare clients ${ms(bareCold)}  ratio ${ratio(receiverCold, bareCold)}   (target <= 1.25x, median of 15 fresh processes)`,
+  );
+
+  // The worker against the clients it calls, bare (issue 11 asks for its size and cold import
+  // before and after the GitLab client; issue 15 sets the target).
+  const workerBundle = await bundle('functions/worker.ts', 'worker');
+  const bareWorkerBundle = await bundle('bench/bare-worker-entry.ts', 'bare-worker');
+  const workerCold = coldImport(workerBundle);
+  const bareWorkerCold = coldImport(bareWorkerBundle);
+  console.log(`\nWorker bundle (esbuild, minified, ESM; bare = DynamoDB, Secrets Manager, SQS, @slack/web-api, jira.js clients)`);
+  console.log(
+    `  size         worker ${(size(workerBundle) / 1024).toFixed(0)} KiB  bare clients ${(size(bareWorkerBundle) / 1024).toFixed(0)} KiB  ratio ${ratio(size(workerBundle), size(bareWorkerBundle))}   (target <= 1.25x)`,
+  );
+  console.log(
+    `  cold import  worker ${ms(workerCold)}  bare clients ${ms(bareWorkerCold)}  ratio ${ratio(workerCold, bareWorkerCold)}   (target <= 1.25x, median of 15 fresh processes)`,
   );
 
   // Write units over a delivery's life: receiver write, worker attempt(s), effect keys and
