@@ -94,6 +94,7 @@ export class GitLabBridgeStack extends Stack {
     if (settings.zeroConfig.slackChannel) workerEnv[ENV.slackChannel] = settings.zeroConfig.slackChannel;
     if (settings.zeroConfig.jiraHost) workerEnv[ENV.jiraHost] = settings.zeroConfig.jiraHost;
     if (settings.zeroConfig.jiraProjectKeys) workerEnv[ENV.jiraProjectKeys] = settings.zeroConfig.jiraProjectKeys;
+    if (settings.gitlabUrl) workerEnv[ENV.gitlabUrl] = settings.gitlabUrl;
     this.worker = new BridgeFunction(this, 'Worker', {
       entry: FUNCTION_ENTRIES.worker,
       description: 'gitlab-bridge worker: turns queued deliveries into Slack, Teams and Jira actions',
@@ -109,6 +110,8 @@ export class GitLabBridgeStack extends Stack {
     this.worker.bindSecret(ENV.slackSecretId, this.secrets.slack);
     this.worker.bindSecret(ENV.teamsSecretId, this.secrets.teams);
     this.worker.bindSecret(ENV.jiraSecretId, this.secrets.jira);
+    // Only the worker calls GitLab's API (job logs, users for its notices); the receiver never does.
+    this.worker.bindSecret(ENV.gitlabApiSecretId, this.secrets.gitlabApi);
     // maxConcurrency caps parallel workers without reserving account concurrency (a reservation
     // fails to deploy in new accounts whose whole limit is 10). It is what bounds the request
     // rate into Slack (about 1 message per second per channel) and Jira's per-user limits.
@@ -143,6 +146,7 @@ export class GitLabBridgeStack extends Stack {
     output(STACK_OUTPUTS.slackSecretName, this.secrets.names.slack, 'Secret to put the Slack bot token in');
     output(STACK_OUTPUTS.teamsSecretName, this.secrets.names.teams, 'Secret to put the Teams webhook URLs in');
     output(STACK_OUTPUTS.jiraSecretName, this.secrets.names.jira, 'Secret to put the Jira credentials in');
+    output(STACK_OUTPUTS.gitlabApiSecretName, this.secrets.names.gitlabApi, 'Secret to put the GitLab API token (read_api) in');
     output(STACK_OUTPUTS.tableName, this.table.table.tableName, 'DynamoDB table with the delivery log');
     output(STACK_OUTPUTS.queueUrl, this.queues.queue.queueUrl, 'Queue between receiver and worker');
     output(STACK_OUTPUTS.queueName, this.queues.queue.queueName, 'Queue between receiver and worker');

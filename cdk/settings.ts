@@ -7,6 +7,7 @@ import { resolveConfig } from '../lib/config/resolve.js';
 import { DEFAULTS } from '../lib/defaults.js';
 import { ENV, type EnvName } from '../lib/env.js';
 import { ConfigError } from '../lib/errors.js';
+import { gitlabInstanceRoot } from '../lib/gitlab/access.js';
 import { DEFAULT_STACK_NAME } from '../lib/stack-outputs.js';
 import { REPO_ROOT } from './paths.js';
 
@@ -46,6 +47,11 @@ export interface BridgeSettings {
    * `none` for no reservation). Default: the API burst limit. See {@link readReceiverReservedConcurrency}.
    */
   receiverReservedConcurrency: number | undefined;
+  /**
+   * The GitLab instance the worker calls the API on (`-c gitlabUrl=https://gitlab.example.com`),
+   * as its root; absent: the origin of each event's project URL. See lib/gitlab/access.ts.
+   */
+  gitlabUrl: string | undefined;
   /** Zero-config routing: non-secret settings passed to the worker's environment. */
   zeroConfig: { slackChannel?: string; jiraHost?: string; jiraProjectKeys?: string };
 }
@@ -193,6 +199,15 @@ function readReceiverReservedConcurrency(node: Node, apiBurstLimit: number): num
   return reserved;
 }
 
+/** The worker's GITLAB_URL, checked as the worker reads it: a value it would refuse fails synth instead. */
+function readGitLabUrl(node: Node): string | undefined {
+  const value = contextString(node, 'gitlabUrl');
+  if (value === undefined) return undefined;
+  const checked = gitlabInstanceRoot(value, `"${value}"`);
+  if (checked.unavailable !== undefined) throw new ConfigError(`context gitlabUrl: ${checked.unavailable}`);
+  return checked.root;
+}
+
 /** Reads and checks every setting; throws ConfigError naming the context key at fault. */
 export function readBridgeSettings(node: Node, cwd = process.cwd()): BridgeSettings {
   const alarmEmail = contextString(node, 'alarmEmail');
@@ -227,6 +242,7 @@ export function readBridgeSettings(node: Node, cwd = process.cwd()): BridgeSetti
     apiRateLimit: contextInt(node, 'apiRateLimit', 50, { min: 1, max: 10_000 }),
     apiBurstLimit,
     receiverReservedConcurrency: readReceiverReservedConcurrency(node, apiBurstLimit),
+    gitlabUrl: readGitLabUrl(node),
     zeroConfig,
   };
 }

@@ -11,6 +11,8 @@ import { DEFAULTS } from '../lib/defaults.js';
 import { DynamoDbDeliveryStore } from '../lib/deliveries/dynamodb-store.js';
 import { DynamoDbEffectLedger } from '../lib/effects/dynamodb-ledger.js';
 import { ENV, intEnv, requireEnv } from '../lib/env.js';
+import { createGitLabAccess } from '../lib/gitlab/access.js';
+import { gitlabClientFactory } from '../lib/gitlab/client-factory.js';
 import { emfMetrics, jsonLogger } from '../lib/observability.js';
 import { SqsVisibility } from '../lib/queue/sqs-queue.js';
 import { credentialsFromSecrets } from '../lib/secrets/credentials.js';
@@ -32,14 +34,17 @@ const credentials = credentialsFromSecrets(secrets, {
   slack: optional(ENV.slackSecretId),
   teams: optional(ENV.teamsSecretId),
   jira: optional(ENV.jiraSecretId),
+  gitlabApi: optional(ENV.gitlabApiSecretId),
 });
+// Job logs and users for the notices; without a token the notices go out without them.
+const gitlab = createGitLabAccess({ credentials, gitlabUrl: optional(ENV.gitlabUrl), client: gitlabClientFactory });
 
 export const handler = createSqsBatchHandler(
   {
     deliveries: new DynamoDbDeliveryStore({ client: dynamo, tableName }),
     effects: new DynamoDbEffectLedger({ client: dynamo, tableName }),
     state: new DynamoDbStateStore(dynamo, tableName),
-    planners: createPlanners({ config, credentials, log }),
+    planners: createPlanners({ config, credentials, log, gitlab }),
     maxAttempts: intEnv(ENV.maxAttempts, DEFAULTS.maxAttempts),
     log,
     metrics: emfMetrics('worker'),

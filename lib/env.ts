@@ -17,6 +17,8 @@ export const ENV = {
   teamsSecretId: 'TEAMS_SECRET_ID',
   /** Secrets Manager secret id holding Jira credentials (JSON). */
   jiraSecretId: 'JIRA_SECRET_ID',
+  /** Secrets Manager secret id holding the GitLab API token the worker reads job logs and users with. */
+  gitlabApiSecretId: 'GITLAB_API_SECRET_ID',
   /** Path of the routing config file (bridge.config.json). */
   configPath: 'BRIDGE_CONFIG',
   /** Days a delivery record is kept before DynamoDB's TTL removes it. */
@@ -41,6 +43,8 @@ export const ENV = {
   jiraApiToken: 'JIRA_API_TOKEN',
   jiraBearerToken: 'JIRA_BEARER_TOKEN',
   jiraProjectKeys: 'JIRA_PROJECT_KEYS',
+  /** GitLab API token (project/group access token, `read_api`) the worker's notices read GitLab with. */
+  gitlabApiToken: 'GITLAB_API_TOKEN',
   // The local bridge (`npm start`, lib/local/main.ts).
   /** HTTP port of the local bridge's webhook endpoint (default LOCAL_PORT). */
   localPort: 'PORT',
@@ -57,7 +61,10 @@ export const ENV = {
   webhookUrl: 'BRIDGE_WEBHOOK_URL',
   /** CloudFormation stack to read the table, queues and webhook URL from. */
   stackName: 'BRIDGE_STACK_NAME',
-  /** GitLab instance the CLI manages project webhooks on. */
+  /**
+   * GitLab instance the CLI manages project webhooks on; also the instance the worker calls
+   * GitLab's API on (when unset, the worker uses the origin of the event's project URL).
+   */
   gitlabUrl: 'GITLAB_URL',
   /** GitLab access token of the CLI's gitlab commands. */
   gitlabToken: 'GITLAB_TOKEN',

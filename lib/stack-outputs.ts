@@ -9,6 +9,7 @@ export const STACK_OUTPUTS = {
   slackSecretName: 'SlackSecretName',
   teamsSecretName: 'TeamsSecretName',
   jiraSecretName: 'JiraSecretName',
+  gitlabApiSecretName: 'GitLabApiSecretName',
   tableName: 'TableName',
   queueUrl: 'QueueUrl',
   queueName: 'QueueName',

@@ -20,13 +20,14 @@ export const SECRET_PLACEHOLDERS = {
   slack: `${PLACEHOLDER_PREFIX}: put the Slack bot token (xoxb-...) here`,
   teams: `${PLACEHOLDER_PREFIX}: put {"<name>":"<Teams Workflows webhook URL>"} here`,
   jira: `${PLACEHOLDER_PREFIX}: put {"email":"...","apiToken":"..."} or {"bearerToken":"..."} here`,
+  gitlabApi: `${PLACEHOLDER_PREFIX}: put a GitLab project or group access token (read_api) here`,
 } as const;
 
 /** Length of the generated GitLab webhook token (alphanumeric; GitLab accepts any string). */
 export const GITLAB_TOKEN_LENGTH = 48;
 
 /**
- * The four secrets the bridge reads at runtime. The functions get their ids (ARNs) in the
+ * The five secrets the bridge reads at runtime. The functions get their ids (ARNs) in the
  * environment and read the values from Secrets Manager; no value is in the template or in any
  * environment variable. Named `<stack>/...` so the commands in docs/deploy.md can name them.
  */
@@ -36,8 +37,10 @@ export class BridgeSecrets extends Construct {
   readonly slack: Secret;
   readonly teams: Secret;
   readonly jira: Secret;
+  /** GitLab API token the worker reads job logs and users with (not the webhook token above). */
+  readonly gitlabApi: Secret;
   /** The secrets' names as written (the secretName attribute is derived from the ARN at deploy time). */
-  readonly names: { gitlab: string; slack: string; teams: string; jira: string };
+  readonly names: { gitlab: string; slack: string; teams: string; jira: string; gitlabApi: string };
 
   constructor(scope: Construct, id: string, props: BridgeSecretsProps) {
     super(scope, id);
@@ -48,6 +51,7 @@ export class BridgeSecrets extends Construct {
       slack: `${prefix}/slack-bot-token`,
       teams: `${prefix}/teams-webhooks`,
       jira: `${prefix}/jira-credentials`,
+      gitlabApi: `${prefix}/gitlab-api-token`,
     };
 
     this.gitlab = new Secret(this, 'GitLabWebhook', {
@@ -65,12 +69,19 @@ export class BridgeSecrets extends Construct {
       SECRET_PLACEHOLDERS.jira,
       removalPolicy,
     );
+    this.gitlabApi = this.placeholder(
+      'GitLabApi',
+      this.names.gitlabApi,
+      'GitLab API token (project or group access token, read_api) the worker reads job logs and users with.',
+      SECRET_PLACEHOLDERS.gitlabApi,
+      removalPolicy,
+    );
 
-    for (const secret of [this.gitlab, this.slack, this.teams, this.jira]) {
+    for (const secret of [this.gitlab, this.slack, this.teams, this.jira, this.gitlabApi]) {
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
         reason:
-          'No rotation Lambda can rotate these: the GitLab token must change in GitLab and here together (the receiver accepts several tokens at once for a no-downtime swap, see docs/deploy.md), and the Slack, Teams and Jira credentials are issued by those services.',
+          'No rotation Lambda can rotate these: the GitLab token must change in GitLab and here together (the receiver accepts several tokens at once for a no-downtime swap, see docs/deploy.md), and the Slack, Teams, Jira and GitLab API credentials are issued by those services.',
       });
     }
   }

@@ -6,6 +6,9 @@ import type { BridgeConfig } from '../config/schema.js';
 import { DEFAULTS } from '../defaults.js';
 import { DynamoDbDeliveryStore } from '../deliveries/dynamodb-store.js';
 import { DynamoDbEffectLedger } from '../effects/dynamodb-ledger.js';
+import { createGitLabAccess } from '../gitlab/access.js';
+import type { GitLabApi } from '../gitlab/api.js';
+import { gitlabClientFactory } from '../gitlab/client-factory.js';
 import { webhookAuthFromEnv, type WebhookAuth } from '../gitlab/webhook-auth.js';
 import { SqsDeliveryQueue, SqsVisibility } from '../queue/sqs-queue.js';
 import { createApiGatewayHandler } from '../receiver/api-gateway.js';
@@ -38,6 +41,10 @@ export interface LocalBridgeOptions {
   auth?: WebhookAuth;
   config: BridgeConfig;
   credentials: Credentials;
+  /** GITLAB_URL: the GitLab instance the worker's notices read from (else the project's web_url origin). */
+  gitlabUrl?: string;
+  /** Builds a GitLab API client for an instance root and token (default: the bridge's own client). */
+  gitlabClient?: (root: string, token: string) => GitLabApi;
   /** Where notifiers print what they would send without credentials. */
   print: (text: string) => void;
   log: BridgeLogger;
@@ -102,7 +109,17 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
       deliveries,
       effects: new DynamoDbEffectLedger({ client: dynamo.client, tableName: LOCAL_TABLE_NAME }),
       state: new DynamoDbStateStore(dynamo.client, LOCAL_TABLE_NAME),
-      planners: createPlanners({ config: options.config, credentials: options.credentials, print: options.print, log: options.log }),
+      planners: createPlanners({
+        config: options.config,
+        credentials: options.credentials,
+        print: options.print,
+        log: options.log,
+        gitlab: createGitLabAccess({
+          credentials: options.credentials,
+          gitlabUrl: options.gitlabUrl,
+          client: options.gitlabClient ?? gitlabClientFactory,
+        }),
+      }),
       maxAttempts,
       log: options.log,
     },

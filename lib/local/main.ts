@@ -67,6 +67,7 @@ async function main(): Promise<void> {
     ...(auth ? { auth } : {}),
     config,
     credentials: credentialsFromEnv(env),
+    gitlabUrl: env[ENV.gitlabUrl],
     print: write,
     log,
   });

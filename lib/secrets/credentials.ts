@@ -15,6 +15,8 @@ export interface Credentials {
   /** Teams Workflows webhook URLs by name; a route names the webhook it posts to. */
   teamsWebhooks(): Promise<Record<string, string>>;
   jira(): Promise<JiraCredentials | undefined>;
+  /** GitLab API token (project/group access token) for the worker's reads, or undefined when not set up. */
+  gitlabApiToken(): Promise<string | undefined>;
 }
 
 /** Placeholder the stack writes into secrets it creates; treated as "not configured". */
@@ -83,6 +85,17 @@ export function parseJiraSecret(text: string | undefined): JiraCredentials | und
   return parsed.success ? parsed.data : undefined;
 }
 
+/**
+ * Parses the GitLab API token secret: the token as plain text (`glpat-...`), or a JSON object
+ * `{ "token": "..." }`. A placeholder, or an object without a set token, reads as "not configured".
+ */
+export function parseGitLabApiTokenSecret(text: string | undefined): string | undefined {
+  const value = configured(text);
+  if (!value || !value.startsWith('{')) return value;
+  const token = parseSecretJson(value, 'GitLab API token').token;
+  return typeof token === 'string' ? configured(token) : undefined;
+}
+
 /** Credentials from environment variables (local bridge, zero-config start). */
 export function credentialsFromEnv(env: NodeJS.ProcessEnv = process.env): Credentials {
   return {
@@ -95,14 +108,16 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv = process.env): Creden
       const apiToken = configured(env[ENV.jiraApiToken]);
       return email && apiToken ? { email, apiToken } : undefined;
     },
+    gitlabApiToken: async () => configured(env[ENV.gitlabApiToken]),
   };
 }
 
 /** Credentials from Secrets Manager secret ids (the deployed stack). */
-export function credentialsFromSecrets(reader: SecretReader, ids: { slack?: string; teams?: string; jira?: string }): Credentials {
+export function credentialsFromSecrets(reader: SecretReader, ids: { slack?: string; teams?: string; jira?: string; gitlabApi?: string }): Credentials {
   return {
     slackBotToken: async () => (ids.slack ? configured(await reader.read(ids.slack)) : undefined),
     teamsWebhooks: async () => (ids.teams ? parseTeamsSecret(await reader.read(ids.teams)) : {}),
     jira: async () => (ids.jira ? parseJiraSecret(await reader.read(ids.jira)) : undefined),
+    gitlabApiToken: async () => (ids.gitlabApi ? parseGitLabApiTokenSecret(await reader.read(ids.gitlabApi)) : undefined),
   };
 }

@@ -163,6 +163,7 @@ beforeAll(async () => {
     [synth.stack.getLogicalId(secrets.slack.node.defaultChild as never)]: fakeSecretArn(secrets.names.slack),
     [synth.stack.getLogicalId(secrets.teams.node.defaultChild as never)]: fakeSecretArn(secrets.names.teams),
     [synth.stack.getLogicalId(secrets.jira.node.defaultChild as never)]: fakeSecretArn(secrets.names.jira),
+    [synth.stack.getLogicalId(secrets.gitlabApi.node.defaultChild as never)]: fakeSecretArn(secrets.names.gitlabApi),
   };
   // The values a fresh deployment holds: the generated token (here a fixed one) and the placeholders.
   secretsManager = await startLocalSecretsManager({
@@ -170,6 +171,7 @@ beforeAll(async () => {
     [fakeSecretArn(secrets.names.slack)]: SECRET_PLACEHOLDERS.slack,
     [fakeSecretArn(secrets.names.teams)]: SECRET_PLACEHOLDERS.teams,
     [fakeSecretArn(secrets.names.jira)]: SECRET_PLACEHOLDERS.jira,
+    [fakeSecretArn(secrets.names.gitlabApi)]: SECRET_PLACEHOLDERS.gitlabApi,
   });
   resolved.receiver = resolveFunction('receiver');
   resolved.worker = resolveFunction('worker');

@@ -31,4 +31,20 @@ describe('readBridgeSettings', () => {
     expect(() => settings(context)).toThrow(ConfigError);
     expect(() => settings(context)).toThrow(message);
   });
+
+  it.each([
+    ['https://gitlab.example.com/api/v4/', 'https://gitlab.example.com'],
+    ['https://example.com/gitlab', 'https://example.com/gitlab'],
+  ])('reads -c gitlabUrl=%s as the instance root %s', (gitlabUrl, root) => {
+    expect(settings({ gitlabUrl }).gitlabUrl).toBe(root);
+    expect(settings({}).gitlabUrl).toBeUndefined();
+  });
+
+  it.each([
+    ['http://gitlab.example.com', 'context gitlabUrl: "http://gitlab.example.com" uses plain http, which would send the GitLab API token in clear'],
+    ['gitlab.example.com', 'context gitlabUrl: "gitlab.example.com" is not a URL'],
+  ])('refuses -c gitlabUrl=%s at synth, where the worker would refuse it on every notice', (gitlabUrl, message) => {
+    expect(() => settings({ gitlabUrl })).toThrow(ConfigError);
+    expect(() => settings({ gitlabUrl })).toThrow(message);
+  });
 });

@@ -101,7 +101,7 @@ describe('Lambda functions', () => {
     for (const which of ['receiver', 'worker'] as const) {
       const variables = (functionProps(which).Environment as { Variables: Record<string, unknown> }).Variables;
       for (const name of Object.keys(variables)) expect(allowed, `${which} sets ${name}`).toContain(name);
-      for (const name of [ENV.gitlabSecretId, ENV.slackSecretId, ENV.teamsSecretId, ENV.jiraSecretId]) {
+      for (const name of [ENV.gitlabSecretId, ENV.slackSecretId, ENV.teamsSecretId, ENV.jiraSecretId, ENV.gitlabApiSecretId]) {
         if (name in variables) expect(variables[name]).toEqual({ Ref: expect.stringMatching(/^Secrets/) });
       }
     }
@@ -222,6 +222,10 @@ describe('least privilege', () => {
     expect(statements).toContainEqual(expect.objectContaining({ Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: arnOf(synth.stack.table.table) }));
     expect(statements).toContainEqual(expect.objectContaining({ Action: 'sqs:SendMessage', Resource: arnOf(synth.stack.queues.queue) }));
     expect(statements).toContainEqual(expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: refTo(synth.stack.secrets.gitlab) }));
+    // The GitLab API token is the worker's alone: the receiver never calls GitLab.
+    expect(JSON.stringify(statements)).not.toContain(logicalIdOf(synth.stack.secrets.gitlabApi));
+    const receiverVars = (functionProps('receiver').Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(receiverVars).not.toHaveProperty(ENV.gitlabApiSecretId);
     const all = statements.flatMap(actionsOf).sort();
     expect(all).toEqual(
       [
@@ -237,7 +241,7 @@ describe('least privilege', () => {
     );
   });
 
-  it('lets the worker use items, consume the queue and read the Slack, Teams and Jira secrets (not GitLab’s)', () => {
+  it('lets the worker use items, consume the queue and read the Slack, Teams, Jira and GitLab API secrets (not the webhook secret)', () => {
     const statements = statementsOf('worker');
     expect(statements).toContainEqual(
       expect.objectContaining({
@@ -247,8 +251,15 @@ describe('least privilege', () => {
     );
     const secretStatement = statements.find((statement) => actionsOf(statement).includes('secretsmanager:GetSecretValue'));
     expect(secretStatement?.Resource).toEqual(
-      expect.arrayContaining([refTo(synth.stack.secrets.slack), refTo(synth.stack.secrets.teams), refTo(synth.stack.secrets.jira)]),
+      expect.arrayContaining([
+        refTo(synth.stack.secrets.slack),
+        refTo(synth.stack.secrets.teams),
+        refTo(synth.stack.secrets.jira),
+        refTo(synth.stack.secrets.gitlabApi),
+      ]),
     );
+    const workerVars = (functionProps('worker').Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(workerVars[ENV.gitlabApiSecretId]).toEqual(refTo(synth.stack.secrets.gitlabApi));
     expect(JSON.stringify(secretStatement?.Resource)).not.toContain(logicalIdOf(synth.stack.secrets.gitlab));
     const queueStatement = statements.find((statement) => actionsOf(statement).includes('sqs:ReceiveMessage'));
     expect(queueStatement?.Resource).toEqual(arnOf(synth.stack.queues.queue));
@@ -264,7 +275,7 @@ describe('least privilege', () => {
 describe('secrets', () => {
   it('generates the GitLab token at deploy time and writes only REPLACE_ME placeholders for the others', () => {
     const secrets = resourcesOfType(synth.json, 'AWS::SecretsManager::Secret');
-    expect(secrets).toHaveLength(4);
+    expect(secrets).toHaveLength(5);
     const gitlab = synth.json.Resources[logicalIdOf(synth.stack.secrets.gitlab)];
     expect(gitlab?.Properties?.SecretString).toBeUndefined();
     expect(gitlab?.Properties?.GenerateSecretString).toMatchObject({ PasswordLength: 48, ExcludePunctuation: true });
@@ -429,6 +440,7 @@ describe('alarms, dashboard and outputs', () => {
     expect(synth.stack.stackName).toBe(DEFAULT_STACK_NAME);
     expect(JSON.stringify(synth.json.Outputs?.[STACK_OUTPUTS.webhookUrl]?.Value)).toContain(`${WEBHOOK_PATH}"`);
     expect(synth.json.Outputs?.[STACK_OUTPUTS.slackSecretName]?.Value).toBe('GitLabBridge/slack-bot-token');
+    expect(synth.json.Outputs?.[STACK_OUTPUTS.gitlabApiSecretName]?.Value).toBe('GitLabBridge/gitlab-api-token');
   });
 });
 
@@ -504,9 +516,16 @@ describe('settings from context', () => {
     expect(() => createBridgeApp({ context: { config: configPath, [key]: value } })).toThrow(new RegExp(`context ${key}: .*config file`));
   });
 
-  it('passes zero-config routing and the body limit as plain (non-secret) variables', () => {
+  it('passes zero-config routing, the GitLab URL and the body limit as plain (non-secret) variables', () => {
     const zero = synthBridge(
-      { config: 'none', slackChannel: '#ci', jiraHost: 'https://acme.atlassian.net', jiraProjectKeys: 'OPS,WEB', maxBodyBytes: '1048576' },
+      {
+        config: 'none',
+        slackChannel: '#ci',
+        jiraHost: 'https://acme.atlassian.net',
+        jiraProjectKeys: 'OPS,WEB',
+        maxBodyBytes: '1048576',
+        gitlabUrl: 'https://gitlab.example.com/api/v4',
+      },
       { bundle: false },
     );
     try {
@@ -519,6 +538,8 @@ describe('settings from context', () => {
       expect(variables('worker')).toMatchObject({ [ENV.slackChannel]: '#ci', [ENV.jiraHost]: 'https://acme.atlassian.net', [ENV.jiraProjectKeys]: 'OPS,WEB' });
       expect(variables('receiver')[ENV.maxBodyBytes]).toBe('1048576');
       expect(variables('receiver')[ENV.slackChannel]).toBeUndefined();
+      expect(variables('worker')[ENV.gitlabUrl]).toBe('https://gitlab.example.com');
+      expect(variables('receiver')[ENV.gitlabUrl]).toBeUndefined();
     } finally {
       zero.cleanup();
     }

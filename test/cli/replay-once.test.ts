@@ -142,7 +142,12 @@ describe('a delivery that failed while Teams was down, replayed once Teams is ba
     webhookUrl = `${adapter.url}${WEBHOOK_PATH}`;
     // The real worker and notify planner: failed pipelines on the default branch go to the Teams webhook "ci".
     const config = parseConfig({ routes: [{ name: 'ci alerts', events: ['pipeline'], teams: { webhook: 'ci' } }] });
-    const credentials = { slackBotToken: async () => undefined, teamsWebhooks: async () => ({ ci: teams.url }), jira: async () => undefined };
+    const credentials = {
+      slackBotToken: async () => undefined,
+      teamsWebhooks: async () => ({ ci: teams.url }),
+      jira: async () => undefined,
+      gitlabApiToken: async () => undefined,
+    };
     worker = createSqsBatchHandler({
       deliveries: store,
       effects: new DynamoDbEffectLedger({ client: table.client, tableName: table.tableName }),

@@ -74,6 +74,7 @@ export class NotifyHarness {
       slackBotToken: async () => token ?? undefined,
       teamsWebhooks: async () => Object.fromEntries(names.map((name) => [name, this.teams.webhookUrl(name)])),
       jira: async () => undefined,
+      gitlabApiToken: async () => undefined,
     };
     const log: BridgeLogger = {
       info: (message, extra) => this.logs.push({ level: 'info', message, ...(extra ? { extra } : {}) }),

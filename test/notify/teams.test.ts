@@ -174,7 +174,12 @@ describe('Teams failures', () => {
     deps.planners = [
       createNotifyPlanner({
         config,
-        credentials: { slackBotToken: async () => undefined, teamsWebhooks: async () => ({ ops: closed }), jira: async () => undefined },
+        credentials: {
+          slackBotToken: async () => undefined,
+          teamsWebhooks: async () => ({ ops: closed }),
+          jira: async () => undefined,
+          gitlabApiToken: async () => undefined,
+        },
       }),
     ];
     const { result, record } = await harness.deliver(pipeline());

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lib/errors.js';
-import { credentialsFromEnv, parseJiraSecret, parseTeamsSecret } from '../../lib/secrets/credentials.js';
+import { credentialsFromEnv, parseGitLabApiTokenSecret, parseJiraSecret, parseTeamsSecret } from '../../lib/secrets/credentials.js';
 
 describe('secret parsing', () => {
   it('reads Teams webhooks as a JSON map or a single URL', () => {
@@ -53,5 +53,32 @@ describe('secret parsing', () => {
     expect(await credentials.slackBotToken()).toBe('xoxb-1');
     expect(await credentials.teamsWebhooks()).toEqual({ default: 'https://example.invalid/t' });
     expect(await credentials.jira()).toEqual({ email: 'bot@example.com', apiToken: 'j' });
+  });
+});
+
+describe('the GitLab API token', () => {
+  it.each([
+    ['glpat-abc123', 'glpat-abc123'],
+    ['  glpat-abc123\n', 'glpat-abc123'],
+    ['{"token":"glpat-abc123"}', 'glpat-abc123'],
+    ['REPLACE_ME: put the GitLab API token (glpat-...) here', undefined],
+    ['{"token":"REPLACE_ME"}', undefined],
+    ['{"token":42}', undefined],
+    ['', undefined],
+    [undefined, undefined],
+  ])('reads the secret %j as %j', (text, token) => {
+    expect(parseGitLabApiTokenSecret(text)).toBe(token);
+  });
+
+  it('refuses a malformed GitLab API token secret without quoting it', () => {
+    expect(() => parseGitLabApiTokenSecret('{"token": glpat-secret')).toThrow(
+      /^the GitLab API token secret is not a JSON object; see docs\/deploy\.md, "Put in the Slack, Teams and Jira credentials", for its format$/,
+    );
+  });
+
+  it('reads GITLAB_API_TOKEN from the environment; a placeholder is no token', async () => {
+    expect(await credentialsFromEnv({ GITLAB_API_TOKEN: 'glpat-env' }).gitlabApiToken()).toBe('glpat-env');
+    expect(await credentialsFromEnv({ GITLAB_API_TOKEN: 'REPLACE_ME' }).gitlabApiToken()).toBeUndefined();
+    expect(await credentialsFromEnv({}).gitlabApiToken()).toBeUndefined();
   });
 });

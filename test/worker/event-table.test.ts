@@ -7,7 +7,12 @@ import { HANDLED_OBJECT_KINDS, isHandledObjectKind } from '../../lib/gitlab/obje
 import type { EventTable } from '../../lib/worker/action.js';
 import { on, parseEvent } from '../../lib/worker/event-table.js';
 
-const credentials = { slackBotToken: async () => undefined, teamsWebhooks: async () => ({}), jira: async () => undefined };
+const credentials = {
+  slackBotToken: async () => undefined,
+  teamsWebhooks: async () => ({}),
+  jira: async () => undefined,
+  gitlabApiToken: async () => undefined,
+};
 
 describe('event tables', () => {
   it("the receiver queues exactly the kinds some planner's table handles", () => {

@@ -1,0 +1,164 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGitLabAccess, NO_GITLAB_API_TOKEN } from '../../lib/gitlab/access.js';
+import type { GitLabApi } from '../../lib/gitlab/api.js';
+import { LOCAL_AWS } from '../../lib/local/names.js';
+import { credentialsFromEnv, credentialsFromSecrets } from '../../lib/secrets/credentials.js';
+import { CachedSecretsManagerReader } from '../../lib/secrets/secret-reader.js';
+import { startLocalSecretsManager, type LocalSecretsManager } from '../cdk/support/secrets-manager-server.js';
+
+const PROJECT = 'https://gitlab.example.com/group/sub/project';
+
+/** A client factory that records what it was built with; its clients answer with where they point. */
+function recordingFactory() {
+  const built: { root: string; token: string }[] = [];
+  const client = (root: string, token: string): GitLabApi => {
+    built.push({ root, token });
+    return { jobTrace: async () => `${root} ${token}`, user: async (id) => ({ id, username: root }) };
+  };
+  return { built, client };
+}
+
+function accessWith(env: NodeJS.ProcessEnv, gitlabUrl?: string) {
+  const factory = recordingFactory();
+  const access = createGitLabAccess({ credentials: credentialsFromEnv(env), gitlabUrl, client: factory.client });
+  return { access, built: factory.built };
+}
+
+const TOKEN = { GITLAB_API_TOKEN: 'glpat-test-token' };
+
+describe('the GitLab instance root', () => {
+  it.each([
+    ['https://gitlab.example.com', 'https://gitlab.example.com'],
+    ['https://gitlab.example.com/', 'https://gitlab.example.com'],
+    ['https://gitlab.example.com/api/v4', 'https://gitlab.example.com'],
+    ['https://gitlab.example.com/api/v4/', 'https://gitlab.example.com'],
+    [' https://example.com/gitlab/ ', 'https://example.com/gitlab'],
+    ['http://127.0.0.1:8929/api/v4', 'http://127.0.0.1:8929'],
+    ['http://localhost:8080', 'http://localhost:8080'],
+  ])('takes GITLAB_URL %j as the root %j, whatever the project says', async (gitlabUrl, root) => {
+    const { access, built } = accessWith(TOKEN, gitlabUrl);
+    const result = await access.forProject('https://elsewhere.example.org/group/project');
+    expect(result.unavailable).toBeUndefined();
+    expect(built).toEqual([{ root, token: 'glpat-test-token' }]);
+  });
+
+  it.each([
+    [PROJECT, 'https://gitlab.example.com'],
+    ['https://gitlab.example.com:8443/a/b', 'https://gitlab.example.com:8443'],
+    ['http://127.0.0.1:3001/group/project', 'http://127.0.0.1:3001'],
+  ])("without GITLAB_URL, takes the origin of the project's web_url %j", async (webUrl, root) => {
+    const { access, built } = accessWith(TOKEN);
+    expect((await access.forProject(webUrl)).api).toBeDefined();
+    expect(built).toEqual([{ root, token: 'glpat-test-token' }]);
+  });
+
+  it.each([
+    [
+      'http://gitlab.example.com',
+      undefined,
+      /^GITLAB_URL uses plain http, which would send the GitLab API token in clear \(set GITLAB_URL to its https address\)$/,
+    ],
+    [undefined, 'http://gitlab.example.com/group/project', /^the project's GitLab \(http:\/\/gitlab\.example\.com\) uses plain http/],
+    ['gitlab.example.com', undefined, /^GITLAB_URL is not a URL$/],
+    ['ftp://gitlab.example.com', undefined, /^GITLAB_URL is not an http\(s\) URL$/],
+    [undefined, 'not a url', /^the project's web_url is not a URL \(set GITLAB_URL\)$/],
+    [undefined, 'mailto:someone@example.com', /^the project's web_url is not an http\(s\) URL/],
+  ])('refuses GITLAB_URL %j / web_url %j with a reason, building no client', async (gitlabUrl, webUrl, reason) => {
+    const { access, built } = accessWith(TOKEN, gitlabUrl);
+    const result = await access.forProject(webUrl ?? PROJECT);
+    expect(result.api).toBeUndefined();
+    expect(result.unavailable).toMatch(reason);
+    expect(built).toEqual([]);
+  });
+});
+
+describe('the GitLab API token', () => {
+  it.each([{}, { GITLAB_API_TOKEN: '' }, { GITLAB_API_TOKEN: 'REPLACE_ME: put the token here' }])(
+    'says no token is configured for %j, and builds no client',
+    async (env) => {
+      const { access, built } = accessWith(env);
+      expect(await access.forProject(PROJECT)).toEqual({ unavailable: NO_GITLAB_API_TOKEN });
+      expect(NO_GITLAB_API_TOKEN).toBe('no GitLab API token is configured (set GITLAB_API_TOKEN, or the secret named by GITLAB_API_SECRET_ID)');
+      expect(built).toEqual([]);
+    },
+  );
+
+  it('keeps one client per instance root and token', async () => {
+    const { access, built } = accessWith(TOKEN);
+    const first = await access.forProject(PROJECT);
+    const again = await access.forProject('https://gitlab.example.com/other/project');
+    const other = await access.forProject('https://gitlab.other.example/x/y');
+    expect(again.api).toBe(first.api);
+    expect(other.api).not.toBe(first.api);
+    expect(built.map(({ root }) => root)).toEqual(['https://gitlab.example.com', 'https://gitlab.other.example']);
+  });
+
+  it('says why when the client cannot be built, without throwing', async () => {
+    const access = createGitLabAccess({
+      credentials: credentialsFromEnv(TOKEN),
+      client: () => {
+        throw new Error('bad root');
+      },
+    });
+    expect(await access.forProject(PROJECT)).toEqual({ unavailable: 'no GitLab client for https://gitlab.example.com (bad root)' });
+  });
+});
+
+describe('the GitLab API token from Secrets Manager', () => {
+  const SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:GitLabBridge/gitlab-api-token-AbCdEf';
+  const secrets: Record<string, string> = {};
+  let server: LocalSecretsManager;
+  let client: SecretsManagerClient;
+
+  beforeAll(async () => {
+    server = await startLocalSecretsManager(secrets);
+    client = new SecretsManagerClient({ ...LOCAL_AWS, endpoint: server.endpoint, maxAttempts: 1 });
+  });
+  afterAll(async () => {
+    client?.destroy();
+    await server?.close();
+  });
+
+  /** A reader with no cache, so each call sees the secret as it is now. */
+  const accessReading = (secretId: string) => {
+    const factory = recordingFactory();
+    const credentials = credentialsFromSecrets(new CachedSecretsManagerReader(client, 0), { gitlabApi: secretId });
+    return { access: createGitLabAccess({ credentials, client: factory.client }), built: factory.built };
+  };
+
+  it('reads the token from the secret, and rebuilds the client when the secret rotates', async () => {
+    secrets[SECRET] = 'glpat-first\n';
+    const { access, built } = accessReading(SECRET);
+    const first = await access.forProject(PROJECT);
+    expect((await access.forProject(PROJECT)).api).toBe(first.api);
+    secrets[SECRET] = '{"token":"glpat-second"}';
+    const rotated = await access.forProject(PROJECT);
+    expect(rotated.api).toBeDefined();
+    expect(rotated.api).not.toBe(first.api);
+    expect(built).toEqual([
+      { root: 'https://gitlab.example.com', token: 'glpat-first' },
+      { root: 'https://gitlab.example.com', token: 'glpat-second' },
+    ]);
+    expect(server.reads.filter((id) => id === SECRET).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it("treats the stack's placeholder as no token", async () => {
+    secrets[SECRET] = 'REPLACE_ME: put the GitLab API token (glpat-...) here';
+    expect(await accessReading(SECRET).access.forProject(PROJECT)).toEqual({ unavailable: NO_GITLAB_API_TOKEN });
+  });
+
+  it('turns a failed secret read into a reason, not a throw', async () => {
+    const result = await accessReading(`${SECRET}-missing`).access.forProject(PROJECT);
+    expect(result.unavailable).toMatch(
+      /^the GitLab API token could not be read \(ResourceNotFoundException: Secrets Manager can't find the specified secret\.\)$/,
+    );
+  });
+
+  it('turns a malformed secret into a reason that does not quote it', async () => {
+    secrets[SECRET] = '{"token": glpat-leaked';
+    const result = await accessReading(SECRET).access.forProject(PROJECT);
+    expect(result.unavailable).toMatch(/^the GitLab API token could not be read \(ConfigError: the GitLab API token secret is not a JSON object/);
+    expect(result.unavailable).not.toContain('glpat-leaked');
+  });
+});
