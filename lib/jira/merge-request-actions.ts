@@ -46,7 +46,8 @@ export function planMergeRequest(event: MergeRequestEvent, config: JiraConfig, j
   const mrLink = mrUrl ? link(`${projectPath}!${mr.iid}`, mrUrl) : text(`${projectPath}!${mr.iid}`);
   for (const issueKey of keys) {
     const request: TransitionRequest = { kind: 'intent', intent, target };
-    actions.push(transitionAction(`${mrKey(issueKey)}:${action}`, issueKey, request, `${what} ${intent === 'close' ? 'merged' : 'opened'}`, jira));
+    const transitionKey = `${mrKey(issueKey)}:${action}`;
+    actions.push(transitionAction(transitionKey, issueKey, request, `${what} ${intent === 'close' ? 'merged' : 'opened'}`, jira));
     const body = adfDocument([
       [text('Merge request '), mrLink, text(`: ${mr.title}`)],
       [
@@ -57,7 +58,12 @@ export function planMergeRequest(event: MergeRequestEvent, config: JiraConfig, j
         ),
       ],
     ]);
-    actions.push(commentAction(`${mrKey(issueKey)}:${action}:comment`, issueKey, body, `link ${issueKey} to ${what} (${action})`, jira));
+    // Like a commit's link comment, it follows its transition: an issue already Done, or one Jira
+    // offers no such transition for, gets no comment, and the delivery log says why.
+    actions.push({
+      ...commentAction(`${transitionKey}:comment`, issueKey, body, `link ${issueKey} to ${what} (${action})`, jira),
+      after: { keys: [transitionKey], otherwise: `no comment: ${issueKey} was not moved` },
+    });
   }
   return actions;
 }
