@@ -1,17 +1,16 @@
 import type { MergeRequestEvent } from '../gitlab/schemas.js';
 import { onOrigin } from '../gitlab/links.js';
 import { projectKey } from '../gitlab/project-identity.js';
-import type { PlannedAction } from '../worker/action.js';
 import { adfDocument, link, text } from './adf.js';
 import type { JiraConfig } from './config.js';
 import { findIssueKeys } from './issue-keys.js';
-import { commentAction, skipped, transitionAction } from './issue-actions.js';
+import { commentAction, skipped, transitionAction, type JiraAction } from './issue-actions.js';
 import { branchActs, globMatches } from './policy.js';
 import type { JiraSession } from './session.js';
 import type { TransitionRequest } from './transition.js';
 
 /** The Jira actions of a merge request event: move its issues to review or done, and link them. */
-export function planMergeRequest(event: MergeRequestEvent, config: JiraConfig, jira: JiraSession): PlannedAction[] {
+export function planMergeRequest(event: MergeRequestEvent, config: JiraConfig, jira: JiraSession): JiraAction[] {
   const mr = event.object_attributes;
   const projectPath = event.project.path_with_namespace;
   const mrKey = (issueKey: string) => `jira:${issueKey}:mr:${projectKey(event.project)}:${mr.iid}`;
@@ -40,7 +39,7 @@ export function planMergeRequest(event: MergeRequestEvent, config: JiraConfig, j
 
   const action = intent === 'close' ? 'merged' : 'review';
   const target = intent === 'close' ? config.transitions.close : config.transitions.review;
-  const actions: PlannedAction[] = [];
+  const actions: JiraAction[] = [];
   // Links go only to the project's own GitLab instance (the payload's URLs are input).
   const mrUrl = onOrigin(mr.url, event.project.web_url);
   const mrLink = mrUrl ? link(`${projectPath}!${mr.iid}`, mrUrl) : text(`${projectPath}!${mr.iid}`);
@@ -61,7 +60,7 @@ export function planMergeRequest(event: MergeRequestEvent, config: JiraConfig, j
     // Like a commit's link comment, it follows its transition: an issue already Done, or one Jira
     // offers no such transition for, gets no comment, and the delivery log says why.
     actions.push({
-      ...commentAction(`${transitionKey}:comment`, issueKey, body, `link ${issueKey} to ${what} (${action})`, jira),
+      ...commentAction(`${transitionKey}:comment`, issueKey, body, `link ${issueKey} to ${what} (${action})`, jira, 'link'),
       after: { keys: [transitionKey], otherwise: `no comment: ${issueKey} was not moved` },
     });
   }
