@@ -52,13 +52,20 @@ beforeEach(() => {
 
 const ROUTE: RouteInput = { slack: { channel: '#dev' }, events: ['merge_request', 'pipeline'] };
 
-function bridge(jiraConfig: Partial<JiraConfigInput> = {}, options: { routes?: RouteInput[]; jiraOnly?: boolean } = {}) {
+function bridge(
+  jiraConfig: Partial<JiraConfigInput> = {},
+  options: { routes?: RouteInput[]; jiraOnly?: boolean; print?: (text: string) => void; env?: NodeJS.ProcessEnv } = {},
+) {
   const config = parseConfig({
     slack: { apiUrl: slack.apiUrl },
     routes: options.routes ?? [ROUTE],
     jira: { host: jira.url, mergeRequests: { onOpen: 'none', onMerge: 'close' }, ...jiraConfig },
   });
-  const plannerDeps = { config, credentials: credentialsFromEnv({ JIRA_EMAIL: EMAIL, JIRA_API_TOKEN: TOKEN, SLACK_BOT_TOKEN: slack.token }) };
+  const plannerDeps = {
+    config,
+    credentials: credentialsFromEnv(options.env ?? { JIRA_EMAIL: EMAIL, JIRA_API_TOKEN: TOKEN, SLACK_BOT_TOKEN: slack.token }),
+    ...(options.print ? { print: options.print } : {}),
+  };
   const deps = {
     deliveries,
     effects: new DynamoDbEffectLedger({ client: table.client, tableName: table.tableName }),
@@ -180,6 +187,27 @@ describe('Jira results in the merge request thread', () => {
     expect(jiraReplies().map((reply) => reply.blocks)).toEqual([['*Jira*\n• ABC-12 → Done']]);
     await bridged.run(id, { attempt: 3 });
     expect(jiraReplies()).toHaveLength(1);
+  });
+
+  it("lists on the retry what Jira refused in the delivery's first attempt", async () => {
+    const bridged = bridge();
+    jira.addIssue('ABC-13', 'Done');
+    jira.fail('POST', /\/issue\/ABC-12\/transitions$/, { status: 503, body: 'Service unavailable' });
+    const id = await bridged.store(mergeRequest({ iid: 9, projectId: 709, action: 'merge', description: 'Closes ABC-13' }));
+    expect(await bridged.run(id, { attempt: 1 })).toMatchObject({ kind: 'retry' });
+    await bridged.run(id, { attempt: 2 });
+    expect(jiraReplies().map((reply) => reply.blocks)).toEqual([['*Jira*\n• ABC-12 → Done', '*Not done*\n• ABC-13: already in Done']]);
+  });
+
+  it('prints the reply with the Jira effects in local mode without Jira credentials', async () => {
+    const printed: string[] = [];
+    const bridged = bridge({}, { print: (text) => printed.push(text), env: { SLACK_BOT_TOKEN: slack.token } });
+    await bridged.deliver(mergeRequest({ iid: 10, projectId: 710, action: 'merge' }));
+    expect(jira.writes()).toEqual([]);
+    expect(jiraReplies()).toEqual([]);
+    expect(printed.filter((text) => text.includes('would reply in'))).toEqual([
+      expect.stringContaining("Jira: would move ABC-12 to 'Done' (flightjs/flight-management!10 merged)"),
+    ]);
   });
 
   it('waits for an issue that failed in this attempt, then reports both, once', async () => {
