@@ -87,6 +87,11 @@ export const JiraConfigSchema = z.strictObject({
   skipMergeCommits: z.boolean().default(true),
   /** GitLab usernames whose pushes and MR events are ignored (the bridge's own bot user). */
   ignoreUsers: z.array(z.string().min(1)).default([]),
+  /**
+   * Reply in the Slack thread of the merge request (its parent message) or of the pushed branch's
+   * failure notice with what Jira did and refused for that MR action or push. Teams has no threads.
+   */
+  echoJira: z.boolean().default(true),
 });
 
 export type JiraConfig = z.infer<typeof JiraConfigSchema>;

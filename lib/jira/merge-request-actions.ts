@@ -1,17 +1,16 @@
 import type { MergeRequestEvent } from '../gitlab/schemas.js';
 import { onOrigin } from '../gitlab/links.js';
 import { projectKey } from '../gitlab/project-identity.js';
-import type { PlannedAction } from '../worker/action.js';
 import { adfDocument, link, text } from './adf.js';
 import type { JiraConfig } from './config.js';
 import { findIssueKeys } from './issue-keys.js';
-import { commentAction, skipped, transitionAction } from './issue-actions.js';
+import { commentAction, skipped, transitionAction, type JiraAction } from './issue-actions.js';
 import { branchActs, globMatches } from './policy.js';
 import type { JiraSession } from './session.js';
 import type { TransitionRequest } from './transition.js';
 
 /** The Jira actions of a merge request event: move its issues to review or done, and link them. */
-export function planMergeRequest(event: MergeRequestEvent, config: JiraConfig, jira: JiraSession): PlannedAction[] {
+export function planMergeRequest(event: MergeRequestEvent, config: JiraConfig, jira: JiraSession): JiraAction[] {
   const mr = event.object_attributes;
   const projectPath = event.project.path_with_namespace;
   const mrKey = (issueKey: string) => `jira:${issueKey}:mr:${projectKey(event.project)}:${mr.iid}`;
@@ -40,13 +39,14 @@ export function planMergeRequest(event: MergeRequestEvent, config: JiraConfig, j
 
   const action = intent === 'close' ? 'merged' : 'review';
   const target = intent === 'close' ? config.transitions.close : config.transitions.review;
-  const actions: PlannedAction[] = [];
+  const actions: JiraAction[] = [];
   // Links go only to the project's own GitLab instance (the payload's URLs are input).
   const mrUrl = onOrigin(mr.url, event.project.web_url);
   const mrLink = mrUrl ? link(`${projectPath}!${mr.iid}`, mrUrl) : text(`${projectPath}!${mr.iid}`);
   for (const issueKey of keys) {
     const request: TransitionRequest = { kind: 'intent', intent, target };
-    actions.push(transitionAction(`${mrKey(issueKey)}:${action}`, issueKey, request, `${what} ${intent === 'close' ? 'merged' : 'opened'}`, jira));
+    const transitionKey = `${mrKey(issueKey)}:${action}`;
+    actions.push(transitionAction(transitionKey, issueKey, request, `${what} ${intent === 'close' ? 'merged' : 'opened'}`, jira));
     const body = adfDocument([
       [text('Merge request '), mrLink, text(`: ${mr.title}`)],
       [
@@ -57,7 +57,12 @@ export function planMergeRequest(event: MergeRequestEvent, config: JiraConfig, j
         ),
       ],
     ]);
-    actions.push(commentAction(`${mrKey(issueKey)}:${action}:comment`, issueKey, body, `link ${issueKey} to ${what} (${action})`, jira));
+    // Like a commit's link comment, it follows its transition: an issue already Done, or one Jira
+    // offers no such transition for, gets no comment, and the delivery log says why.
+    actions.push({
+      ...commentAction(`${transitionKey}:comment`, issueKey, body, `link ${issueKey} to ${what} (${action})`, jira, 'link'),
+      after: { keys: [transitionKey], otherwise: `no comment: ${issueKey} was not moved` },
+    });
   }
   return actions;
 }

@@ -1,9 +1,9 @@
 import type { GitLabCommit, PushEvent } from '../gitlab/schemas.js';
 import { projectKey } from '../gitlab/project-identity.js';
-import type { PlanContext, PlannedAction } from '../worker/action.js';
+import type { PlanContext } from '../worker/action.js';
 import { adfDocument, link, text, type AdfDocument, type AdfText } from './adf.js';
 import type { JiraConfig } from './config.js';
-import { commentAction, skipped, transitionAction } from './issue-actions.js';
+import { commentAction, skipped, transitionAction, type JiraAction } from './issue-actions.js';
 import { parseCommitMessage, type CommitCommand, type RejectedCommand } from './parse-commit.js';
 import { branchActs, cherryPickOrigin, globMatches, isMergeCommit, jiraDateTime, slug, targetSlug } from './policy.js';
 import type { JiraSession } from './session.js';
@@ -23,7 +23,7 @@ interface CommitContext {
 }
 
 /** The Jira actions of a push: the Smart Commit commands and issue references of its commits. */
-export function planPush(event: PushEvent, config: JiraConfig, jira: JiraSession, context: PlanContext): PlannedAction[] {
+export function planPush(event: PushEvent, config: JiraConfig, jira: JiraSession, context: PlanContext): JiraAction[] {
   if (event.object_kind !== 'push' || !event.ref.startsWith('refs/heads/')) return [];
   const branch = event.ref.slice('refs/heads/'.length);
   const projectPath = event.project.path_with_namespace;
@@ -33,7 +33,7 @@ export function planPush(event: PushEvent, config: JiraConfig, jira: JiraSession
     return [skipped(`${pushKey}:ignored-user`, projectPath, `push to ${branch}`, `pushed by ${event.user_username}, listed in jira.ignoreUsers`)];
   }
 
-  const actions: PlannedAction[] = [];
+  const actions: JiraAction[] = [];
   const total = event.total_commits_count ?? event.commits.length;
   if (total > event.commits.length) {
     actions.push(
@@ -102,8 +102,8 @@ function commitActions(
   config: JiraConfig,
   jira: JiraSession,
   context: PlanContext,
-): PlannedAction[] {
-  const byKey = new Map<string, PlannedAction>();
+): JiraAction[] {
+  const byKey = new Map<string, JiraAction>();
   const counters = new Map<string, number>();
   const commented = new Set<string>();
   /** Issue key -> the keys of this commit's transitions of it. */
@@ -120,7 +120,7 @@ function commitActions(
     counters.set(counter, n);
     return `${base(issueKey)}:${what}${n > 1 ? `:${n}` : ''}`;
   };
-  const add = (action: PlannedAction) => {
+  const add = (action: JiraAction) => {
     if (!byKey.has(action.key)) byKey.set(action.key, action);
   };
 
@@ -188,7 +188,7 @@ function commitActions(
   const referenced = new Set([...moved.keys(), ...mentioned]);
   for (const issueKey of referenced) {
     if (commented.has(issueKey)) continue;
-    const comment = commentAction(`${base(issueKey)}:mention`, issueKey, commitReference(commit), `link ${issueKey} to commit ${commit.short}`, jira);
+    const comment = commentAction(`${base(issueKey)}:mention`, issueKey, commitReference(commit), `link ${issueKey} to commit ${commit.short}`, jira, 'link');
     const transitions = moved.get(issueKey);
     add(mentioned.has(issueKey) || !transitions ? comment : { ...comment, after: { keys: transitions, otherwise: `no comment: ${issueKey} was not moved` } });
   }
@@ -202,7 +202,7 @@ function worklogAction(
   commit: CommitContext,
   context: PlanContext,
   jira: JiraSession,
-): PlannedAction {
+): JiraAction {
   const summary = `log ${command.duration} on ${issueKey} from ${commit.short}`;
   const authored = commit.commit.timestamp ? new Date(commit.commit.timestamp) : undefined;
   const started = jiraDateTime(authored && !Number.isNaN(authored.getTime()) ? authored : context.now());
@@ -212,6 +212,7 @@ function worklogAction(
     kind: 'jira',
     target: issueKey,
     summary,
+    echo: { kind: 'worklog', duration: command.duration },
     run: () =>
       jira.run(summary, async (gateway) => {
         const worklog = await gateway.addWorklog(issueKey, { timeSpent: command.duration, started, comment });

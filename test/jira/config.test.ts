@@ -19,6 +19,7 @@ describe('jira config section', () => {
       mergeRequests: { onOpen: 'none', onMerge: 'none' },
       skipMergeCommits: true,
       ignoreUsers: [],
+      echoJira: true,
     });
   });
 

@@ -630,6 +630,36 @@ describe('merge requests', () => {
     expect(jira.statusOf('ABC-1')).toBe('Done');
   });
 
+  describe('the MR link comment follows its transition', () => {
+    it('adds no comment when the issue is already Done, and says why', async () => {
+      jira.addIssue('ABC-1', 'Done');
+      const result = await harness({ mergeRequests: { onMerge: 'close' } }).deliver(
+        mergeRequest({ iid: 20, title: 'ABC-1: merged again', action: 'merge', state: 'merged' }, 910),
+      );
+      expect(outcomesOf(result).map((outcome) => [outcome.key, outcome.status, outcome.reason])).toEqual([
+        ['jira:ABC-1:mr:910@gitlabhq/gitlab-test:20:merged', 'skipped', 'already in Done'],
+        ['jira:ABC-1:mr:910@gitlabhq/gitlab-test:20:merged:comment', 'skipped', 'no comment: ABC-1 was not moved: already in Done'],
+      ]);
+      expect(jira.comments.get('ABC-1')).toBeUndefined();
+    });
+
+    it('adds no comment when Jira offers no review transition, and says why', async () => {
+      jira.setWorkflow([{ id: '31', name: 'Done', to: 'Done' }]);
+      try {
+        const result = await harness({ mergeRequests: { onOpen: 'review' } }).deliver(
+          mergeRequest({ iid: 21, title: 'ABC-2: no review step', action: 'open' }, 911),
+        );
+        expect(outcomesOf(result).map((outcome) => [outcome.status, outcome.reason])).toEqual([
+          ['skipped', "no transition 'In Review' from 'To Do'"],
+          ['skipped', "no comment: ABC-2 was not moved: no transition 'In Review' from 'To Do'"],
+        ]);
+        expect(jira.writes()).toEqual([]);
+      } finally {
+        jira.setWorkflow((await import('../support/jira-server.js')).DEFAULT_WORKFLOW);
+      }
+    });
+  });
+
   it('does not close issues for an MR merged into another branch', async () => {
     const result = await harness({ mergeRequests: { onMerge: 'close' } }).deliver(
       mergeRequest({ title: 'ABC-1: backport', action: 'merge', target_branch: 'release/1.x' }, 903),
