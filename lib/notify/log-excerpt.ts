@@ -51,7 +51,7 @@ const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]*:[^\s/@]*@/gi;
  * line still reads.
  */
 export function redactCredentials(text: string): string {
-  return text
+  return redactHeadlessKey(text)
     .replace(PEM_PRIVATE_KEY, REDACTED)
     .replace(URL_USERINFO, `$1${REDACTED}@`)
     .replace(AUTHORIZATION_HEADER, (_match, header: string, scheme: string | undefined) => `${header}${scheme ? `${scheme} ` : ''}${REDACTED}`)
@@ -60,6 +60,25 @@ export function redactCredentials(text: string): string {
     .replace(GITLAB_TOKEN, REDACTED)
     .replace(SLACK_TOKEN, REDACTED)
     .replace(AWS_ACCESS_KEY_ID, REDACTED);
+}
+
+/**
+ * The end of a PEM key's END line (`-----END RSA PRIVATE KEY-----`), however much of the line a
+ * cut left (`ATE KEY-----`); a public key's END line matches too, which only over-redacts.
+ */
+const PEM_KEY_LINE_END = /KEY-----/;
+
+/**
+ * A log read from its last 512 KiB may start inside a private key block, its BEGIN line cut
+ * off: when the first `KEY-----` of the text is not on a BEGIN line, everything up
+ * to it is the rest of a key and is redacted.
+ */
+function redactHeadlessKey(text: string): string {
+  const match = PEM_KEY_LINE_END.exec(text);
+  if (!match) return text;
+  const lineStart = text.lastIndexOf('\n', match.index) + 1;
+  if (text.slice(lineStart, match.index).includes('BEGIN')) return text;
+  return REDACTED + text.slice(match.index + match[0].length);
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { GitLabAccess } from '../gitlab/api.js';
 import { projectKey } from '../gitlab/project-identity.js';
 import type { PipelineEvent } from '../gitlab/schemas.js';
 import { describeBranchFilter, matchesBranches, type RefFacts } from '../routing/match.js';
@@ -5,7 +6,8 @@ import type { StateStore } from '../state/store.js';
 import type { ActionRunResult, PlannedAction } from '../worker/action.js';
 import type { Outlets } from './outlets.js';
 import { compactPipelineFacts, pipelineFacts, type PipelineFacts } from './pipeline-facts.js';
-import { formatPipelineFailed, formatPipelinePassed, formatPipelineRecovered } from './slack/pipeline.js';
+import { fetchJobExcerpts } from './job-excerpts.js';
+import { formatPipelineExcerpts, formatPipelineFailed, formatPipelinePassed, formatPipelineRecovered } from './slack/pipeline.js';
 import { isMissingMessage } from './slack/slack-sender.js';
 import { targetName, type TargetRoutes } from './targets.js';
 import { pipelineFailedCard, pipelinePassedCard, pipelineRecoveredCard } from './teams/pipeline.js';
@@ -57,6 +59,8 @@ const NOTIFIED_STATUSES = new Set(['failed', 'success']);
 interface PipelinePlanContext {
   state: StateStore;
   outlets: Outlets;
+  /** GitLab's API for the failed jobs' log excerpts; absent, the notices say it is unavailable. */
+  gitlab?: GitLabAccess;
 }
 
 /**
@@ -124,7 +128,12 @@ async function planForTarget(facts: PipelineFacts, refFacts: RefFacts, target: T
   }
 
   const failureKey = refFailureKey(target.id, facts.projectKey, facts.ref);
-  if (facts.status === 'failed') return [failureAction(facts, target, failureKey, base('failed', `pipeline #${id} failed notice`), context)];
+  if (facts.status === 'failed') {
+    const failed = failureAction(facts, target, failureKey, base('failed', `pipeline #${id} failed notice`), context);
+    return facts.failedJobCount > 0 && target.target.kind === 'slack' && context.gitlab
+      ? [failed, excerptAction(facts, target, failed.key, context)]
+      : [failed];
+  }
 
   // Passed: a recovery where this destination was told of a failure on the ref (by an earlier
   // pipeline, or by this one before its failed jobs were retried), else a "passed" notice for
@@ -178,9 +187,33 @@ function failureAction(
         await remember(sent.result ? { ts: sent.result.ts, channel: sent.result.channel } : {});
         return sent;
       }
-      const sent = await context.outlets.teamsPost(target.target.webhook, pipelineFailedCard(facts));
+      // Fetched at run time, bounded, and never failing the card (a reason line instead).
+      const excerpts = await fetchJobExcerpts(facts, context.gitlab);
+      const sent = await context.outlets.teamsPost(target.target.webhook, pipelineFailedCard(facts, excerpts));
       await remember({});
       return sent;
+    },
+  };
+}
+
+/**
+ * The failed jobs' log excerpts, one reply in the failure notice's thread (key
+ * `<failure key>:excerpt`): runs only after the notice went out, reads the notice's ts and
+ * channel from it, and fetches the logs then (not at plan time), so a replay that finds the
+ * reply done fetches nothing. The notice itself never waits on GitLab.
+ */
+function excerptAction(facts: PipelineFacts, target: TargetRoutes, failedKey: string, context: PipelinePlanContext): PlannedAction {
+  const channel = target.target.kind === 'slack' ? target.target.channel : '';
+  return {
+    key: `${failedKey}:excerpt`,
+    kind: 'slack',
+    target: targetName(target.target),
+    summary: `pipeline #${facts.pipelineId} failed jobs' log excerpts`,
+    after: { keys: [failedKey], otherwise: 'the failure notice was not posted' },
+    run: async (followed): Promise<ActionRunResult> => {
+      const parent = followed?.get(failedKey);
+      const excerpts = (await fetchJobExcerpts(facts, context.gitlab)) ?? { unavailable: 'no failed job to read' };
+      return context.outlets.slackPost(parent?.channel ?? channel, formatPipelineExcerpts(facts, excerpts), parent?.ts);
     },
   };
 }

@@ -40,7 +40,7 @@ export function createNotifyPlanner(deps: PlannerDeps, options: NotifyPlannerOpt
     events: {
       pipeline: on(PipelineEventSchema, (event, context) => {
         const targets = targetsOf(routesFor(routes, 'pipeline', event.project.path_with_namespace));
-        return targets.length === 0 ? [] : planPipeline(event, targets, { state: context.state, outlets });
+        return targets.length === 0 ? [] : planPipeline(event, targets, { state: context.state, outlets, ...(deps.gitlab ? { gitlab: deps.gitlab } : {}) });
       }),
       merge_request: on(MergeRequestEventSchema, (event, context) => {
         const targets = targetsOf(routesFor(routes, 'merge_request', event.project.path_with_namespace));

@@ -53,6 +53,9 @@ export function teamsMessageText(message: TeamsMessage): string {
   const card = message.attachments[0]?.content;
   if (!card) return '';
   const lines = card.body.flatMap(elementText);
-  for (const action of card.actions ?? []) lines.push(`[${action.title}](${action.url})`);
+  for (const action of card.actions ?? []) {
+    if (action.type === 'Action.OpenUrl') lines.push(`[${action.title}](${action.url})`);
+    else lines.push(`${action.title}:`, ...action.card.body.flatMap(elementText));
+  }
   return unescapeTeams(lines.join('\n'));
 }

@@ -5,6 +5,8 @@ import { DEFAULTS } from '../../lib/defaults.js';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import type { DeliveryRecord } from '../../lib/deliveries/record.js';
 import { DynamoDbEffectLedger } from '../../lib/effects/dynamodb-ledger.js';
+import type { GitLabAccess } from '../../lib/gitlab/api.js';
+import { GitLabClient } from '../../lib/gitlab/api-client.js';
 import { summarizeEvent } from '../../lib/gitlab/events.js';
 import { createNotifyPlanner } from '../../lib/notify/planner.js';
 import type { RouteInput } from '../../lib/routing/schema.js';
@@ -31,6 +33,8 @@ export interface HarnessOptions {
   maxAttempts?: number;
   /** Wire createPlanners (notify + jira) instead of the notify planner alone. */
   allPlanners?: boolean;
+  /** GitLab's API for the planners: a GitLabClient on this stand-in URL and token, or any GitLabAccess. */
+  gitlab?: { url: string; token: string; timeoutMs?: number } | GitLabAccess;
 }
 
 /**
@@ -45,6 +49,8 @@ export class NotifyHarness {
   store!: DynamoDbDeliveryStore;
   state!: DynamoDbStateStore;
   logs: Array<{ level: string; message: string; extra?: Record<string, unknown> }> = [];
+  /** The GitLab client configure() built from `gitlab: { url, token }`, if any. */
+  gitlabClient: GitLabClient | undefined;
   private table!: Awaited<ReturnType<typeof startTestTable>>;
   private deps!: WorkerDeps;
 
@@ -81,7 +87,15 @@ export class NotifyHarness {
       warn: (message, extra) => this.logs.push({ level: 'warn', message, ...(extra ? { extra } : {}) }),
       error: (message, extra) => this.logs.push({ level: 'error', message, ...(extra ? { extra } : {}) }),
     };
-    const plannerDeps = { config, credentials, log, ...(options.print ? { print: options.print } : {}) };
+    this.gitlabClient = undefined;
+    let gitlab: GitLabAccess | undefined;
+    if (options.gitlab && 'forProject' in options.gitlab) gitlab = options.gitlab;
+    else if (options.gitlab) {
+      const client = new GitLabClient(options.gitlab);
+      this.gitlabClient = client;
+      gitlab = { forProject: async () => ({ api: client }) };
+    }
+    const plannerDeps = { config, credentials, log, ...(options.print ? { print: options.print } : {}), ...(gitlab ? { gitlab } : {}) };
     // Short Slack retries keep 5xx tests quick; the bounded production policy is tested on its own.
     const planners = options.allPlanners
       ? createPlanners(plannerDeps)

@@ -82,6 +82,13 @@ describe('logExcerpt', () => {
     expect(logExcerpt('glpat-ABCDEFGHIJKLMNOPQRSTUV tail', { maxChars: 20 })).toBe('[REDACTED] tail');
   });
 
+  it('redacts the rest of a key whose BEGIN line a cut of the log left out', () => {
+    const tail = 'MIIEFAKEFAKEFAKE\nFAKEbodyLINEtwo\n-----END RSA PRIVATE KEY-----\nkey written';
+    expect(redactCredentials(tail)).toBe('[REDACTED]\nkey written');
+    expect(redactCredentials(`KEYBODY\nATE KEY-----\nafter`)).toBe('[REDACTED]\nafter');
+    expect(logExcerpt(`${tail}\nERROR: Job failed`)).toBe('[REDACTED]\nkey written\nERROR: Job failed');
+  });
+
   it('redacts a key block whole even when the line count would cut it in half', () => {
     const body = Array.from({ length: 20 }, (_, i) => `KEYBODY${i}`).join('\n');
     const excerpt = logExcerpt(`-----BEGIN EC PRIVATE KEY-----\n${body}\n-----END EC PRIVATE KEY-----\nafter`, { lines: 5 });

@@ -81,8 +81,30 @@ export interface FakeGitLabOptions {
   maxPerPage?: number;
 }
 
+/**
+ * One scripted answer of the job trace endpoint, served before the trace itself: an HTTP error
+ * (with headers, e.g. `Retry-After`), or `stall` (headers sent, the body never finishes).
+ */
+export type TraceAnswer = { status: number; headers?: Record<string, string> } | 'stall';
+
+export interface FakeUser {
+  id: number;
+  username: string;
+  name?: string;
+  public_email?: string | null;
+}
+
 export class FakeGitLab {
   readonly requests: RecordedRequest[] = [];
+  /** Job logs by `<project id>/<job id>`, served as text/plain. */
+  readonly traces = new Map<string, string | Buffer>();
+  /** Answers served, in order, before a job's trace (see TraceAnswer). */
+  readonly traceScripts = new Map<string, TraceAnswer[]>();
+  /** Served to every trace request while set (after the job's own script). */
+  traceAnswer: TraceAnswer | undefined;
+  readonly users = new Map<number, FakeUser>();
+  /** Bytes of trace bodies written, per job. */
+  readonly traceBytesSent = new Map<string, number>();
   readonly testDeliveries: TestDelivery[] = [];
   readonly projects: FakeProject[] = [];
   private nextHookId = 1;
@@ -123,6 +145,12 @@ export class FakeGitLab {
     };
     project.hooks.push(created);
     return created;
+  }
+
+  /** The log GitLab serves for a job (`GET /projects/:id/jobs/:job_id/trace`). */
+  setTrace(projectId: number, jobId: number, trace: string | Buffer, script: TraceAnswer[] = []): void {
+    this.traces.set(`${projectId}/${jobId}`, trace);
+    this.traceScripts.set(`${projectId}/${jobId}`, [...script]);
   }
 
   /** Requests to a path, matched without the query string. */
@@ -182,6 +210,13 @@ export class FakeGitLab {
     if (!maintainer && !developer) return send(401, { message: '401 Unauthorized' });
 
     const segments = path.slice('/api/v4/'.length).split('/');
+    if (segments[0] === 'users' && segments.length === 2 && method === 'GET') {
+      const user = this.users.get(Number(segments[1]));
+      return user ? send(200, { public_email: null, ...user }) : send(404, { message: '404 User Not Found' });
+    }
+    if (segments[0] === 'projects' && segments.length === 5 && segments[2] === 'jobs' && segments[4] === 'trace' && method === 'GET') {
+      return this.serveTrace(`${decodeURIComponent(segments[1]!)}/${segments[3]}`, send, response);
+    }
     if (segments[0] !== 'projects') return send(404, { error: '404 Not Found' });
 
     if (segments.length === 1 && method === 'GET') {
@@ -252,6 +287,23 @@ export class FakeGitLab {
       return send(201, { message: '201 Created' });
     }
     return send(405, { error: '405 Method Not Allowed' });
+  }
+
+  private serveTrace(job: string, send: (status: number, payload?: unknown, headers?: Record<string, string>) => void, response: ServerResponse): void {
+    const answer = this.traceScripts.get(job)?.shift() ?? this.traceAnswer;
+    if (answer === 'stall') {
+      // Headers and a first line, then nothing: the client's timeout must cover the body.
+      response.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+      response.write('Running with gitlab-runner 18.6.0\n');
+      return;
+    }
+    if (answer) return send(answer.status, { message: `${answer.status}` }, answer.headers ?? {});
+    const trace = this.traces.get(job);
+    if (trace === undefined) return send(404, { message: '404 Not found' });
+    const bytes = Buffer.isBuffer(trace) ? trace : Buffer.from(trace, 'utf8');
+    this.traceBytesSent.set(job, (this.traceBytesSent.get(job) ?? 0) + bytes.byteLength);
+    response.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(bytes.byteLength) });
+    response.end(bytes);
   }
 
   private paged(send: (status: number, payload?: unknown, headers?: Record<string, string>) => void, url: URL, items: unknown[]): void {

@@ -1,5 +1,6 @@
 import { MAX_LISTED_JOBS, sourceLabel, type PipelineFacts } from '../pipeline-facts.js';
-import { formatDuration, humanize, slackLink, slackText } from '../text.js';
+import type { JobExcerpts } from '../job-excerpts.js';
+import { escapeSlack, formatDuration, humanize, slackLink, slackText } from '../text.js';
 import { SLACK_LIMITS, buttons, context, fields, header, message, section, type SlackMessage } from './block-kit.js';
 
 /** Bounds on single user-supplied strings, well inside the block limits they end up in. */
@@ -123,4 +124,33 @@ export function formatPipelinePassed(facts: PipelineFacts): SlackMessage {
       ['Merge request', mergeRequestLine(facts)],
     ]),
   ]);
+}
+
+/** A log excerpt inside a mrkdwn code block: escaped, and no ``` of its own to end the block early. */
+function preformatted(text: string): string {
+  const escape = (raw: string) => escapeSlack(raw).replace(/```/g, '`\u200b`\u200b`');
+  // Room for the fences and a leading `…`; cut from the start, where the log matters least.
+  const room = SLACK_LIMITS.sectionText - 10;
+  let raw = text;
+  while (escape(raw).length > room) {
+    raw = raw.slice(Math.max(1, escape(raw).length - room));
+    if (/^[\udc00-\udfff]/.test(raw)) raw = raw.slice(1);
+  }
+  return `\`\`\`\n${raw === text ? '' : '…'}${escape(raw)}\n\`\`\``;
+}
+
+/**
+ * The thread reply under a failure notice: per failed job (at most 3) its name linking to the
+ * job and the last lines of its log in a code block, or the one line saying why there is none.
+ * Two blocks a job keep it far inside Slack's 50 blocks; each block within 3000 characters.
+ */
+export function formatPipelineExcerpts(facts: PipelineFacts, excerpts: JobExcerpts): SlackMessage {
+  const summary = `Log excerpts of pipeline #${facts.pipelineId}'s failed jobs`;
+  if (excerpts.unavailable !== undefined) return message(summary, [section(`log excerpt unavailable: ${slackText(excerpts.unavailable, 300)}`)]);
+  const blocks = excerpts.jobs.flatMap((excerpt) => {
+    const title = `*${slackLink(excerpt.job.url, excerpt.job.name, MAX.jobName)}* (${slackText(excerpt.job.stage, MAX.stage)})`;
+    if (excerpt.unavailable !== undefined) return [section(`${title}\nlog excerpt unavailable: ${slackText(excerpt.unavailable, 300)}`)];
+    return [section(title), section(preformatted(excerpt.text))];
+  });
+  return message(summary, blocks);
 }

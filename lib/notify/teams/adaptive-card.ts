@@ -18,6 +18,8 @@ export interface TextBlock {
   color?: 'Default' | 'Good' | 'Attention' | 'Warning' | 'Accent';
   isSubtle?: boolean;
   spacing?: 'None' | 'Small' | 'Medium';
+  /** `Monospace` for log text (Teams' CodeBlock element is not in Adaptive Cards 1.5). */
+  fontType?: 'Default' | 'Monospace';
 }
 
 export interface FactSet {
@@ -39,6 +41,15 @@ export interface OpenUrlAction {
   url: string;
 }
 
+/** A button that unfolds a card inside the card (Adaptive Cards 1.0+). */
+export interface ShowCardAction {
+  type: 'Action.ShowCard';
+  title: string;
+  card: { type: 'AdaptiveCard'; body: CardElement[] };
+}
+
+export type CardAction = OpenUrlAction | ShowCardAction;
+
 export interface AdaptiveCard {
   type: 'AdaptiveCard';
   $schema: 'http://adaptivecards.io/schemas/adaptive-card.json';
@@ -46,7 +57,7 @@ export interface AdaptiveCard {
   /** Teams renders the card across the full message width. */
   msteams: { width: 'Full' };
   body: CardElement[];
-  actions?: OpenUrlAction[];
+  actions?: CardAction[];
 }
 
 /** The Workflows webhook body: one message with the card as its only attachment. */
@@ -55,8 +66,8 @@ export interface TeamsMessage {
   attachments: Array<{ contentType: 'application/vnd.microsoft.card.adaptive'; contentUrl: null; content: AdaptiveCard }>;
 }
 
-export function card(body: ReadonlyArray<CardElement | undefined>, actions: ReadonlyArray<OpenUrlAction | undefined> = []): AdaptiveCard {
-  const present = actions.filter((action): action is OpenUrlAction => action !== undefined);
+export function card(body: ReadonlyArray<CardElement | undefined>, actions: ReadonlyArray<CardAction | undefined> = []): AdaptiveCard {
+  const present = actions.filter((action): action is CardAction => action !== undefined);
   return {
     type: 'AdaptiveCard',
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',

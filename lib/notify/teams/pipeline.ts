@@ -1,6 +1,7 @@
 import { MAX_LISTED_JOBS, sourceLabel, type PipelineFacts } from '../pipeline-facts.js';
-import { formatDuration, humanize, teamsLink, teamsText } from '../text.js';
-import { card, factSet, fitMessage, openUrl, textBlock, type CardElement, type TeamsMessage } from './adaptive-card.js';
+import type { JobExcerpts } from '../job-excerpts.js';
+import { escapeTeams, formatDuration, humanize, teamsLink, teamsText } from '../text.js';
+import { card, factSet, fitMessage, openUrl, textBlock, type CardElement, type ShowCardAction, type TeamsMessage } from './adaptive-card.js';
 
 const MAX = { project: 200, ref: 200, title: 300, name: 100, jobName: 120, stage: 60 } as const;
 
@@ -27,7 +28,7 @@ function commonFacts(facts: PipelineFacts, detail: number): Array<readonly [stri
  * Failure card: the same facts as the Slack notice. Shrink levels drop job links, then the job
  * list (the Failures tab still has it), to stay under Teams' 28 KB.
  */
-export function pipelineFailedCard(facts: PipelineFacts): TeamsMessage {
+export function pipelineFailedCard(facts: PipelineFacts, excerpts?: JobExcerpts): TeamsMessage {
   return fitMessage((level) => {
     const listed = level >= 2 ? [] : facts.failedJobs.slice(0, MAX_LISTED_JOBS);
     const jobLines = listed.map((job) => {
@@ -47,11 +48,39 @@ export function pipelineFailedCard(facts: PipelineFacts): TeamsMessage {
     if (jobLines.length > 0) {
       body.push(textBlock('Failed jobs', { weight: 'Bolder', spacing: 'Medium' }), textBlock(jobLines.join('\n'), { spacing: 'Small' }));
     }
+    const logs = excerpts ? excerptParts(excerpts, level) : {};
+    if (logs.unavailable) body.push(textBlock(logs.unavailable, { isSubtle: true, size: 'Small', spacing: 'Small' }));
     return card(body, [
       openUrl('View pipeline', facts.pipelineUrl),
       facts.failedJobCount > 0 ? openUrl('View failures', `${facts.pipelineUrl}/failures`) : undefined,
+      logs.show,
     ]);
+  }, 4);
+}
+
+/** Characters of each excerpt kept per shrink level; at the last level the excerpts are left out. */
+const EXCERPT_CHARS_BY_LEVEL = [2_500, 1_000, 400, 400];
+
+/**
+ * The failed jobs' log excerpts as a "Show log excerpts" ShowCard: per job a bold title and
+ * the log in a Monospace TextBlock (escaped line by line, so log text makes no markdown), or
+ * the one line saying why there are none.
+ */
+function excerptParts(excerpts: JobExcerpts, level: number): { show?: ShowCardAction; unavailable?: string } {
+  if (excerpts.unavailable !== undefined) return { unavailable: `log excerpt unavailable: ${teamsText(excerpts.unavailable, 300)}` };
+  const max = EXCERPT_CHARS_BY_LEVEL[level];
+  if (max === undefined) return { unavailable: "log excerpts left out: the card would exceed Teams' 28 KB limit" };
+  const items: CardElement[] = excerpts.jobs.flatMap((excerpt) => {
+    const title = textBlock(`${teamsLink(excerpt.job.url, excerpt.job.name, MAX.jobName)} (${teamsText(excerpt.job.stage, MAX.stage)})`, {
+      weight: 'Bolder',
+      spacing: 'Medium',
+    });
+    if (excerpt.unavailable !== undefined) return [title, textBlock(`log excerpt unavailable: ${teamsText(excerpt.unavailable, 300)}`, { isSubtle: true })];
+    const text = excerpt.text.length > max ? `…${excerpt.text.slice(excerpt.text.length - max + 1)}` : excerpt.text;
+    const lines = text.split('\n').map((line) => escapeTeams(line));
+    return [title, textBlock(lines.join('\n\n'), { fontType: 'Monospace', size: 'Small', spacing: 'Small' })];
   });
+  return { show: { type: 'Action.ShowCard', title: 'Show log excerpts', card: { type: 'AdaptiveCard', body: items } } };
 }
 
 /** Recovery card: Teams has no threads, so it names the failure it follows. */
