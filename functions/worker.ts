@@ -12,7 +12,7 @@ import { DynamoDbDeliveryStore } from '../lib/deliveries/dynamodb-store.js';
 import { DynamoDbEffectLedger } from '../lib/effects/dynamodb-ledger.js';
 import { ENV, intEnv, requireEnv } from '../lib/env.js';
 import { createGitLabAccess } from '../lib/gitlab/access.js';
-import { gitlabClientFactory } from '../lib/gitlab/client-factory.js';
+import { gitlabClientFactory } from '../lib/gitlab/api-client.js';
 import { emfMetrics, jsonLogger } from '../lib/observability.js';
 import { SqsVisibility } from '../lib/queue/sqs-queue.js';
 import { credentialsFromSecrets } from '../lib/secrets/credentials.js';

@@ -183,3 +183,6 @@ export class GitLabClient implements GitLabApi {
     };
   }
 }
+
+/** How the worker and the local bridge build a client for an instance root and token (see ./access.ts). */
+export const gitlabClientFactory = (root: string, token: string): GitLabApi => new GitLabClient({ url: root, token });

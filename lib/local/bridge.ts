@@ -8,7 +8,7 @@ import { DynamoDbDeliveryStore } from '../deliveries/dynamodb-store.js';
 import { DynamoDbEffectLedger } from '../effects/dynamodb-ledger.js';
 import { createGitLabAccess } from '../gitlab/access.js';
 import type { GitLabApi } from '../gitlab/api.js';
-import { gitlabClientFactory } from '../gitlab/client-factory.js';
+import { gitlabClientFactory } from '../gitlab/api-client.js';
 import { webhookAuthFromEnv, type WebhookAuth } from '../gitlab/webhook-auth.js';
 import { SqsDeliveryQueue, SqsVisibility } from '../queue/sqs-queue.js';
 import { createApiGatewayHandler } from '../receiver/api-gateway.js';
