@@ -4,29 +4,28 @@ import type { PipelineEvent } from '../gitlab/schemas.js';
 import { describeBranchFilter, matchesBranches, type RefFacts } from '../routing/match.js';
 import type { StateStore } from '../state/store.js';
 import type { ActionRunResult, PlannedAction } from '../worker/action.js';
-import type { Outlets } from './outlets.js';
 import { compactPipelineFacts, pipelineFacts, type PipelineFacts } from './pipeline-facts.js';
 import { fetchJobExcerpts } from './job-excerpts.js';
-import { formatPipelineExcerpts, formatPipelineFailed, formatPipelinePassed, formatPipelineRecovered } from './slack/pipeline.js';
+import {
+  alsoFailingOn,
+  classifyFailure,
+  compareRuns,
+  extendStreak,
+  firstRound,
+  isRed,
+  latestFailure,
+  refFailureKey,
+  startStreak,
+  streakInfo,
+  withStreakLock,
+  type AlsoFailing,
+  type RefFailureState,
+} from './ref-streak.js';
+import { keeping, type Outlets } from './outlets.js';
+import { formatPipelineExcerpts, formatPipelineFailed, formatPipelineFailedReply, formatPipelinePassed, formatPipelineRecovered } from './slack/pipeline.js';
 import { isMissingMessage } from './slack/slack-sender.js';
 import { targetName, type TargetRoutes } from './targets.js';
 import { pipelineFailedCard, pipelinePassedCard, pipelineRecoveredCard } from './teams/pipeline.js';
-
-/**
- * The last failure notice a destination got for a ref (state key
- * `<target>:ref:<project key>:<ref>`): what a later green pipeline on that ref threads its
- * recovery under, and the facts to re-render the notice as fixed.
- */
-export interface RefFailureState {
-  pipelineId: number;
-  pipelineUrl: string;
-  /** Slack only: the notice's message ts and channel id. */
-  ts?: string;
-  channel?: string;
-  facts: PipelineFacts;
-  /** The pipeline whose success was announced as the recovery. */
-  resolvedBy?: number;
-}
 
 /**
  * Key of the remembered protection of a branch, written when a push event says it. Keyed by
@@ -37,9 +36,7 @@ export function refProtectionKey(project: { id: number; path_with_namespace: str
   return `ref-protected:${projectKey(project)}:${ref}`;
 }
 
-export function refFailureKey(targetId: string, project: string, ref: string): string {
-  return `${targetId}:ref:${project}:${ref}`;
-}
+export { refFailureKey, type RefFailureState } from './ref-streak.js';
 
 /** `:<round>` when GitLab sent the pipeline's finish time, so a retried-then-finished pipeline keys apart. */
 function roundSuffix(round: string | undefined): string {
@@ -129,10 +126,11 @@ async function planForTarget(facts: PipelineFacts, refFacts: RefFacts, target: T
 
   const failureKey = refFailureKey(target.id, facts.projectKey, facts.ref);
   if (facts.status === 'failed') {
-    const failed = failureAction(facts, target, failureKey, base('failed', `pipeline #${id} failed notice`), context);
+    const failed = base('failed', `pipeline #${id} failed notice`);
+    const actions = await failureActions(facts, target, failureKey, failed, context);
     return facts.failedJobCount > 0 && target.target.kind === 'slack' && context.gitlab
-      ? [failed, excerptAction(facts, target, failed.key, context)]
-      : [failed];
+      ? [...actions, excerptAction(facts, target, failed.key, context)]
+      : actions;
   }
 
   // Passed: a recovery where this destination was told of a failure on the ref (by an earlier
@@ -140,10 +138,15 @@ async function planForTarget(facts: PipelineFacts, refFacts: RefFacts, target: T
   // routes that want every pipeline.
   const onRecovery = watching.some((route) => route.options.notifyOnRecovery);
   const onlyBroken = watching.every((route) => route.options.notifyOnlyBrokenPipelines);
-  const failure = onRecovery ? await context.state.get<RefFailureState>(failureKey) : undefined;
-  if (failure && failure.pipelineId <= id && (failure.resolvedBy === undefined || failure.resolvedBy === id) && !earlierRound(facts, failure)) {
-    return recoveryActions(facts, failure, target, failureKey, context);
-  }
+  const failure = await context.state.get<RefFailureState>(failureKey);
+  const ends =
+    failure !== undefined &&
+    compareRuns({ pipelineId: id, round: facts.round }, latestFailure(failure)) >= 0 &&
+    (failure.resolvedBy === undefined || failure.resolvedBy === id);
+  if (ends && onRecovery) return recoveryActions(facts, failure, target, failureKey, context);
+  // No recovery is announced, but the ref is green now: the next failure is a new one, not
+  // "still failing". Written while planning, as the branch protection a push tells is.
+  if (ends && isRed(failure)) await context.state.put<RefFailureState>(failureKey, { ...failure, resolvedBy: id });
   if (onlyBroken) {
     return [skip('passed', `pipeline #${id} passed notice`, 'pipeline passed; only broken pipelines notify (notifyOnlyBrokenPipelines)')];
   }
@@ -159,41 +162,122 @@ async function planForTarget(facts: PipelineFacts, refFacts: RefFacts, target: T
   ];
 }
 
-function failureAction(
+/**
+ * A failed pipeline's notice, classified against the destination's streak on the ref:
+ * - the first failure after green (or with nothing known) is a top-level "new failure" notice
+ *   and becomes the streak's parent;
+ * - a failure while the ref is red replies in the parent's thread (Slack; Teams has no
+ *   threads: a "still failing since #N" card) and the parent is updated to "failing for K
+ *   pipelines" by an action of its own, keyed by this pipeline so a replay does not redo it;
+ * - a late failure older than the pipeline that made the ref green gets its own notice and
+ *   leaves the streak alone.
+ * The effect key is the failure notice's (`...:<id>:failed:<round>`) wherever it goes, so a
+ * redelivery or replay posts nothing new. Deciding and recording run under the ref's streak
+ * lock: two failures processed at once cannot both become a parent.
+ */
+async function failureActions(
   facts: PipelineFacts,
   target: TargetRoutes,
   failureKey: string,
   base: Omit<PlannedAction, 'run'>,
   context: PipelinePlanContext,
-): PlannedAction {
-  return {
-    ...base,
-    run: async (): Promise<ActionRunResult> => {
-      const remember = async (extra: { ts?: string; channel?: string }) => {
-        const existing = await context.state.get<RefFailureState>(failureKey);
-        // An older pipeline's failure (or an older run of this one) arriving late must not
-        // replace a newer one's notice.
-        if (existing && (existing.pipelineId > facts.pipelineId || (existing.pipelineId === facts.pipelineId && earlierRound(facts, existing)))) return;
-        await context.state.put<RefFailureState>(failureKey, {
-          pipelineId: facts.pipelineId,
-          pipelineUrl: facts.pipelineUrl,
-          facts: compactPipelineFacts(facts),
-          ...extra,
-        });
-      };
-      if (target.target.kind === 'slack') {
-        const sent = await context.outlets.slackPost(target.target.channel, formatPipelineFailed(facts));
-        // A printed notice (local mode) is remembered too, so the recovery shows up (unthreaded).
-        await remember(sent.result ? { ts: sent.result.ts, channel: sent.result.channel } : {});
-        return sent;
-      }
-      // Fetched at run time, bounded, and never failing the card (a reason line instead).
-      const excerpts = await fetchJobExcerpts(facts, context.gitlab);
-      const sent = await context.outlets.teamsPost(target.target.webhook, pipelineFailedCard(facts, excerpts));
-      await remember({});
+): Promise<PlannedAction[]> {
+  const { state, outlets } = context;
+  const targetBranch = facts.mergeRequest?.targetBranch;
+  const alsoFailing = targetBranch
+    ? alsoFailingOn(facts, await state.get<RefFailureState>(refFailureKey(target.id, facts.projectKey, targetBranch)))
+    : undefined;
+  const planned = await state.get<RefFailureState>(failureKey);
+  // Known red while planning (the usual, sequential case): the parent update is an action of its own.
+  const updatePlanned = target.target.kind === 'slack' && classifyFailure(facts, planned) === 'continues';
+
+  // Teams cards carry the excerpts themselves (no threads): fetched at run time, bounded, and
+  // never failing the card (a reason line instead).
+  const teamsExcerpts = async () => {
+    const excerpts = await fetchJobExcerpts(facts, context.gitlab);
+    return excerpts ? { excerpts } : {};
+  };
+
+  /** Re-renders the parent with the streak's current count (chat.update is idempotent). */
+  const updateParent = async (): Promise<ActionRunResult> => {
+    const current = await state.get<RefFailureState>(failureKey);
+    if (!isRed(current) || !current.ts || !current.channel) return { skipped: 'the ref has no failing streak with a Slack parent any more' };
+    try {
+      return await outlets.slackUpdate(current.channel, current.ts, formatPipelineFailed(current.facts, { streak: streakInfo(current) }));
+    } catch (error) {
+      if (isMissingMessage(error)) return { skipped: `the parent notice of the streak (ts ${current.ts}) no longer exists in Slack` };
+      throw error;
+    }
+  };
+
+  const postNew = async (current: RefFailureState | undefined): Promise<ActionRunResult> => {
+    const kind = classifyFailure(facts, current);
+    const options = {
+      ...(kind === 'new' ? { newFailure: current === undefined ? ('unknown' as const) : ('after-green' as const) } : {}),
+      ...withAlso(alsoFailing),
+    };
+    const sent =
+      target.target.kind === 'slack'
+        ? await outlets.slackPost(target.target.channel, formatPipelineFailed(facts, options))
+        : await outlets.teamsPost(target.target.webhook, pipelineFailedCard(facts, { ...options, ...(await teamsExcerpts()) }));
+    // A printed notice (local mode) starts the streak too, so the recovery shows up (unthreaded).
+    const ids = sent.result && 'ts' in sent.result ? { ts: sent.result.ts, channel: sent.result.channel } : {};
+    if (kind === 'new') await state.put<RefFailureState>(failureKey, startStreak(facts, compactPipelineFacts(facts), ids, facts.finishedAt));
+    return sent;
+  };
+
+  const continueStreak = async (current: RefFailureState): Promise<ActionRunResult> => {
+    const next = extendStreak(current, facts);
+    const streak = streakInfo(next);
+    if (target.target.kind === 'teams') {
+      const sent = await outlets.teamsPost(target.target.webhook, pipelineFailedCard(facts, { streak, ...withAlso(alsoFailing), ...(await teamsExcerpts()) }));
+      await state.put<RefFailureState>(failureKey, next);
       return sent;
+    }
+    if (current.ts) {
+      try {
+        const sent = await outlets.slackPost(current.channel ?? target.target.channel, formatPipelineFailedReply(facts, streak, alsoFailing), current.ts);
+        await state.put<RefFailureState>(failureKey, next);
+        if (!updatePlanned) await updateParent().catch(() => undefined);
+        return sent;
+      } catch (error) {
+        if (!isMissingMessage(error)) throw error;
+      }
+    }
+    // The parent was deleted (or only printed, in local mode): this failure's notice, saying
+    // how long the ref has been failing, is posted top-level and becomes the parent.
+    const sent = await outlets.slackPost(target.target.channel, formatPipelineFailed(facts, { streak, ...withAlso(alsoFailing) }));
+    const { ts: _oldTs, channel: _oldChannel, ...rest } = next;
+    await state.put<RefFailureState>(failureKey, {
+      ...rest,
+      facts: compactPipelineFacts(facts),
+      ...(sent.result ? { ts: sent.result.ts, channel: sent.result.channel } : {}),
+    });
+    return current.ts ? keeping(sent, { replaced: current.ts }) : sent;
+  };
+
+  const failed: PlannedAction = {
+    ...base,
+    run: () =>
+      withStreakLock(state, failureKey, base.key, async () => {
+        const current = await state.get<RefFailureState>(failureKey);
+        return classifyFailure(facts, current) === 'continues' ? continueStreak(current!) : postNew(current);
+      }),
+  };
+  if (!updatePlanned) return [failed];
+  const updateKey = `${target.id}:pipeline:${facts.projectKey}:${planned!.pipelineId}:still-failing:${facts.pipelineId}${roundSuffix(facts.round)}`;
+  const update: PlannedAction = {
+    key: updateKey,
+    kind: 'slack',
+    target: base.target,
+    summary: `pipeline #${planned!.pipelineId} failure notice updated: still failing at #${facts.pipelineId}`,
+    after: { keys: [base.key], otherwise: 'no failure notice was posted in the thread' },
+    run: async (followed): Promise<ActionRunResult> => {
+      if (!followed?.get(base.key)?.thread_ts) return { skipped: `the notice of #${facts.pipelineId} is the parent itself (posted top-level)` };
+      return withStreakLock(state, failureKey, updateKey, updateParent);
     },
   };
+  return [failed, update];
 }
 
 /**
@@ -213,14 +297,14 @@ function excerptAction(facts: PipelineFacts, target: TargetRoutes, failedKey: st
     run: async (followed): Promise<ActionRunResult> => {
       const parent = followed?.get(failedKey);
       const excerpts = (await fetchJobExcerpts(facts, context.gitlab)) ?? { unavailable: 'no failed job to read' };
-      return context.outlets.slackPost(parent?.channel ?? channel, formatPipelineExcerpts(facts, excerpts), parent?.ts);
+      // A notice that went into a red streak's thread is itself a reply: its excerpts join that thread.
+      return context.outlets.slackPost(parent?.channel ?? channel, formatPipelineExcerpts(facts, excerpts), parent?.thread_ts ?? parent?.ts);
     },
   };
 }
 
-/** True when `facts` is an earlier run than the one the remembered failure is of (same pipeline, earlier finish). */
-function earlierRound(facts: PipelineFacts, failure: RefFailureState): boolean {
-  return failure.pipelineId === facts.pipelineId && facts.round !== '' && (failure.facts.round ?? '') !== '' && facts.round < failure.facts.round;
+function withAlso(alsoFailing: AlsoFailing | undefined): { alsoFailing?: AlsoFailing } {
+  return alsoFailing ? { alsoFailing } : {};
 }
 
 function recoveryActions(
@@ -232,9 +316,10 @@ function recoveryActions(
 ): PlannedAction[] {
   const name = targetName(target.target);
   const failed = { pipelineId: failure.pipelineId, pipelineUrl: failure.pipelineUrl };
-  const failureRound = roundSuffix(failure.facts.round);
+  const failureRound = roundSuffix(firstRound(failure));
+  // The same streak: its first failure (a replaced parent keeps it).
   const sameFailure = (state: RefFailureState | undefined): state is RefFailureState =>
-    state !== undefined && state.pipelineId === failure.pipelineId && (state.facts.round ?? '') === (failure.facts.round ?? '');
+    state !== undefined && state.pipelineId === failure.pipelineId && firstRound(state) === firstRound(failure);
   // Re-read: a newer failure recorded meanwhile must not be overwritten by this stale copy.
   const markResolved = async () => {
     const current = await context.state.get<RefFailureState>(failureKey);
@@ -255,11 +340,13 @@ function recoveryActions(
       if (sameFailure(current) && current.resolvedBy !== undefined && current.resolvedBy !== facts.pipelineId) {
         return { skipped: `pipeline #${current.resolvedBy} already announced the recovery from #${failure.pipelineId}` };
       }
+      // The streak's parent as it is now: a failure may have replaced a deleted one since planning.
+      const parentNow = sameFailure(current) ? current : failure;
       try {
         if (target.target.kind === 'slack') {
-          const channel = failure.channel ?? target.target.channel;
+          const channel = parentNow.channel ?? target.target.channel;
           const message = formatPipelineRecovered(facts, failed);
-          const threadTs = failure.ts;
+          const threadTs = parentNow.ts;
           let sent;
           try {
             sent = await context.outlets.slackPost(channel, message, threadTs);
@@ -282,18 +369,21 @@ function recoveryActions(
     },
   };
   if (target.target.kind !== 'slack' || !failure.ts || !failure.channel) return [reply];
-  const { ts, channel } = failure;
   const parent: PlannedAction = {
     key: `${target.id}:pipeline:${facts.projectKey}:${failure.pipelineId}:fixed${failureRound}`,
     kind: 'slack',
     target: name,
     summary: `pipeline #${failure.pipelineId} failure notice marked fixed by #${facts.pipelineId}`,
     run: async (): Promise<ActionRunResult> => {
+      const current = await context.state.get<RefFailureState>(failureKey);
+      const streak = sameFailure(current) ? current : failure;
+      const ts = streak.ts ?? failure.ts!;
+      const channel = streak.channel ?? failure.channel!;
       try {
         return await context.outlets.slackUpdate(
           channel,
           ts,
-          formatPipelineFailed(failure.facts, { resolvedBy: { pipelineId: facts.pipelineId, pipelineUrl: facts.pipelineUrl } }),
+          formatPipelineFailed(streak.facts, { resolvedBy: { pipelineId: facts.pipelineId, pipelineUrl: facts.pipelineUrl }, streak: streakInfo(streak) }),
         );
       } catch (error) {
         if (isMissingMessage(error)) return { skipped: `the failure notice of #${failure.pipelineId} (ts ${ts}) no longer exists in Slack` };

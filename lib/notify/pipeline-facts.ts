@@ -33,6 +33,8 @@ export interface PipelineFacts {
    * sent no time. A redelivery of the same event carries the same round.
    */
   round: string;
+  /** GitLab's `finished_at` as sent (bounded), for "failing since"; absent when it sent none. */
+  finishedAt?: string;
   /** Pipeline name (`workflow:name`), when set. */
   pipelineName?: string;
   status: string;
@@ -53,7 +55,8 @@ export interface PipelineFacts {
   /** Failed jobs (the first ones when compacted); `failedJobCount` is the real number. */
   failedJobs: FailedJob[];
   failedJobCount: number;
-  mergeRequest?: { iid: number; title?: string; url?: string };
+  /** The MR the pipeline ran for; `targetBranch` is the branch it would merge into, when GitLab sent it. */
+  mergeRequest?: { iid: number; title?: string; url?: string; targetBranch?: string };
 }
 
 /** GitLab's pipeline sources as people say them. */
@@ -143,6 +146,7 @@ export function pipelineFacts(event: PipelineEvent): PipelineFacts {
     failedJobs,
     failedJobCount: failedJobs.length,
   };
+  if (attributes.finished_at) facts.finishedAt = truncate(attributes.finished_at, 40);
   if (attributes.name) facts.pipelineName = attributes.name;
   if (project.default_branch) facts.defaultBranch = project.default_branch;
   if (commitTitle) facts.commitTitle = commitTitle;
@@ -154,7 +158,13 @@ export function pipelineFacts(event: PipelineEvent): PipelineFacts {
   if (typeof attributes.duration === 'number') facts.durationSeconds = attributes.duration;
   if (attributes.source) facts.source = attributes.source;
   const mrUrl = local(mr?.url);
-  if (mr) facts.mergeRequest = { iid: mr.iid, ...(mr.title ? { title: mr.title } : {}), ...(mrUrl ? { url: mrUrl } : {}) };
+  if (mr)
+    facts.mergeRequest = {
+      iid: mr.iid,
+      ...(mr.title ? { title: mr.title } : {}),
+      ...(mrUrl ? { url: mrUrl } : {}),
+      ...(mr.target_branch ? { targetBranch: shortRef(mr.target_branch) } : {}),
+    };
   return facts;
 }
 
@@ -172,6 +182,13 @@ export function compactPipelineFacts(facts: PipelineFacts): PipelineFacts {
     failedStages: facts.failedStages.slice(0, 50).map((stage) => truncate(stage, 255)),
   };
   if (facts.commitTitle !== undefined) compact.commitTitle = truncate(facts.commitTitle, 1000);
-  if (facts.mergeRequest?.title !== undefined) compact.mergeRequest = { ...facts.mergeRequest, title: truncate(facts.mergeRequest.title, 1000) };
+  if (facts.mergeRequest !== undefined) {
+    const { title, targetBranch } = facts.mergeRequest;
+    compact.mergeRequest = {
+      ...facts.mergeRequest,
+      ...(title !== undefined ? { title: truncate(title, 1000) } : {}),
+      ...(targetBranch !== undefined ? { targetBranch: truncate(targetBranch, 255) } : {}),
+    };
+  }
   return compact;
 }

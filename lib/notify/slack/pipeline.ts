@@ -1,5 +1,6 @@
 import { MAX_LISTED_JOBS, sourceLabel, type PipelineFacts } from '../pipeline-facts.js';
 import type { JobExcerpts } from '../job-excerpts.js';
+import type { AlsoFailing, StreakInfo } from '../ref-streak.js';
 import { escapeSlack, formatDuration, humanize, slackLink, slackText } from '../text.js';
 import { SLACK_LIMITS, buttons, context, fields, header, message, section, type SlackMessage } from './block-kit.js';
 
@@ -9,6 +10,15 @@ const MAX = { project: 200, ref: 200, title: 300, name: 100, jobName: 120, stage
 export interface PipelineFailedOptions {
   /** Set when a later pipeline on the same ref passed: the notice is re-rendered as fixed. */
   resolvedBy?: { pipelineId: number; pipelineUrl: string };
+  /** The ref's red streak this notice heads: with 2 or more failures it says "failing for K pipelines since #N". */
+  streak?: StreakInfo;
+  /**
+   * A first failure after green (`after-green`) or with no earlier result known (`unknown`):
+   * the notice says it is a new failure.
+   */
+  newFailure?: 'after-green' | 'unknown';
+  /** Failed jobs that also fail on the MR's target branch. */
+  alsoFailing?: AlsoFailing;
 }
 
 function refKind(facts: PipelineFacts): string {
@@ -36,7 +46,7 @@ function mergeRequestLine(facts: PipelineFacts): string | undefined {
  * Failures tab. Lines are added while the section stays under Slack's 3000 characters, so a
  * long job name shortens the list rather than breaking a link.
  */
-function failedJobsText(facts: PipelineFacts): string | undefined {
+function failedJobsText(facts: PipelineFacts, alsoFailing?: AlsoFailing): string | undefined {
   if (facts.failedJobCount === 0) return undefined;
   const title = '*Failed jobs*';
   const lines: string[] = [];
@@ -46,13 +56,27 @@ function failedJobsText(facts: PipelineFacts): string | undefined {
   let used = 0;
   for (const job of facts.failedJobs.slice(0, MAX_LISTED_JOBS)) {
     const reason = job.failureReason ? ` — ${slackText(humanize(job.failureReason), 80)}` : '';
-    const line = `• ${slackLink(job.url, job.name, MAX.jobName)} (${slackText(job.stage, MAX.stage)})${reason}`;
+    const also = alsoFailing?.jobs.includes(job.name) ? ` · _also failing on ${slackText(alsoFailing.branch, MAX.ref)}_` : '';
+    const line = `• ${slackLink(job.url, job.name, MAX.jobName)} (${slackText(job.stage, MAX.stage)})${reason}${also}`;
     if (used + line.length + 1 > budget) break;
     lines.push(line);
     used += line.length + 1;
   }
   if (lines.length < facts.failedJobCount) lines.push(moreLine(lines.length));
   return `${title}\n${lines.join('\n')}`;
+}
+
+/** "Failing for 3 pipelines since #40 (2026-02-01 10:00:00 UTC)", or undefined for a streak of one. */
+function streakText(streak: StreakInfo | undefined, verb = 'Failing'): string | undefined {
+  if (!streak || streak.count < 2) return undefined;
+  const since = streak.since ? ` (${slackText(streak.since, 40)})` : '';
+  return `${verb} for ${streak.count} pipelines since ${slackLink(streak.first.pipelineUrl, `#${streak.first.pipelineId}`)}${since}`;
+}
+
+function newFailureText(facts: PipelineFacts, newFailure: PipelineFailedOptions['newFailure']): string | undefined {
+  if (newFailure === 'after-green') return `:new: New failure: the last finished pipeline on ${refKind(facts)} ${slackText(facts.ref, MAX.ref)} had passed.`;
+  if (newFailure === 'unknown') return `:new: New failure: no earlier result is known for ${refKind(facts)} ${slackText(facts.ref, MAX.ref)}.`;
+  return undefined;
 }
 
 function pipelineLabel(facts: PipelineFacts): string {
@@ -71,9 +95,12 @@ export function formatPipelineFailed(facts: PipelineFacts, options: PipelineFail
   const summary = `${resolved ? 'Fixed' : 'Failed'}: pipeline #${facts.pipelineId} in ${slackText(facts.projectPath, MAX.project)} on ${refKind(facts)} ${slackText(facts.ref, MAX.ref)}${
     facts.commitTitle ? `: ${slackText(facts.commitTitle, MAX.title)}` : ''
   }`;
-  const jobs = failedJobsText(facts);
+  const jobs = failedJobsText(facts, options.alsoFailing);
+  const streak = streakText(options.streak, resolved ? 'Had been failing' : 'Failing');
+  const status = resolved ? undefined : streak ? `:repeat: ${streak}` : newFailureText(facts, options.newFailure);
   return message(summary, [
     header(title),
+    status === undefined ? undefined : context(status),
     section(`${whereLine(facts)} · ${slackLink(facts.pipelineUrl, `pipeline ${pipelineLabel(facts)}`, MAX.title)}`),
     fields([
       ['Commit', commitLine(facts)],
@@ -85,11 +112,35 @@ export function formatPipelineFailed(facts: PipelineFacts, options: PipelineFail
       ['Merge request', mergeRequestLine(facts)],
     ]),
     jobs === undefined ? undefined : section(jobs),
-    resolved ? context(`:white_check_mark: Fixed by ${slackLink(resolved.pipelineUrl, `pipeline #${resolved.pipelineId}`)}`) : undefined,
+    resolved
+      ? context(`:white_check_mark: Fixed by ${slackLink(resolved.pipelineUrl, `pipeline #${resolved.pipelineId}`)}${streak ? ` · ${streak}` : ''}`)
+      : undefined,
     buttons([
       { text: 'View pipeline', url: facts.pipelineUrl, actionId: 'view_pipeline' },
       { text: 'View failures', url: facts.failedJobCount > 0 ? `${facts.pipelineUrl}/failures` : undefined, actionId: 'view_failures' },
     ]),
+  ]);
+}
+
+/**
+ * A failure while the ref is already red, posted in the streak parent's thread: short (what
+ * failed this time, which commit), the parent carries the rest.
+ */
+export function formatPipelineFailedReply(facts: PipelineFacts, streak: StreakInfo, alsoFailing?: AlsoFailing): SlackMessage {
+  const text = `:x: ${slackLink(facts.pipelineUrl, `Pipeline ${pipelineLabel(facts)}`, MAX.title)} failed again on ${refKind(facts)} ${slackLink(facts.refUrl, facts.ref, MAX.ref)}: still failing since ${slackLink(
+    streak.first.pipelineUrl,
+    `#${streak.first.pipelineId}`,
+  )} (${streak.count} pipelines).`;
+  const fallback = `Still failing: pipeline #${facts.pipelineId} in ${slackText(facts.projectPath, MAX.project)} on ${refKind(facts)} ${slackText(facts.ref, MAX.ref)} (${streak.count} pipelines since #${streak.first.pipelineId})`;
+  const jobs = failedJobsText(facts, alsoFailing);
+  return message(fallback, [
+    section(text),
+    fields([
+      ['Commit', commitLine(facts)],
+      ['Author', facts.commitAuthor ? slackText(facts.commitAuthor, MAX.name) : undefined],
+      ['Merge request', mergeRequestLine(facts)],
+    ]),
+    jobs === undefined ? undefined : section(jobs),
   ]);
 }
 

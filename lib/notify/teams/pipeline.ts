@@ -1,5 +1,6 @@
 import { MAX_LISTED_JOBS, sourceLabel, type PipelineFacts } from '../pipeline-facts.js';
 import type { JobExcerpts } from '../job-excerpts.js';
+import type { AlsoFailing, StreakInfo } from '../ref-streak.js';
 import { escapeTeams, formatDuration, humanize, teamsLink, teamsText } from '../text.js';
 import { card, factSet, fitMessage, openUrl, textBlock, type CardElement, type ShowCardAction, type TeamsMessage } from './adaptive-card.js';
 
@@ -28,13 +29,40 @@ function commonFacts(facts: PipelineFacts, detail: number): Array<readonly [stri
  * Failure card: the same facts as the Slack notice. Shrink levels drop job links, then the job
  * list (the Failures tab still has it), to stay under Teams' 28 KB.
  */
-export function pipelineFailedCard(facts: PipelineFacts, excerpts?: JobExcerpts): TeamsMessage {
+export interface PipelineFailedCardOptions {
+  /** The ref's red streak: with 2 or more failures the card says "still failing since #N (K pipelines)". */
+  streak?: StreakInfo;
+  /** A first failure after green or with no earlier result known: the card says it is new. */
+  newFailure?: 'after-green' | 'unknown';
+  /** Failed jobs that also fail on the MR's target branch. */
+  alsoFailing?: AlsoFailing;
+  /** The failed jobs' log excerpts (behind "Show log excerpts"), or why there are none. */
+  excerpts?: JobExcerpts;
+}
+
+function statusLine(facts: PipelineFacts, options: PipelineFailedCardOptions): string | undefined {
+  const { streak } = options;
+  if (streak && streak.count >= 2) {
+    const since = streak.since ? `, first failed ${teamsText(streak.since, 40)}` : '';
+    return `🔁 Still failing since ${teamsLink(streak.first.pipelineUrl, `pipeline #${streak.first.pipelineId}`)} (${streak.count} pipelines${since}).`;
+  }
+  const where = `${refKind(facts)} ${teamsText(facts.ref, MAX.ref)}`;
+  if (options.newFailure === 'after-green') return `🆕 New failure: the last finished pipeline on ${where} had passed.`;
+  if (options.newFailure === 'unknown') return `🆕 New failure: no earlier result is known for ${where}.`;
+  return undefined;
+}
+
+export function pipelineFailedCard(facts: PipelineFacts, options: PipelineFailedCardOptions = {}): TeamsMessage {
+  const status = statusLine(facts, options);
+  const also = options.alsoFailing;
+  const excerpts = options.excerpts;
   return fitMessage((level) => {
     const listed = level >= 2 ? [] : facts.failedJobs.slice(0, MAX_LISTED_JOBS);
     const jobLines = listed.map((job) => {
       const name = level >= 1 ? teamsText(job.name, MAX.jobName) : teamsLink(job.url, job.name, MAX.jobName);
       const reason = job.failureReason ? ` — ${teamsText(humanize(job.failureReason), 80)}` : '';
-      return `- ${name} (${teamsText(job.stage, MAX.stage)})${reason}`;
+      const alsoOn = also?.jobs.includes(job.name) ? ` · _also failing on ${teamsText(also.branch, MAX.ref)}_` : '';
+      return `- ${name} (${teamsText(job.stage, MAX.stage)})${reason}${alsoOn}`;
     });
     const more = facts.failedJobCount - listed.length;
     if (more > 0)
@@ -43,6 +71,7 @@ export function pipelineFailedCard(facts: PipelineFacts, excerpts?: JobExcerpts)
       );
     const body: Array<CardElement | undefined> = [
       textBlock(`❌ Pipeline #${facts.pipelineId} failed on ${teamsText(facts.ref, MAX.ref)}`, { size: 'Large', weight: 'Bolder', color: 'Attention' }),
+      status === undefined ? undefined : textBlock(status, { spacing: 'Small' }),
       factSet([...commonFacts(facts, level), ['Failed stages', facts.failedStages.length > 0 ? teamsText(facts.failedStages.join(', '), 500) : undefined]]),
     ];
     if (jobLines.length > 0) {
