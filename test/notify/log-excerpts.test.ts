@@ -49,6 +49,22 @@ const traceRequests = () => gitlab.requestsTo('GET', /\/jobs\/\d+\/trace$/);
 const replyText = () => JSON.stringify(posts()[1]!.params);
 
 describe('the Slack failure notice', () => {
+  it("of a ref already failing goes in the streak parent's thread, and so does its excerpt reply", async () => {
+    gitlab.setTrace(projectId, jobId(0), 'FAIL first run\nERROR: Job failed: exit code 1\n');
+    await harness.deliver(pipeline({ failedJobs: [{ name: 'vitest' }] }));
+    pipelineId += 1;
+    gitlab.setTrace(projectId, jobId(0), 'FAIL second run\nERROR: Job failed: exit code 1\n');
+    await harness.deliver(pipeline({ failedJobs: [{ name: 'vitest' }] }));
+
+    const parents = harness.slack.messages.filter((message) => message.threadTs === undefined);
+    expect(parents).toHaveLength(1);
+    // First failure: excerpt in its thread; second: its notice and its excerpt, both in the same thread.
+    const replies = posts().slice(1);
+    expect(replies).toHaveLength(3);
+    for (const reply of replies) expect(reply.params.thread_ts).toBe(parents[0]!.ts);
+    expect(JSON.stringify(replies[2]!.params)).toContain('FAIL second run');
+  });
+
   it('gets one thread reply with each failed job log cleaned up and credentials redacted', async () => {
     gitlab.setTrace(projectId, jobId(0), trace('vitest-failed.trace'));
     gitlab.setTrace(projectId, jobId(1), trace('planted-credentials.trace'));
