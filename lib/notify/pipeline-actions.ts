@@ -3,6 +3,9 @@ import type { PipelineEvent } from '../gitlab/schemas.js';
 import { describeBranchFilter, matchesBranches, type RefFacts } from '../routing/match.js';
 import type { StateStore } from '../state/store.js';
 import type { ActionRunResult, PlannedAction } from '../worker/action.js';
+import { pipelineAuthor } from './mentions/event-people.js';
+import type { NoticeMentions } from './mentions/notice-mentions.js';
+import type { ChatPerson } from './mentions/resolver.js';
 import type { Outlets } from './outlets.js';
 import { compactPipelineFacts, pipelineFacts, type PipelineFacts } from './pipeline-facts.js';
 import { formatPipelineFailed, formatPipelinePassed, formatPipelineRecovered } from './slack/pipeline.js';
@@ -57,6 +60,10 @@ const NOTIFIED_STATUSES = new Set(['failed', 'success']);
 interface PipelinePlanContext {
   state: StateStore;
   outlets: Outlets;
+  /** Who to mention in a failure notice (lib/notify/mentions); none when absent. */
+  mentions?: NoticeMentions;
+  /** The pipeline's commit author, set by planPipeline. */
+  author?: ChatPerson;
 }
 
 /**
@@ -87,8 +94,9 @@ export async function planPipeline(event: PipelineEvent, targets: readonly Targe
     isProtected: needsProtection ? await isProtectedRef(event, facts.ref, context.state) : undefined,
   };
   const actions: PlannedAction[] = [];
+  const author = pipelineAuthor(event);
   for (const target of targets) {
-    actions.push(...(await planForTarget(facts, refFacts, target, context)));
+    actions.push(...(await planForTarget(facts, refFacts, target, author ? { ...context, author } : context)));
   }
   return actions;
 }
@@ -124,7 +132,11 @@ async function planForTarget(facts: PipelineFacts, refFacts: RefFacts, target: T
   }
 
   const failureKey = refFailureKey(target.id, facts.projectKey, facts.ref);
-  if (facts.status === 'failed') return [failureAction(facts, target, failureKey, base('failed', `pipeline #${id} failed notice`), context)];
+  if (facts.status === 'failed') {
+    // Mentions unless a route sending here turns them off (`mentionAuthors: false`).
+    const mentionAuthor = watching.every((route) => route.options.mentionAuthors !== false) ? context.author : undefined;
+    return [failureAction(facts, target, failureKey, base('failed', `pipeline #${id} failed notice`), context, mentionAuthor)];
+  }
 
   // Passed: a recovery where this destination was told of a failure on the ref (by an earlier
   // pipeline, or by this one before its failed jobs were retried), else a "passed" notice for
@@ -156,6 +168,7 @@ function failureAction(
   failureKey: string,
   base: Omit<PlannedAction, 'run'>,
   context: PipelinePlanContext,
+  author?: ChatPerson,
 ): PlannedAction {
   return {
     ...base,
@@ -172,13 +185,18 @@ function failureAction(
           ...extra,
         });
       };
+      const { mentions } = context;
       if (target.target.kind === 'slack') {
-        const sent = await context.outlets.slackPost(target.target.channel, formatPipelineFailed(facts));
+        const mention = author && mentions ? await mentions.slack(author, context.state, facts.projectUrl) : undefined;
+        const sent = await context.outlets.slackPost(target.target.channel, formatPipelineFailed(facts, { authorMention: mention?.mention?.id }));
+        if (sent.dryRun && author && mention) mentions?.printWould(target.target.channel, [[author, mention]]);
         // A printed notice (local mode) is remembered too, so the recovery shows up (unthreaded).
         await remember(sent.result ? { ts: sent.result.ts, channel: sent.result.channel } : {});
         return sent;
       }
-      const sent = await context.outlets.teamsPost(target.target.webhook, pipelineFailedCard(facts));
+      const mention = author && mentions ? mentions.teams(author) : undefined;
+      const sent = await context.outlets.teamsPost(target.target.webhook, pipelineFailedCard(facts, { authorMention: mention?.mention }));
+      if (sent.dryRun && author && mention) mentions?.printWould(`Teams webhook "${target.target.webhook}"`, [[author, mention]]);
       await remember({});
       return sent;
     },

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseConfig } from '../../lib/config/load.js';
 import type { BridgeConfig } from '../../lib/config/schema.js';
+import type { GitLabAccess } from '../../lib/gitlab/api.js';
 import { DEFAULTS } from '../../lib/defaults.js';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import type { DeliveryRecord } from '../../lib/deliveries/record.js';
@@ -31,6 +32,10 @@ export interface HarnessOptions {
   maxAttempts?: number;
   /** Wire createPlanners (notify + jira) instead of the notify planner alone. */
   allPlanners?: boolean;
+  /** The config's `people` map (mentions). */
+  people?: Record<string, unknown>;
+  /** GitLab's API as the planners get it (PlannerDeps.gitlab). */
+  gitlab?: GitLabAccess;
 }
 
 /**
@@ -67,7 +72,10 @@ export class NotifyHarness {
 
   /** (Re)configures the worker; each call starts from fresh routes and credentials. */
   configure(options: HarnessOptions): { config: BridgeConfig; planners: Planner[] } {
-    const config = parseConfig({ slack: { apiUrl: this.slack.apiUrl }, routes: options.routes }, 'test config');
+    const config = parseConfig(
+      { slack: { apiUrl: this.slack.apiUrl }, routes: options.routes, ...(options.people ? { people: options.people } : {}) },
+      'test config',
+    );
     const token = options.slackToken === undefined ? this.slack.token : options.slackToken;
     const names = options.teamsWebhooks ?? ['default', 'ops'];
     const credentials: Credentials = {
@@ -80,7 +88,7 @@ export class NotifyHarness {
       warn: (message, extra) => this.logs.push({ level: 'warn', message, ...(extra ? { extra } : {}) }),
       error: (message, extra) => this.logs.push({ level: 'error', message, ...(extra ? { extra } : {}) }),
     };
-    const plannerDeps = { config, credentials, log, ...(options.print ? { print: options.print } : {}) };
+    const plannerDeps = { config, credentials, log, ...(options.print ? { print: options.print } : {}), ...(options.gitlab ? { gitlab: options.gitlab } : {}) };
     // Short Slack retries keep 5xx tests quick; the bounded production policy is tested on its own.
     const planners = options.allPlanners
       ? createPlanners(plannerDeps)

@@ -8,6 +8,16 @@ const MAX = { project: 200, ref: 200, title: 300, name: 100, jobName: 120, stage
 export interface PipelineFailedOptions {
   /** Set when a later pipeline on the same ref passed: the notice is re-rendered as fixed. */
   resolvedBy?: { pipelineId: number; pipelineUrl: string };
+  /** Slack member id of the commit author (lib/notify/mentions): the Author field becomes `<@U…>`. */
+  authorMention?: string;
+}
+
+/** A Slack member id (`U…`, `W…` on Enterprise Grid); anything else is not written into `<@…>`. */
+const MEMBER_ID = /^[UW][A-Z0-9]{2,30}$/;
+
+function authorField(facts: PipelineFacts, mention: string | undefined): string | undefined {
+  if (mention !== undefined && MEMBER_ID.test(mention)) return `<@${mention}>`;
+  return facts.commitAuthor ? slackText(facts.commitAuthor, MAX.name) : undefined;
 }
 
 function refKind(facts: PipelineFacts): string {
@@ -76,7 +86,7 @@ export function formatPipelineFailed(facts: PipelineFacts, options: PipelineFail
     section(`${whereLine(facts)} · ${slackLink(facts.pipelineUrl, `pipeline ${pipelineLabel(facts)}`, MAX.title)}`),
     fields([
       ['Commit', commitLine(facts)],
-      ['Author', facts.commitAuthor ? slackText(facts.commitAuthor, MAX.name) : undefined],
+      ['Author', authorField(facts, options.authorMention)],
       ['Triggered by', facts.triggeredBy && facts.triggeredBy !== facts.commitAuthor ? slackText(facts.triggeredBy, MAX.name) : undefined],
       ['Duration', formatDuration(facts.durationSeconds)],
       ['Source', facts.source ? slackText(sourceLabel(facts.source), MAX.name) : undefined],

@@ -1,6 +1,6 @@
 import { MAX_LISTED_JOBS, sourceLabel, type PipelineFacts } from '../pipeline-facts.js';
 import { formatDuration, humanize, teamsLink, teamsText } from '../text.js';
-import { card, factSet, fitMessage, openUrl, textBlock, type CardElement, type TeamsMessage } from './adaptive-card.js';
+import { card, factSet, fitMessage, mention, openUrl, textBlock, type CardElement, type TeamsMessage } from './adaptive-card.js';
 
 const MAX = { project: 200, ref: 200, title: 300, name: 100, jobName: 120, stage: 60 } as const;
 
@@ -27,7 +27,8 @@ function commonFacts(facts: PipelineFacts, detail: number): Array<readonly [stri
  * Failure card: the same facts as the Slack notice. Shrink levels drop job links, then the job
  * list (the Failures tab still has it), to stay under Teams' 28 KB.
  */
-export function pipelineFailedCard(facts: PipelineFacts): TeamsMessage {
+export function pipelineFailedCard(facts: PipelineFacts, options: { authorMention?: { id: string; name: string } } = {}): TeamsMessage {
+  const author = options.authorMention ? mention(options.authorMention.id, options.authorMention.name) : undefined;
   return fitMessage((level) => {
     const listed = level >= 2 ? [] : facts.failedJobs.slice(0, MAX_LISTED_JOBS);
     const jobLines = listed.map((job) => {
@@ -47,10 +48,12 @@ export function pipelineFailedCard(facts: PipelineFacts): TeamsMessage {
     if (jobLines.length > 0) {
       body.push(textBlock('Failed jobs', { weight: 'Bolder', spacing: 'Medium' }), textBlock(jobLines.join('\n'), { spacing: 'Small' }));
     }
-    return card(body, [
-      openUrl('View pipeline', facts.pipelineUrl),
-      facts.failedJobCount > 0 ? openUrl('View failures', `${facts.pipelineUrl}/failures`) : undefined,
-    ]);
+    if (author) body.push(textBlock(`cc ${author.text} (commit author)`, { spacing: 'Medium' }));
+    return card(
+      body,
+      [openUrl('View pipeline', facts.pipelineUrl), facts.failedJobCount > 0 ? openUrl('View failures', `${facts.pipelineUrl}/failures`) : undefined],
+      author ? [author] : [],
+    );
   });
 }
 
