@@ -113,6 +113,8 @@ describe('the commit author in a Slack failure notice', () => {
   for (const [label, failure] of [
     ['answers HTTP 500', { status: 500 as const }],
     ['drops the connection', { drop: true as const }],
+    // Past the lookup's 3 s timeout (LOOKUP_TIMEOUT_MS).
+    ['does not answer', { stallMs: 4_000 }],
   ] as const) {
     it(`Slack's lookup ${label}: the notice goes out without the mention, and the next one asks again`, async () => {
       const email = freshEmail();

@@ -37,8 +37,10 @@ export interface StoredMessage {
 /**
  * `drop` destroys the connection after reading the request and before doing anything, as a
  * network failure or a load balancer reset would: nothing is posted, the client sees no answer.
+ * `stallMs` holds the request that long, then drops it: a Slack that does not answer in time.
  */
-export type ScriptedFailure = { status: 429; retryAfterSeconds: number } | { status: 500 | 502 | 503 } | { error: string } | { drop: true };
+export type ScriptedFailure =
+  { status: 429; retryAfterSeconds: number } | { status: 500 | 502 | 503 } | { error: string } | { drop: true } | { stallMs: number };
 
 export interface SlackServer {
   apiUrl: string;
@@ -117,6 +119,10 @@ export async function startSlackServer(options: { token?: string } = {}): Promis
     const scripted = failures.get(method)?.shift() ?? (typeof params.channel === 'string' ? channelFailures.get(params.channel) : undefined);
     if (scripted) {
       if ('drop' in scripted) return void request.socket.destroy();
+      if ('stallMs' in scripted) {
+        await new Promise((resolve) => setTimeout(resolve, scripted.stallMs));
+        return void request.socket.destroy();
+      }
       if ('error' in scripted) return send(response, 200, { ok: false, error: scripted.error });
       if (scripted.status === 429) return send(response, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(scripted.retryAfterSeconds) });
       return send(response, scripted.status, { ok: false, error: 'internal_error' });
