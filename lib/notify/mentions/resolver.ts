@@ -58,11 +58,6 @@ export class MentionResolver {
 
   constructor(private readonly deps: MentionResolverDeps) {}
 
-  /** True when some source could resolve a mention (a people map, or a Slack token for lookups). */
-  async possible(): Promise<boolean> {
-    return Object.keys(this.deps.people ?? {}).length > 0 || (await this.deps.slackLookup()) !== undefined;
-  }
-
   private entry(person: ChatPerson): Person | undefined {
     const people = this.deps.people ?? {};
     if (person.username && Object.hasOwn(people, person.username)) return people[person.username];
