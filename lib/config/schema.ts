@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { JiraConfigSchema } from '../jira/config.js';
+import { PeopleSchema } from '../notify/mentions/people.js';
 import { RouteSchema, SlackSettingsSchema } from '../routing/schema.js';
 
 /**
@@ -12,6 +13,8 @@ export const BridgeConfigSchema = z.strictObject({
   slack: SlackSettingsSchema.optional(),
   routes: z.array(RouteSchema).default([]),
   jira: JiraConfigSchema.optional(),
+  /** GitLab username -> Slack member id / Teams user, for mentions in notices (docs/notices.md: Mentions). */
+  people: PeopleSchema.optional(),
 });
 
 export type BridgeConfig = z.infer<typeof BridgeConfigSchema>;

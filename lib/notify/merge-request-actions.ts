@@ -4,6 +4,9 @@ import type { MergeRequestAction } from '../routing/schema.js';
 import type { StateStore } from '../state/store.js';
 import type { ActionRunResult, PlannedAction } from '../worker/action.js';
 import { mergeRequestAction, mergeRequestFacts, type MergeRequestFacts } from './merge-request-facts.js';
+import { mergeRequestReviewers } from './mentions/event-people.js';
+import type { NoticeMentions } from './mentions/notice-mentions.js';
+import type { ChatPerson, Resolved, SlackMention } from './mentions/resolver.js';
 import { keeping, type Outlets, type Sent, type SlackMessageIds } from './outlets.js';
 import { eventTime, mergeRequestThreadKey, occurrence, parentStatus, parseGitLabTime, type MergeRequestThreadState } from './merge-request-thread.js';
 import { formatMergeRequestParent, formatMergeRequestReply, type MergeRequestStatus } from './slack/merge-request.js';
@@ -16,6 +19,8 @@ interface MergeRequestPlanContext {
   outlets: Outlets;
   /** Fallback for effect keys when the payload carries no event time. */
   deliveryId: string;
+  /** Reviewers to mention in the Slack parent message (lib/notify/mentions); none when absent. */
+  mentions?: NoticeMentions;
 }
 
 /**
@@ -111,9 +116,28 @@ async function planSlack(
   const newStatus = parentStatus(event, action, facts.draft);
   const parent = await state.get<MergeRequestThreadState>(threadKey);
 
+  // Reviewers as `<@U…>` in the parent, resolved once per run (at send time, not while planning),
+  // unless a route sending here has `mentionAuthors: false`.
+  const mentionOn = context.mentions !== undefined && target.routes.every((route) => route.options.mentionAuthors !== false);
+  let reviewers: Promise<Array<[ChatPerson, Resolved<SlackMention>]>> | undefined;
+  const resolveReviewers = () =>
+    (reviewers ??= mentionOn ? context.mentions!.slackByName(mergeRequestReviewers(event), state, facts.projectUrl) : Promise.resolve([]));
+  const reviewerMentions = async () => {
+    const ids = new Map<string, string>();
+    for (const [person, outcome] of await resolveReviewers()) {
+      const name = person.name ?? person.username;
+      if (name !== undefined && outcome.mention) ids.set(name, outcome.mention.id);
+    }
+    return { reviewers: ids };
+  };
+
   /** Posts a new parent message (with `status`) and makes it the MR's thread in this channel. */
   const postParent = async (status: MergeRequestStatus, postedBy: string, author = facts.author): Promise<Sent<SlackMessageIds>> => {
-    const sent = await outlets.slackPost(channel, formatMergeRequestParent({ ...facts, ...(author ? { author } : {}) }, status, facts.actor, action));
+    const sent = await outlets.slackPost(
+      channel,
+      formatMergeRequestParent({ ...facts, ...(author ? { author } : {}) }, status, facts.actor, action, await reviewerMentions()),
+    );
+    if (sent.dryRun) context.mentions?.printWould(channel, await resolveReviewers());
     if (!sent.result) return sent;
     await state.put<MergeRequestThreadState>(threadKey, {
       ts: sent.result.ts,
@@ -141,7 +165,7 @@ async function planSlack(
       updated = await outlets.slackUpdate(
         current.channel,
         current.ts,
-        formatMergeRequestParent({ ...facts, ...(author ? { author } : {}) }, status, facts.actor),
+        formatMergeRequestParent({ ...facts, ...(author ? { author } : {}) }, status, facts.actor, undefined, await reviewerMentions()),
       );
     } catch (error) {
       if (!isMissingMessage(error)) throw error;

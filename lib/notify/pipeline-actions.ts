@@ -4,6 +4,9 @@ import type { PipelineEvent } from '../gitlab/schemas.js';
 import { describeBranchFilter, matchesBranches, type RefFacts } from '../routing/match.js';
 import type { StateStore } from '../state/store.js';
 import type { ActionRunResult, PlannedAction } from '../worker/action.js';
+import { pipelineAuthor } from './mentions/event-people.js';
+import type { NoticeMentions } from './mentions/notice-mentions.js';
+import type { ChatPerson } from './mentions/resolver.js';
 import { compactPipelineFacts, pipelineFacts, type PipelineFacts } from './pipeline-facts.js';
 import { fetchJobExcerpts } from './job-excerpts.js';
 import {
@@ -23,9 +26,10 @@ import {
 } from './ref-streak.js';
 import { keeping, type Outlets } from './outlets.js';
 import { formatPipelineExcerpts, formatPipelineFailed, formatPipelineFailedReply, formatPipelinePassed, formatPipelineRecovered } from './slack/pipeline.js';
+import type { SlackMessage } from './slack/block-kit.js';
 import { isMissingMessage } from './slack/slack-sender.js';
 import { targetName, type TargetRoutes } from './targets.js';
-import { pipelineFailedCard, pipelinePassedCard, pipelineRecoveredCard } from './teams/pipeline.js';
+import { pipelineFailedCard, pipelinePassedCard, pipelineRecoveredCard, type PipelineFailedCardOptions } from './teams/pipeline.js';
 
 /**
  * Key of the remembered protection of a branch, written when a push event says it. Keyed by
@@ -58,6 +62,10 @@ interface PipelinePlanContext {
   outlets: Outlets;
   /** GitLab's API for the failed jobs' log excerpts; absent, the notices say it is unavailable. */
   gitlab?: GitLabAccess;
+  /** Who to mention in a failure notice (lib/notify/mentions); none when absent. */
+  mentions?: NoticeMentions;
+  /** The pipeline's commit author, set by planPipeline. */
+  author?: ChatPerson;
 }
 
 /**
@@ -88,8 +96,9 @@ export async function planPipeline(event: PipelineEvent, targets: readonly Targe
     isProtected: needsProtection ? await isProtectedRef(event, facts.ref, context.state) : undefined,
   };
   const actions: PlannedAction[] = [];
+  const author = pipelineAuthor(event);
   for (const target of targets) {
-    actions.push(...(await planForTarget(facts, refFacts, target, context)));
+    actions.push(...(await planForTarget(facts, refFacts, target, author ? { ...context, author } : context)));
   }
   return actions;
 }
@@ -126,8 +135,10 @@ async function planForTarget(facts: PipelineFacts, refFacts: RefFacts, target: T
 
   const failureKey = refFailureKey(target.id, facts.projectKey, facts.ref);
   if (facts.status === 'failed') {
+    // Mentions unless a route sending here turns them off (`mentionAuthors: false`).
+    const mentionAuthor = watching.every((route) => route.options.mentionAuthors !== false) ? context.author : undefined;
     const failed = base('failed', `pipeline #${id} failed notice`);
-    const actions = await failureActions(facts, target, failureKey, failed, context);
+    const actions = await failureActions(facts, target, failureKey, failed, context, mentionAuthor);
     return facts.failedJobCount > 0 && target.target.kind === 'slack' && context.gitlab
       ? [...actions, excerptAction(facts, target, failed.key, context)]
       : actions;
@@ -181,8 +192,9 @@ async function failureActions(
   failureKey: string,
   base: Omit<PlannedAction, 'run'>,
   context: PipelinePlanContext,
+  author?: ChatPerson,
 ): Promise<PlannedAction[]> {
-  const { state, outlets } = context;
+  const { state, outlets, mentions } = context;
   const targetBranch = facts.mergeRequest?.targetBranch;
   const alsoFailing = targetBranch
     ? alsoFailingOn(facts, await state.get<RefFailureState>(refFailureKey(target.id, facts.projectKey, targetBranch)))
@@ -196,6 +208,26 @@ async function failureActions(
   const teamsExcerpts = async () => {
     const excerpts = await fetchJobExcerpts(facts, context.gitlab);
     return excerpts ? { excerpts } : {};
+  };
+
+  // The commit author, resolved at send time (a replay that sends nothing looks nobody up);
+  // local mode prints who would have been mentioned beside the printed notice.
+  const sendSlack = async (message: (authorMention: string | undefined) => SlackMessage) => {
+    if (target.target.kind !== 'slack') throw new Error('not a Slack destination');
+    const mention = author && mentions ? await mentions.slack(author, state, facts.projectUrl) : undefined;
+    const sent = await outlets.slackPost(target.target.channel, message(mention?.mention?.id));
+    if (sent.dryRun && author && mention) mentions?.printWould(target.target.channel, [[author, mention]]);
+    return sent;
+  };
+  const sendTeams = async (options: PipelineFailedCardOptions) => {
+    if (target.target.kind !== 'teams') throw new Error('not a Teams destination');
+    const mention = author && mentions ? mentions.teams(author) : undefined;
+    const sent = await outlets.teamsPost(
+      target.target.webhook,
+      pipelineFailedCard(facts, { ...options, ...(await teamsExcerpts()), ...(mention?.mention ? { authorMention: mention.mention } : {}) }),
+    );
+    if (sent.dryRun && author && mention) mentions?.printWould(`Teams webhook "${target.target.webhook}"`, [[author, mention]]);
+    return sent;
   };
 
   /** Re-renders the parent with the streak's current count (chat.update is idempotent). */
@@ -218,8 +250,8 @@ async function failureActions(
     };
     const sent =
       target.target.kind === 'slack'
-        ? await outlets.slackPost(target.target.channel, formatPipelineFailed(facts, options))
-        : await outlets.teamsPost(target.target.webhook, pipelineFailedCard(facts, { ...options, ...(await teamsExcerpts()) }));
+        ? await sendSlack((authorMention) => formatPipelineFailed(facts, { ...options, ...(authorMention ? { authorMention } : {}) }))
+        : await sendTeams(options);
     // A printed notice (local mode) starts the streak too, so the recovery shows up (unthreaded).
     const ids = sent.result && 'ts' in sent.result ? { ts: sent.result.ts, channel: sent.result.channel } : {};
     if (kind === 'new') await state.put<RefFailureState>(failureKey, startStreak(facts, compactPipelineFacts(facts), ids, facts.finishedAt));
@@ -230,7 +262,7 @@ async function failureActions(
     const next = extendStreak(current, facts);
     const streak = streakInfo(next);
     if (target.target.kind === 'teams') {
-      const sent = await outlets.teamsPost(target.target.webhook, pipelineFailedCard(facts, { streak, ...withAlso(alsoFailing), ...(await teamsExcerpts()) }));
+      const sent = await sendTeams({ streak, ...withAlso(alsoFailing) });
       await state.put<RefFailureState>(failureKey, next);
       return sent;
     }
@@ -246,7 +278,9 @@ async function failureActions(
     }
     // The parent was deleted (or only printed, in local mode): this failure's notice, saying
     // how long the ref has been failing, is posted top-level and becomes the parent.
-    const sent = await outlets.slackPost(target.target.channel, formatPipelineFailed(facts, { streak, ...withAlso(alsoFailing) }));
+    const sent = await sendSlack((authorMention) =>
+      formatPipelineFailed(facts, { streak, ...withAlso(alsoFailing), ...(authorMention ? { authorMention } : {}) }),
+    );
     const { ts: _oldTs, channel: _oldChannel, ...rest } = next;
     await state.put<RefFailureState>(failureKey, {
       ...rest,

@@ -6,6 +6,9 @@ import { unsentOutlet } from '../secrets/unsent.js';
 import type { PlanContext, PlannedAction, Planner, PlannerDeps } from '../worker/action.js';
 import { on } from '../worker/event-table.js';
 import { planMergeRequest } from './merge-request-actions.js';
+import { NoticeMentions } from './mentions/notice-mentions.js';
+import { MentionResolver } from './mentions/resolver.js';
+import { slackLookupFrom } from './mentions/slack-user-lookup.js';
 import { Outlets } from './outlets.js';
 import { planPipeline, refProtectionKey } from './pipeline-actions.js';
 import type { SlackSenderOptions } from './slack/slack-sender.js';
@@ -33,6 +36,17 @@ export function createNotifyPlanner(deps: PlannerDeps, options: NotifyPlannerOpt
     unsent: unsentOutlet(deps.print),
   });
 
+  const slackApiUrl = deps.config.slack?.apiUrl;
+  const mentions = new NoticeMentions(
+    new MentionResolver({
+      ...(deps.config.people ? { people: deps.config.people } : {}),
+      slackLookup: slackLookupFrom(() => deps.credentials.slackBotToken(), slackApiUrl ? { apiUrl: slackApiUrl } : {}),
+      ...(deps.gitlab ? { gitlab: deps.gitlab } : {}),
+      ...(deps.log ? { log: deps.log } : {}),
+    }),
+    deps.print,
+  );
+
   const { routes } = deps.config;
   return {
     name: 'notify',
@@ -40,11 +54,13 @@ export function createNotifyPlanner(deps: PlannerDeps, options: NotifyPlannerOpt
     events: {
       pipeline: on(PipelineEventSchema, (event, context) => {
         const targets = targetsOf(routesFor(routes, 'pipeline', event.project.path_with_namespace));
-        return targets.length === 0 ? [] : planPipeline(event, targets, { state: context.state, outlets, ...(deps.gitlab ? { gitlab: deps.gitlab } : {}) });
+        return targets.length === 0
+          ? []
+          : planPipeline(event, targets, { state: context.state, outlets, mentions, ...(deps.gitlab ? { gitlab: deps.gitlab } : {}) });
       }),
       merge_request: on(MergeRequestEventSchema, (event, context) => {
         const targets = targetsOf(routesFor(routes, 'merge_request', event.project.path_with_namespace));
-        return targets.length === 0 ? [] : planMergeRequest(event, targets, { state: context.state, outlets, deliveryId: context.delivery.id });
+        return targets.length === 0 ? [] : planMergeRequest(event, targets, { state: context.state, outlets, deliveryId: context.delivery.id, mentions });
       }),
       // Only to remember which branches are protected (see isProtectedRef); a push this cannot
       // read is left to the planners that act on pushes.

@@ -93,6 +93,12 @@ export const RouteOptionsSchema = z.strictObject({
   mergeRequestActions: z.array(z.enum(MERGE_REQUEST_ACTIONS)).default([...DEFAULT_MERGE_REQUEST_ACTIONS]),
   /** Draft merge requests stay quiet until marked ready. */
   skipDraftMergeRequests: z.boolean().default(false),
+  /**
+   * Mention the commit author in a failure notice and the reviewers in a merge request's message,
+   * when they can be resolved (people map, Slack lookup by email, GitLab public email). Absent
+   * means on; `false` turns it off for the destinations this route sends to.
+   */
+  mentionAuthors: z.boolean().optional(),
 });
 
 export const RouteSchema = z

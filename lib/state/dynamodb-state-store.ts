@@ -15,11 +15,15 @@ export class DynamoDbStateStore implements StateStore {
   async get<T>(key: string): Promise<T | undefined> {
     const result = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: STATE_PREFIX + key } }, ConsistentRead: true }));
     const raw = result.Item?.value?.S;
+    // DynamoDB deletes expired items only eventually (typically within days): an item past its
+    // expiresAt counts as gone, so a 1 h cache entry lasts 1 h.
+    const expiresAt = Number(result.Item?.expiresAt?.N);
+    if (Number.isFinite(expiresAt) && expiresAt * 1000 <= this.now()) return undefined;
     return raw === undefined ? undefined : (JSON.parse(raw) as T);
   }
 
-  async put<T>(key: string, value: T, options: { ttlDays?: number } = {}): Promise<void> {
-    const expiresAt = Math.floor(this.now() / 1000) + (options.ttlDays ?? DEFAULT_TTL_DAYS) * 86_400;
+  async put<T>(key: string, value: T, options: { ttlDays?: number; ttlSeconds?: number } = {}): Promise<void> {
+    const expiresAt = Math.floor(this.now() / 1000) + (options.ttlSeconds ?? (options.ttlDays ?? DEFAULT_TTL_DAYS) * 86_400);
     await this.client.send(
       new PutItemCommand({
         TableName: this.tableName,

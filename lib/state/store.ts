@@ -3,8 +3,10 @@
  * message, the failure notice of a ref (to thread the recovery under it)...
  */
 export interface StateStore {
+  /** The value, or undefined when absent or past its expiry (DynamoDB's TTL deletes late, up to days). */
   get<T>(key: string): Promise<T | undefined>;
-  put<T>(key: string, value: T, options?: { ttlDays?: number }): Promise<void>;
+  /** `ttlSeconds` wins over `ttlDays`, for short-lived entries (a cached lookup miss: 1 h). */
+  put<T>(key: string, value: T, options?: { ttlDays?: number; ttlSeconds?: number }): Promise<void>;
   /**
    * Single-writer work across concurrent workers (one conditional write): takes `key` for
    * `owner` when nobody holds it, when its holder's lease has run out (a worker that crashed),

@@ -33,6 +33,8 @@ export interface HarnessOptions {
   maxAttempts?: number;
   /** Wire createPlanners (notify + jira) instead of the notify planner alone. */
   allPlanners?: boolean;
+  /** The config's `people` map (mentions). */
+  people?: Record<string, unknown>;
   /** GitLab's API for the planners: a GitLabClient on this stand-in URL and token, or any GitLabAccess. */
   gitlab?: { url: string; token: string; timeoutMs?: number } | GitLabAccess;
 }
@@ -73,7 +75,10 @@ export class NotifyHarness {
 
   /** (Re)configures the worker; each call starts from fresh routes and credentials. */
   configure(options: HarnessOptions): { config: BridgeConfig; planners: Planner[] } {
-    const config = parseConfig({ slack: { apiUrl: this.slack.apiUrl }, routes: options.routes }, 'test config');
+    const config = parseConfig(
+      { slack: { apiUrl: this.slack.apiUrl }, routes: options.routes, ...(options.people ? { people: options.people } : {}) },
+      'test config',
+    );
     const token = options.slackToken === undefined ? this.slack.token : options.slackToken;
     const names = options.teamsWebhooks ?? ['default', 'ops'];
     const credentials: Credentials = {

@@ -171,7 +171,13 @@ describe('the Slack failure notice', () => {
 
   it('is printed like the notice in local mode without a Slack token', async () => {
     const printed: string[] = [];
-    harness.configure({ routes: [slackRoute], gitlab: { url: gitlab.url, token: TOKEN }, slackToken: null, print: (text) => printed.push(text) });
+    // Notices only (local mode also prints whom a notice would mention).
+    harness.configure({
+      routes: [slackRoute],
+      gitlab: { url: gitlab.url, token: TOKEN },
+      slackToken: null,
+      print: (text) => void (text.startsWith('── would send') && printed.push(text)),
+    });
     gitlab.setTrace(projectId, jobId(0), 'Error: printed locally\n');
     await harness.deliver(pipeline());
     expect(posts()).toHaveLength(0);
@@ -213,7 +219,12 @@ describe('the Teams failure card', () => {
 
   it('prints the excerpts with the card in local mode without a webhook URL', async () => {
     const printed: string[] = [];
-    harness.configure({ routes: [teamsRoute], gitlab: { url: gitlab.url, token: TOKEN }, teamsWebhooks: [], print: (text) => printed.push(text) });
+    harness.configure({
+      routes: [teamsRoute],
+      gitlab: { url: gitlab.url, token: TOKEN },
+      teamsWebhooks: [],
+      print: (text) => void (text.startsWith('── would send') && printed.push(text)),
+    });
     gitlab.setTrace(projectId, jobId(0), 'Error: printed card\n');
     await harness.deliver(pipeline());
     expect(harness.teams.posts).toHaveLength(0);

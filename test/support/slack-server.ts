@@ -4,7 +4,8 @@ import { readBody } from './read-body.js';
 
 /**
  * A local stand-in for Slack's Web API (https://api.slack.com/web), enough of it to drive the
- * real `@slack/web-api` WebClient: `chat.postMessage` and `chat.update`, form-encoded (what
+ * real `@slack/web-api` WebClient: `chat.postMessage`, `chat.update` and `users.lookupByEmail`
+ * (members added with `addUser`), form-encoded (what
  * WebClient sends) or JSON bodies, bearer-token auth, `{ok, ts, channel}` / `{ok:false, error}`
  * answers, and scripted failures (HTTP 429 with Retry-After, HTTP 5xx, platform errors, dropped
  * connections).
@@ -36,8 +37,10 @@ export interface StoredMessage {
 /**
  * `drop` destroys the connection after reading the request and before doing anything, as a
  * network failure or a load balancer reset would: nothing is posted, the client sees no answer.
+ * `stallMs` holds the request that long, then drops it: a Slack that does not answer in time.
  */
-export type ScriptedFailure = { status: 429; retryAfterSeconds: number } | { status: 500 | 502 | 503 } | { error: string } | { drop: true };
+export type ScriptedFailure =
+  { status: 429; retryAfterSeconds: number } | { status: 500 | 502 | 503 } | { error: string } | { drop: true } | { stallMs: number };
 
 export interface SlackServer {
   apiUrl: string;
@@ -59,6 +62,10 @@ export interface SlackServer {
    * `message_not_found`, replies naming it as `thread_ts` answer `thread_not_found`.
    */
   deleteMessage(ts: string): void;
+  /** A workspace member `users.lookupByEmail` finds (case-insensitive, as Slack). */
+  addUser(email: string, id: string): void;
+  /** Every `users.lookupByEmail` call so far. */
+  lookups(): SlackCall[];
   reset(): void;
   close(): Promise<void>;
 }
@@ -83,6 +90,7 @@ export async function startSlackServer(options: { token?: string } = {}): Promis
   const messages: StoredMessage[] = [];
   const failures = new Map<string, ScriptedFailure[]>();
   const channelFailures = new Map<string, ScriptedFailure>();
+  const users = new Map<string, string>();
   let clock = 1_700_000_000;
   let sequence = 0;
 
@@ -111,6 +119,10 @@ export async function startSlackServer(options: { token?: string } = {}): Promis
     const scripted = failures.get(method)?.shift() ?? (typeof params.channel === 'string' ? channelFailures.get(params.channel) : undefined);
     if (scripted) {
       if ('drop' in scripted) return void request.socket.destroy();
+      if ('stallMs' in scripted) {
+        await new Promise((resolve) => setTimeout(resolve, scripted.stallMs));
+        return void request.socket.destroy();
+      }
       if ('error' in scripted) return send(response, 200, { ok: false, error: scripted.error });
       if (scripted.status === 429) return send(response, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(scripted.retryAfterSeconds) });
       return send(response, scripted.status, { ok: false, error: 'internal_error' });
@@ -142,6 +154,13 @@ export async function startSlackServer(options: { token?: string } = {}): Promis
       message.history.push({ text, blocks });
       return send(response, 200, { ok: true, channel, ts: message.ts, text });
     }
+    if (method === 'users.lookupByEmail') {
+      const email = typeof params.email === 'string' ? params.email.toLowerCase() : '';
+      if (email === '') return send(response, 200, { ok: false, error: 'invalid_email' });
+      const id = users.get(email);
+      if (!id) return send(response, 200, { ok: false, error: 'users_not_found' });
+      return send(response, 200, { ok: true, user: { id, team_id: 'T0TEST', name: email.split('@')[0], deleted: false } });
+    }
     return send(response, 200, { ok: false, error: 'unknown_method' });
   };
 
@@ -172,8 +191,13 @@ export async function startSlackServer(options: { token?: string } = {}): Promis
       if (index === -1) throw new Error(`no message ${ts} to delete`);
       messages.splice(index, 1);
     },
+    addUser: (email, id) => {
+      users.set(email.toLowerCase(), id);
+    },
+    lookups: () => calls.filter((call) => call.method === 'users.lookupByEmail'),
     reset: () => {
       calls.length = 0;
+      users.clear();
       messages.length = 0;
       failures.clear();
       channelFailures.clear();

@@ -44,7 +44,13 @@ function fallback(verb: string, facts: MergeRequestFacts): string {
  * `by` names who moved it into `status` (merged by, closed by...); `action` words the
  * notification text when it is not the status (e.g. `reopened`).
  */
-export function formatMergeRequestParent(facts: MergeRequestFacts, status: MergeRequestStatus, by?: string, action?: MergeRequestAction): SlackMessage {
+export function formatMergeRequestParent(
+  facts: MergeRequestFacts,
+  status: MergeRequestStatus,
+  by?: string,
+  action?: MergeRequestAction,
+  mentions: { reviewers?: ReadonlyMap<string, string> } = {},
+): SlackMessage {
   const line = STATUS_LINE[status];
   const actor = by && status !== 'open' && status !== 'draft' ? ` by ${slackText(by, MAX.name)}` : '';
   return message(fallback(action ?? (status === 'open' || status === 'draft' ? 'opened' : status), facts), [
@@ -53,11 +59,29 @@ export function formatMergeRequestParent(facts: MergeRequestFacts, status: Merge
       ['Project', slackLink(facts.projectUrl, facts.projectPath, MAX.project)],
       ['Author', facts.author ? slackText(facts.author, MAX.name) : undefined],
       ['Branches', `${slackText(facts.sourceBranch, MAX.branch)} → ${slackText(facts.targetBranch, MAX.branch)}`],
-      ['Reviewers', facts.reviewers.length > 0 ? slackText(facts.reviewers.join(', '), MAX.reviewers) : undefined],
+      ['Reviewers', reviewersField(facts.reviewers, mentions.reviewers)],
     ]),
     context(`${line.emoji} *${line.label}*${actor}`),
     buttons([{ text: 'View merge request', url: facts.url, actionId: 'view_merge_request' }]),
   ]);
+}
+
+/** A Slack member id (`U…`, `W…` on Enterprise Grid); anything else is not written into `<@…>`. */
+const MEMBER_ID = /^[UW][A-Z0-9]{2,30}$/;
+
+/** Reviewer names, each as `<@U…>` where `mentions` (name -> member id) has them. */
+function reviewersField(reviewers: readonly string[], mentions: ReadonlyMap<string, string> | undefined): string | undefined {
+  if (reviewers.length === 0) return undefined;
+  if (!mentions || mentions.size === 0) return slackText(reviewers.join(', '), MAX.reviewers);
+  const shown = reviewers.map((name) => {
+    const id = mentions.get(name);
+    return id !== undefined && MEMBER_ID.test(id) ? `<@${id}>` : slackText(name, MAX.name);
+  });
+  // Whole names only (a cut `<@U…>` would break): drop from the end until the field fits.
+  const more = (count: number) => (count < reviewers.length ? `, …and ${reviewers.length - count} more` : '');
+  let count = shown.length;
+  while (count > 1 && shown.slice(0, count).join(', ').length + more(count).length > MAX.reviewers) count -= 1;
+  return `${shown.slice(0, count).join(', ')}${more(count)}`;
 }
 
 const REPLY: Record<MergeRequestAction, { emoji: string; verb: string }> = {

@@ -19,6 +19,16 @@ export interface PipelineFailedOptions {
   newFailure?: 'after-green' | 'unknown';
   /** Failed jobs that also fail on the MR's target branch. */
   alsoFailing?: AlsoFailing;
+  /** Slack member id of the commit author (lib/notify/mentions): the Author field becomes `<@U…>`. */
+  authorMention?: string;
+}
+
+/** A Slack member id (`U…`, `W…` on Enterprise Grid); anything else is not written into `<@…>`. */
+const MEMBER_ID = /^[UW][A-Z0-9]{2,30}$/;
+
+function authorField(facts: PipelineFacts, mention: string | undefined): string | undefined {
+  if (mention !== undefined && MEMBER_ID.test(mention)) return `<@${mention}>`;
+  return facts.commitAuthor ? slackText(facts.commitAuthor, MAX.name) : undefined;
 }
 
 function refKind(facts: PipelineFacts): string {
@@ -104,7 +114,7 @@ export function formatPipelineFailed(facts: PipelineFacts, options: PipelineFail
     section(`${whereLine(facts)} · ${slackLink(facts.pipelineUrl, `pipeline ${pipelineLabel(facts)}`, MAX.title)}`),
     fields([
       ['Commit', commitLine(facts)],
-      ['Author', facts.commitAuthor ? slackText(facts.commitAuthor, MAX.name) : undefined],
+      ['Author', authorField(facts, options.authorMention)],
       ['Triggered by', facts.triggeredBy && facts.triggeredBy !== facts.commitAuthor ? slackText(facts.triggeredBy, MAX.name) : undefined],
       ['Duration', formatDuration(facts.durationSeconds)],
       ['Source', facts.source ? slackText(sourceLabel(facts.source), MAX.name) : undefined],

@@ -50,12 +50,29 @@ export interface ShowCardAction {
 
 export type CardAction = OpenUrlAction | ShowCardAction;
 
+/**
+ * A Teams mention: the card's text shows `text` (`<at>Name</at>`) and Teams links it to
+ * `mentioned.id`, a UPN or Microsoft Entra object id (Teams docs, "Mention support within
+ * Adaptive Cards"). Text outside Teams ignores `msteams`.
+ */
+export interface MentionEntity {
+  type: 'mention';
+  text: string;
+  mentioned: { id: string; name: string };
+}
+
+/** The `<at>` text and entity for a mention; the name has no `<`/`>` (it sits inside `<at>`). */
+export function mention(id: string, name: string): MentionEntity {
+  const clean = name.replace(/[<>]/g, '').trim().slice(0, 100) || id;
+  return { type: 'mention', text: `<at>${clean}</at>`, mentioned: { id, name: clean } };
+}
+
 export interface AdaptiveCard {
   type: 'AdaptiveCard';
   $schema: 'http://adaptivecards.io/schemas/adaptive-card.json';
   version: typeof ADAPTIVE_CARD_VERSION;
   /** Teams renders the card across the full message width. */
-  msteams: { width: 'Full' };
+  msteams: { width: 'Full'; entities?: MentionEntity[] };
   body: CardElement[];
   actions?: CardAction[];
 }
@@ -66,13 +83,17 @@ export interface TeamsMessage {
   attachments: Array<{ contentType: 'application/vnd.microsoft.card.adaptive'; contentUrl: null; content: AdaptiveCard }>;
 }
 
-export function card(body: ReadonlyArray<CardElement | undefined>, actions: ReadonlyArray<CardAction | undefined> = []): AdaptiveCard {
+export function card(
+  body: ReadonlyArray<CardElement | undefined>,
+  actions: ReadonlyArray<CardAction | undefined> = [],
+  mentions: readonly MentionEntity[] = [],
+): AdaptiveCard {
   const present = actions.filter((action): action is CardAction => action !== undefined);
   return {
     type: 'AdaptiveCard',
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     version: ADAPTIVE_CARD_VERSION,
-    msteams: { width: 'Full' },
+    msteams: { width: 'Full', ...(mentions.length > 0 ? { entities: [...mentions] } : {}) },
     body: body.filter((element): element is CardElement => element !== undefined),
     ...(present.length > 0 ? { actions: present } : {}),
   };

@@ -2,7 +2,7 @@ import { MAX_LISTED_JOBS, sourceLabel, type PipelineFacts } from '../pipeline-fa
 import type { JobExcerpts } from '../job-excerpts.js';
 import type { AlsoFailing, StreakInfo } from '../ref-streak.js';
 import { escapeTeams, formatDuration, humanize, teamsLink, teamsText } from '../text.js';
-import { card, factSet, fitMessage, openUrl, textBlock, type CardElement, type ShowCardAction, type TeamsMessage } from './adaptive-card.js';
+import { card, factSet, fitMessage, mention, openUrl, textBlock, type CardElement, type ShowCardAction, type TeamsMessage } from './adaptive-card.js';
 
 const MAX = { project: 200, ref: 200, title: 300, name: 100, jobName: 120, stage: 60 } as const;
 
@@ -38,6 +38,8 @@ export interface PipelineFailedCardOptions {
   alsoFailing?: AlsoFailing;
   /** The failed jobs' log excerpts (behind "Show log excerpts"), or why there are none. */
   excerpts?: JobExcerpts;
+  /** The commit author as a Teams user (lib/notify/mentions): a `cc <at>Name</at>` line. */
+  authorMention?: { id: string; name: string };
 }
 
 function statusLine(facts: PipelineFacts, options: PipelineFailedCardOptions): string | undefined {
@@ -56,6 +58,7 @@ export function pipelineFailedCard(facts: PipelineFacts, options: PipelineFailed
   const status = statusLine(facts, options);
   const also = options.alsoFailing;
   const excerpts = options.excerpts;
+  const author = options.authorMention ? mention(options.authorMention.id, options.authorMention.name) : undefined;
   return fitMessage((level) => {
     const listed = level >= 2 ? [] : facts.failedJobs.slice(0, MAX_LISTED_JOBS);
     const jobLines = listed.map((job) => {
@@ -79,11 +82,16 @@ export function pipelineFailedCard(facts: PipelineFacts, options: PipelineFailed
     }
     const logs = excerpts ? excerptParts(excerpts, level) : {};
     if (logs.unavailable) body.push(textBlock(logs.unavailable, { isSubtle: true, size: 'Small', spacing: 'Small' }));
-    return card(body, [
-      openUrl('View pipeline', facts.pipelineUrl),
-      facts.failedJobCount > 0 ? openUrl('View failures', `${facts.pipelineUrl}/failures`) : undefined,
-      logs.show,
-    ]);
+    if (author) body.push(textBlock(`cc ${author.text} (commit author)`, { spacing: 'Medium' }));
+    return card(
+      body,
+      [
+        openUrl('View pipeline', facts.pipelineUrl),
+        facts.failedJobCount > 0 ? openUrl('View failures', `${facts.pipelineUrl}/failures`) : undefined,
+        logs.show,
+      ],
+      author ? [author] : [],
+    );
   }, 4);
 }
 
