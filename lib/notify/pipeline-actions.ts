@@ -3,6 +3,7 @@ import type { PipelineEvent } from '../gitlab/schemas.js';
 import { describeBranchFilter, matchesBranches, type RefFacts } from '../routing/match.js';
 import type { StateStore } from '../state/store.js';
 import type { ActionRunResult, PlannedAction } from '../worker/action.js';
+import { flakyMarks, recordFlakyJob } from './flaky.js';
 import type { Outlets } from './outlets.js';
 import { compactPipelineFacts, pipelineFacts, type PipelineFacts } from './pipeline-facts.js';
 import { formatPipelineFailed, formatPipelinePassed, formatPipelineRecovered } from './slack/pipeline.js';
@@ -57,6 +58,8 @@ const NOTIFIED_STATUSES = new Set(['failed', 'success']);
 interface PipelinePlanContext {
   state: StateStore;
   outlets: Outlets;
+  /** The worker's clock, for the flaky counts' window; the system clock when absent. */
+  now?: () => Date;
 }
 
 /**
@@ -203,6 +206,12 @@ function recoveryActions(
   const sameFailure = (state: RefFailureState | undefined): state is RefFailureState =>
     state !== undefined && state.pipelineId === failure.pipelineId && (state.facts.round ?? '') === (failure.facts.round ?? '');
   // Re-read: a newer failure recorded meanwhile must not be overwritten by this stale copy.
+  // The pipeline that failed turned green: the jobs its notice listed failed passed on retry.
+  const flakyJobs = failure.pipelineId === facts.pipelineId ? [...new Set(failure.facts.failedJobs.map((job) => job.name))] : [];
+  const now = () => context.now?.() ?? new Date();
+  const recordFlaky = async () => {
+    for (const job of flakyJobs) await recordFlakyJob(context.state, facts.projectKey, job, failure.pipelineId, now());
+  };
   const markResolved = async () => {
     const current = await context.state.get<RefFailureState>(failureKey);
     if (sameFailure(current)) await context.state.put<RefFailureState>(failureKey, { ...current, resolvedBy: facts.pipelineId });
@@ -223,9 +232,10 @@ function recoveryActions(
         return { skipped: `pipeline #${current.resolvedBy} already announced the recovery from #${failure.pipelineId}` };
       }
       try {
+        await recordFlaky();
         if (target.target.kind === 'slack') {
           const channel = failure.channel ?? target.target.channel;
-          const message = formatPipelineRecovered(facts, failed);
+          const message = formatPipelineRecovered(facts, { ...failed, flakyJobs });
           const threadTs = failure.ts;
           let sent;
           try {
@@ -239,7 +249,7 @@ function recoveryActions(
           await markResolved();
           return sent;
         }
-        const sent = await context.outlets.teamsPost(target.target.webhook, pipelineRecoveredCard(facts, failed));
+        const sent = await context.outlets.teamsPost(target.target.webhook, pipelineRecoveredCard(facts, { ...failed, flakyJobs }));
         await markResolved();
         return sent;
       } catch (error) {
@@ -257,10 +267,19 @@ function recoveryActions(
     summary: `pipeline #${failure.pipelineId} failure notice marked fixed by #${facts.pipelineId}`,
     run: async (): Promise<ActionRunResult> => {
       try {
+        await recordFlaky();
+        // Flaky marks a job event put on the notice (./job-actions.ts) stay on the fixed one.
+        const flaky = await flakyMarks(
+          context.state,
+          facts.projectKey,
+          failure.facts.failedJobs.map((job) => job.name),
+          failure.pipelineId,
+          now(),
+        );
         return await context.outlets.slackUpdate(
           channel,
           ts,
-          formatPipelineFailed(failure.facts, { resolvedBy: { pipelineId: facts.pipelineId, pipelineUrl: facts.pipelineUrl } }),
+          formatPipelineFailed(failure.facts, { resolvedBy: { pipelineId: facts.pipelineId, pipelineUrl: facts.pipelineUrl }, flaky }),
         );
       } catch (error) {
         if (isMissingMessage(error)) return { skipped: `the failure notice of #${failure.pipelineId} (ts ${ts}) no longer exists in Slack` };

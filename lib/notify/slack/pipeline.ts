@@ -1,3 +1,4 @@
+import { flakyLabel } from '../flaky.js';
 import { MAX_LISTED_JOBS, sourceLabel, type PipelineFacts } from '../pipeline-facts.js';
 import { formatDuration, humanize, slackLink, slackText } from '../text.js';
 import { SLACK_LIMITS, buttons, context, fields, header, message, section, type SlackMessage } from './block-kit.js';
@@ -8,6 +9,8 @@ const MAX = { project: 200, ref: 200, title: 300, name: 100, jobName: 120, stage
 export interface PipelineFailedOptions {
   /** Set when a later pipeline on the same ref passed: the notice is re-rendered as fixed. */
   resolvedBy?: { pipelineId: number; pipelineUrl: string };
+  /** Failed jobs that passed when retried, by name, with how often they were flaky lately (lib/notify/flaky.ts). */
+  flaky?: Readonly<Record<string, number>>;
 }
 
 function refKind(facts: PipelineFacts): string {
@@ -35,7 +38,7 @@ function mergeRequestLine(facts: PipelineFacts): string | undefined {
  * Failures tab. Lines are added while the section stays under Slack's 3000 characters, so a
  * long job name shortens the list rather than breaking a link.
  */
-function failedJobsText(facts: PipelineFacts): string | undefined {
+function failedJobsText(facts: PipelineFacts, flaky: Readonly<Record<string, number>> = {}): string | undefined {
   if (facts.failedJobCount === 0) return undefined;
   const title = '*Failed jobs*';
   const lines: string[] = [];
@@ -45,7 +48,9 @@ function failedJobsText(facts: PipelineFacts): string | undefined {
   let used = 0;
   for (const job of facts.failedJobs.slice(0, MAX_LISTED_JOBS)) {
     const reason = job.failureReason ? ` — ${slackText(humanize(job.failureReason), 80)}` : '';
-    const line = `• ${slackLink(job.url, job.name, MAX.jobName)} (${slackText(job.stage, MAX.stage)})${reason}`;
+    const count = Object.hasOwn(flaky, job.name) ? flaky[job.name] : undefined;
+    const mark = count === undefined ? '' : ` · :repeat: ${flakyLabel(count)}`;
+    const line = `• ${slackLink(job.url, job.name, MAX.jobName)} (${slackText(job.stage, MAX.stage)})${reason}${mark}`;
     if (used + line.length + 1 > budget) break;
     lines.push(line);
     used += line.length + 1;
@@ -70,7 +75,7 @@ export function formatPipelineFailed(facts: PipelineFacts, options: PipelineFail
   const summary = `${resolved ? 'Fixed' : 'Failed'}: pipeline #${facts.pipelineId} in ${slackText(facts.projectPath, MAX.project)} on ${refKind(facts)} ${slackText(facts.ref, MAX.ref)}${
     facts.commitTitle ? `: ${slackText(facts.commitTitle, MAX.title)}` : ''
   }`;
-  const jobs = failedJobsText(facts);
+  const jobs = failedJobsText(facts, options.flaky);
   return message(summary, [
     header(title),
     section(`${whereLine(facts)} · ${slackLink(facts.pipelineUrl, `pipeline ${pipelineLabel(facts)}`, MAX.title)}`),
@@ -93,10 +98,14 @@ export function formatPipelineFailed(facts: PipelineFacts, options: PipelineFail
 }
 
 /** Posted in the failure notice's thread when the ref goes green again. */
-export function formatPipelineRecovered(facts: PipelineFacts, failed: { pipelineId: number; pipelineUrl: string }): SlackMessage {
+export function formatPipelineRecovered(
+  facts: PipelineFacts,
+  failed: { pipelineId: number; pipelineUrl: string; flakyJobs?: readonly string[] },
+): SlackMessage {
+  const flaky = failed.flakyJobs?.length ? ` Flaky (failed, then passed on retry): ${slackText(failed.flakyJobs.join(', '), 500)}.` : '';
   const since =
     failed.pipelineId === facts.pipelineId
-      ? 'fixed by retrying its failed jobs.'
+      ? `fixed by retrying its failed jobs.${flaky}`
       : `fixed since ${slackLink(failed.pipelineUrl, `#${failed.pipelineId}`)} failed.`;
   const text = `:white_check_mark: ${slackLink(facts.pipelineUrl, `Pipeline #${facts.pipelineId}`)} passed on ${refKind(facts)} ${slackLink(facts.refUrl, facts.ref, MAX.ref)}: ${since}`;
   const fallback = `Fixed: pipeline #${facts.pipelineId} passed in ${slackText(facts.projectPath, MAX.project)} on ${refKind(facts)} ${slackText(facts.ref, MAX.ref)}`;
