@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { StateStore } from '../state/store.js';
+import type { SlackMessage } from './slack/block-kit.js';
 
 /**
  * Flaky jobs: a job that failed a pipeline and then passed when retried in that same pipeline.
@@ -69,4 +70,27 @@ export async function flakyMarks(
 /** "passed on retry: flaky", with the count only from the second time: a first flake is news enough. */
 export function flakyLabel(count: number): string {
   return count >= 2 ? `passed on retry: flaky ${count >= MAX_RUNS ? `${MAX_RUNS}+` : count} times in ${FLAKY_WINDOW_DAYS} days` : 'passed on retry: flaky';
+}
+
+/**
+ * Updates a failure notice until what it shows is what the state says. A job event marking a
+ * job flaky and the pipeline's recovery (or another job's mark) can update one notice at the
+ * same moment, each rendered from what it read; Slack keeps whichever update lands last. Each
+ * writer reads again after its update and, when the notice's marks or fixed state changed
+ * meanwhile, updates once more, so the last writer always shows everything recorded before it
+ * read. Three rounds bound it (each needs yet another concurrent change to go on).
+ */
+export async function updateUntilStable<Result>(
+  read: () => Promise<{ view: string; message: SlackMessage }>,
+  update: (message: SlackMessage) => Promise<Result>,
+): Promise<Result> {
+  let current = await read();
+  let sent = await update(current.message);
+  for (let round = 1; round < 3; round += 1) {
+    const next = await read();
+    if (next.view === current.view) break;
+    current = next;
+    sent = await update(current.message);
+  }
+  return sent;
 }

@@ -3,7 +3,7 @@ import { projectKey } from '../gitlab/project-identity.js';
 import type { JobEvent } from '../gitlab/schemas.js';
 import type { StateStore } from '../state/store.js';
 import type { ActionRunResult, PlannedAction } from '../worker/action.js';
-import { flakyMarks, jobKeyPart, recordFlakyJob } from './flaky.js';
+import { flakyMarks, jobKeyPart, recordFlakyJob, updateUntilStable } from './flaky.js';
 import type { Outlets } from './outlets.js';
 import { refFailureKey, type RefFailureState } from './pipeline-actions.js';
 import type { FailedJob } from './pipeline-facts.js';
@@ -79,26 +79,25 @@ function flakyMarkAction(
       if (current.pipelineId !== failure.pipelineId || (current.facts.round ?? '') !== round) {
         return { skipped: `a newer failure notice (pipeline #${current.pipelineId}) replaced the one of #${failure.pipelineId}` };
       }
-      if (!current.ts || !current.channel) return { skipped: `the failure notice of #${failure.pipelineId} was printed, not posted: nothing to update` };
-      const flaky = await flakyMarks(
-        context.state,
-        key,
-        current.facts.failedJobs.map((listed) => listed.name),
-        failure.pipelineId,
-        context.now(),
-      );
-      const resolvedBy =
-        current.resolvedBy === undefined
-          ? undefined
-          : { pipelineId: current.resolvedBy, pipelineUrl: `${current.facts.projectUrl}/-/pipelines/${current.resolvedBy}` };
+      const { ts, channel } = current;
+      if (!ts || !channel) return { skipped: `the failure notice of #${failure.pipelineId} was printed, not posted: nothing to update` };
+      const read = async () => {
+        const latest = (await context.state.get<RefFailureState>(failureKey)) ?? current;
+        const names = current.facts.failedJobs.map((listed) => listed.name);
+        const flaky = await flakyMarks(context.state, key, names, failure.pipelineId, context.now());
+        const resolvedBy =
+          latest.pipelineId === current.pipelineId && latest.resolvedBy !== undefined
+            ? { pipelineId: latest.resolvedBy, pipelineUrl: `${current.facts.projectUrl}/-/pipelines/${latest.resolvedBy}` }
+            : undefined;
+        return {
+          view: JSON.stringify([flaky, resolvedBy?.pipelineId]),
+          message: formatPipelineFailed(current.facts, { flaky, ...(resolvedBy ? { resolvedBy } : {}) }),
+        };
+      };
       try {
-        return await context.outlets.slackUpdate(
-          current.channel,
-          current.ts,
-          formatPipelineFailed(current.facts, { flaky, ...(resolvedBy ? { resolvedBy } : {}) }),
-        );
+        return await updateUntilStable(read, (message) => context.outlets.slackUpdate(channel, ts, message));
       } catch (error) {
-        if (isMissingMessage(error)) return { skipped: `the failure notice of #${failure.pipelineId} (ts ${current.ts}) no longer exists in Slack` };
+        if (isMissingMessage(error)) return { skipped: `the failure notice of #${failure.pipelineId} (ts ${ts}) no longer exists in Slack` };
         throw error;
       }
     },

@@ -3,7 +3,7 @@ import type { PipelineEvent } from '../gitlab/schemas.js';
 import { describeBranchFilter, matchesBranches, type RefFacts } from '../routing/match.js';
 import type { StateStore } from '../state/store.js';
 import type { ActionRunResult, PlannedAction } from '../worker/action.js';
-import { flakyMarks, recordFlakyJob } from './flaky.js';
+import { flakyMarks, recordFlakyJob, updateUntilStable } from './flaky.js';
 import type { Outlets } from './outlets.js';
 import { compactPipelineFacts, pipelineFacts, type PipelineFacts } from './pipeline-facts.js';
 import { formatPipelineFailed, formatPipelinePassed, formatPipelineRecovered } from './slack/pipeline.js';
@@ -269,18 +269,13 @@ function recoveryActions(
       try {
         await recordFlaky();
         // Flaky marks a job event put on the notice (./job-actions.ts) stay on the fixed one.
-        const flaky = await flakyMarks(
-          context.state,
-          facts.projectKey,
-          failure.facts.failedJobs.map((job) => job.name),
-          failure.pipelineId,
-          now(),
-        );
-        return await context.outlets.slackUpdate(
-          channel,
-          ts,
-          formatPipelineFailed(failure.facts, { resolvedBy: { pipelineId: facts.pipelineId, pipelineUrl: facts.pipelineUrl }, flaky }),
-        );
+        const names = failure.facts.failedJobs.map((job) => job.name);
+        const resolvedBy = { pipelineId: facts.pipelineId, pipelineUrl: facts.pipelineUrl };
+        const read = async () => {
+          const flaky = await flakyMarks(context.state, facts.projectKey, names, failure.pipelineId, now());
+          return { view: JSON.stringify(flaky), message: formatPipelineFailed(failure.facts, { resolvedBy, flaky }) };
+        };
+        return await updateUntilStable(read, (message) => context.outlets.slackUpdate(channel, ts, message));
       } catch (error) {
         if (isMissingMessage(error)) return { skipped: `the failure notice of #${failure.pipelineId} (ts ${ts}) no longer exists in Slack` };
         throw error;

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { flakyLabel, flakyMarks, recordFlakyJob } from '../../lib/notify/flaky.js';
+import { flakyLabel, flakyMarks, recordFlakyJob, updateUntilStable } from '../../lib/notify/flaky.js';
 import type { RouteInput } from '../../lib/routing/schema.js';
 import { jobEvent, type JobSpec } from '../fixtures/builders/job.js';
 import { pipelineEvent, type PipelineSpec } from '../fixtures/builders/pipeline.js';
@@ -182,6 +182,20 @@ describe('the failed pipeline itself turning green', () => {
     expect(jobLines(updates()[1]!.params)[0]).toMatch(/passed on retry: flaky$/);
   });
 
+  it('the last job event and the green pipeline processed at once leave the notice fixed, with its mark', async () => {
+    for (let i = 0; i < 3; i += 1) {
+      const id = newId();
+      harness.slack.reset();
+      await harness.deliver(pipeline({ id }));
+      await Promise.all([harness.deliver(job({ name: 'rspec', pipelineId: id })), harness.deliver(pipeline({ id, status: 'success', failedJobs: [] }))]);
+      const notice = harness.slack.messages[0]!;
+      const shown = notice.history.at(-1)!;
+      expect(shown.text).toMatch(/^Fixed: pipeline #/);
+      // One count per pipeline, though both events name the job.
+      expect(jobLines({ blocks: shown.blocks })[0]).toMatch(i === 0 ? /passed on retry: flaky$/ : `passed on retry: flaky ${i + 1} times in 30 days`);
+    }
+  });
+
   it('does not call a later pipeline’s jobs flaky', async () => {
     const id = newId();
     await harness.deliver(pipeline({ id }));
@@ -228,6 +242,35 @@ describe('the flaky count', () => {
     // Pipeline 1 (day 0) is out of the window on day 31.
     expect(await recordFlakyJob(harness.state, key, 'rspec', 3, day(31))).toBe(2);
     expect(await flakyMarks(harness.state, key, ['rspec', 'lint', 'unit'], 2, day(31))).toEqual({ rspec: 2, lint: 1 });
+  });
+});
+
+describe('updateUntilStable', () => {
+  const message = (text: string) => ({ text, blocks: [] });
+  /** A notice whose state changes `changes` times while it is being updated, as a concurrent writer would. */
+  const run = async (views: string[]) => {
+    const sent: string[] = [];
+    let reads = 0;
+    const read = async () => {
+      const view = views[Math.min(reads, views.length - 1)]!;
+      reads += 1;
+      return { view, message: message(view) };
+    };
+    const last = await updateUntilStable(read, async (update) => {
+      sent.push(update.text);
+      return update.text;
+    });
+    return { sent, last };
+  };
+
+  it.each([
+    ['nothing changed meanwhile: one update', ['a'], ['a']],
+    ['a mark recorded meanwhile: updated again with it', ['a', 'a+b', 'a+b'], ['a', 'a+b']],
+    ['changes that keep coming: three updates at most', ['a', 'b', 'c', 'd', 'e'], ['a', 'b', 'c']],
+  ])('%s', async (_name, views, expected) => {
+    const { sent, last } = await run(views);
+    expect(sent).toEqual(expected);
+    expect(last).toBe(expected.at(-1));
   });
 });
 
