@@ -28,8 +28,11 @@ export const HOOK_EVENT_FLAGS = {
 export type HookEvent = keyof typeof HOOK_EVENT_FLAGS;
 export type HookEventFlag = (typeof HOOK_EVENT_FLAGS)[HookEvent];
 
-/** The events the bridge acts on; anything else is only recorded as `ignored`. */
-export const DEFAULT_HOOK_EVENTS: readonly HookEvent[] = ['pipeline', 'merge_requests', 'push'];
+/**
+ * The events the bridge acts on; anything else is only recorded as `ignored`. Job events mark
+ * a failure notice's jobs that passed on retry as flaky (docs/notices.md).
+ */
+export const DEFAULT_HOOK_EVENTS: readonly HookEvent[] = ['pipeline', 'merge_requests', 'push', 'job'];
 
 /** The name connect gives the hook (GitLab 16.11+ shows it; older versions ignore it). */
 export const HOOK_NAME = 'gitlab-bridge';

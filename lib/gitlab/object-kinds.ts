@@ -4,7 +4,7 @@
  * small), and the planners' event tables are typed against it, so a planner cannot handle a kind
  * the receiver would ignore. A test checks that the planners' tables cover exactly this list.
  */
-export const HANDLED_OBJECT_KINDS = ['push', 'merge_request', 'pipeline'] as const;
+export const HANDLED_OBJECT_KINDS = ['push', 'merge_request', 'pipeline', 'build'] as const;
 
 export type HandledObjectKind = (typeof HANDLED_OBJECT_KINDS)[number];
 

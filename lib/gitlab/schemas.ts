@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Schemas of the GitLab events the worker acts on (push, merge request, pipeline), after
+ * Schemas of the GitLab events the worker acts on (push, merge request, pipeline, job), after
  * GitLab's "Webhook events" documentation. Only the fields the bridge reads are declared;
  * every object is loose, so fields GitLab adds later pass through, and most fields are
  * optional or nullable because GitLab omits or nulls them depending on version and context.
@@ -131,8 +131,32 @@ export const PipelineEventSchema = z.looseObject({
   builds: z.array(PipelineBuildSchema).default([]),
 });
 
+/**
+ * A job (`object_kind: "build"`, header `Job Hook`): one event per status change of one attempt
+ * of a job. A retried job is a new attempt (new `build_id`) under the same name whose
+ * `retries_count` says how many attempts came before it. The bridge reads finished jobs to
+ * spot flaky ones; GitLab sends the project both as `project_id` and as `project{...}`.
+ */
+export const JobEventSchema = z.looseObject({
+  object_kind: z.literal('build'),
+  ref: z.string(),
+  tag: z.boolean().optional(),
+  sha: z.string().optional(),
+  build_id: z.number(),
+  build_name: z.string(),
+  build_stage: z.string().optional(),
+  build_status: z.string(),
+  build_allow_failure: z.boolean().optional(),
+  build_failure_reason: nullableString,
+  retries_count: z.number().optional(),
+  pipeline_id: z.number(),
+  project_id: z.number(),
+  project: GitLabProjectSchema,
+});
+
 export type PushEvent = z.infer<typeof PushEventSchema>;
 export type MergeRequestEvent = z.infer<typeof MergeRequestEventSchema>;
 export type PipelineEvent = z.infer<typeof PipelineEventSchema>;
+export type JobEvent = z.infer<typeof JobEventSchema>;
 export type PipelineBuild = z.infer<typeof PipelineBuildSchema>;
 export type GitLabCommit = z.infer<typeof GitLabCommitSchema>;

@@ -7,6 +7,7 @@ import type { ActionRunResult, PlannedAction } from '../worker/action.js';
 import { pipelineAuthor } from './mentions/event-people.js';
 import type { NoticeMentions } from './mentions/notice-mentions.js';
 import type { ChatPerson } from './mentions/resolver.js';
+import { flakyMarks, recordFlakyJob, updateUntilStable } from './flaky.js';
 import { compactPipelineFacts, pipelineFacts, type PipelineFacts } from './pipeline-facts.js';
 import { fetchJobExcerpts } from './job-excerpts.js';
 import {
@@ -66,6 +67,8 @@ interface PipelinePlanContext {
   mentions?: NoticeMentions;
   /** The pipeline's commit author, set by planPipeline. */
   author?: ChatPerson;
+  /** The worker's clock, for the flaky counts' window; the system clock when absent. */
+  now?: () => Date;
 }
 
 /**
@@ -355,6 +358,14 @@ function recoveryActions(
   const sameFailure = (state: RefFailureState | undefined): state is RefFailureState =>
     state !== undefined && state.pipelineId === failure.pipelineId && firstRound(state) === firstRound(failure);
   // Re-read: a newer failure recorded meanwhile must not be overwritten by this stale copy.
+  // The pipeline that failed turned green: the jobs its notice listed failed passed on retry.
+  // In a streak of several, the newest failure is the one a retry can have turned green.
+  const latest = latestFailure(failure);
+  const flakyJobs = latest.pipelineId === facts.pipelineId ? [...new Set(failure.latest?.jobNames ?? failure.facts.failedJobs.map((job) => job.name))] : [];
+  const now = () => context.now?.() ?? new Date();
+  const recordFlaky = async () => {
+    for (const job of flakyJobs) await recordFlakyJob(context.state, facts.projectKey, job, latest.pipelineId, now());
+  };
   const markResolved = async () => {
     const current = await context.state.get<RefFailureState>(failureKey);
     if (sameFailure(current)) await context.state.put<RefFailureState>(failureKey, { ...current, resolvedBy: facts.pipelineId });
@@ -377,9 +388,10 @@ function recoveryActions(
       // The streak's parent as it is now: a failure may have replaced a deleted one since planning.
       const parentNow = sameFailure(current) ? current : failure;
       try {
+        await recordFlaky();
         if (target.target.kind === 'slack') {
           const channel = parentNow.channel ?? target.target.channel;
-          const message = formatPipelineRecovered(facts, failed);
+          const message = formatPipelineRecovered(facts, { ...failed, flakyJobs });
           const threadTs = parentNow.ts;
           let sent;
           try {
@@ -393,7 +405,7 @@ function recoveryActions(
           await markResolved();
           return sent;
         }
-        const sent = await context.outlets.teamsPost(target.target.webhook, pipelineRecoveredCard(facts, failed));
+        const sent = await context.outlets.teamsPost(target.target.webhook, pipelineRecoveredCard(facts, { ...failed, flakyJobs }));
         await markResolved();
         return sent;
       } catch (error) {
@@ -408,17 +420,23 @@ function recoveryActions(
     kind: 'slack',
     target: name,
     summary: `pipeline #${failure.pipelineId} failure notice marked fixed by #${facts.pipelineId}`,
+    // Only the green pipeline that announced the recovery marks the notice fixed (by itself).
+    after: { keys: [key], otherwise: 'this pipeline did not announce the recovery' },
     run: async (): Promise<ActionRunResult> => {
       const current = await context.state.get<RefFailureState>(failureKey);
       const streak = sameFailure(current) ? current : failure;
       const ts = streak.ts ?? failure.ts!;
       const channel = streak.channel ?? failure.channel!;
       try {
-        return await context.outlets.slackUpdate(
-          channel,
-          ts,
-          formatPipelineFailed(streak.facts, { resolvedBy: { pipelineId: facts.pipelineId, pipelineUrl: facts.pipelineUrl }, streak: streakInfo(streak) }),
-        );
+        await recordFlaky();
+        // Flaky marks a job event put on the notice (./job-actions.ts) stay on the fixed one.
+        const names = streak.facts.failedJobs.map((job) => job.name);
+        const resolvedBy = { pipelineId: facts.pipelineId, pipelineUrl: facts.pipelineUrl };
+        const read = async () => {
+          const flaky = await flakyMarks(context.state, facts.projectKey, names, streak.pipelineId, now());
+          return { view: JSON.stringify(flaky), message: formatPipelineFailed(streak.facts, { resolvedBy, streak: streakInfo(streak), flaky }) };
+        };
+        return await updateUntilStable(read, (message) => context.outlets.slackUpdate(channel, ts, message));
       } catch (error) {
         if (isMissingMessage(error)) return { skipped: `the failure notice of #${failure.pipelineId} (ts ${ts}) no longer exists in Slack` };
         throw error;

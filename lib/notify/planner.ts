@@ -1,10 +1,11 @@
 import { shortRef } from '../gitlab/events.js';
-import { MergeRequestEventSchema, PipelineEventSchema, PushEventSchema, type PushEvent } from '../gitlab/schemas.js';
+import { JobEventSchema, MergeRequestEventSchema, PipelineEventSchema, PushEventSchema, type PushEvent } from '../gitlab/schemas.js';
 import { matchesProject, routesFor } from '../routing/match.js';
 import type { Route } from '../routing/schema.js';
 import { unsentOutlet } from '../secrets/unsent.js';
 import type { PlanContext, PlannedAction, Planner, PlannerDeps } from '../worker/action.js';
 import { on } from '../worker/event-table.js';
+import { planJob } from './job-actions.js';
 import { planMergeRequest } from './merge-request-actions.js';
 import { NoticeMentions } from './mentions/notice-mentions.js';
 import { MentionResolver } from './mentions/resolver.js';
@@ -56,8 +57,18 @@ export function createNotifyPlanner(deps: PlannerDeps, options: NotifyPlannerOpt
         const targets = targetsOf(routesFor(routes, 'pipeline', event.project.path_with_namespace));
         return targets.length === 0
           ? []
-          : planPipeline(event, targets, { state: context.state, outlets, mentions, ...(deps.gitlab ? { gitlab: deps.gitlab } : {}) });
+          : planPipeline(event, targets, { state: context.state, outlets, mentions, now: context.now, ...(deps.gitlab ? { gitlab: deps.gitlab } : {}) });
       }),
+      // Jobs only mark a failure notice's jobs flaky, so they go where pipeline notices go; a
+      // job event this cannot read is skipped, not failed (it changes no notice).
+      build: on(
+        JobEventSchema,
+        (event, context) => {
+          const targets = targetsOf(routesFor(routes, 'pipeline', event.project.path_with_namespace));
+          return targets.length === 0 ? [] : planJob(event, targets, { state: context.state, outlets, now: context.now });
+        },
+        { ifInvalid: 'skip' },
+      ),
       merge_request: on(MergeRequestEventSchema, (event, context) => {
         const targets = targetsOf(routesFor(routes, 'merge_request', event.project.path_with_namespace));
         return targets.length === 0 ? [] : planMergeRequest(event, targets, { state: context.state, outlets, deliveryId: context.delivery.id, mentions });

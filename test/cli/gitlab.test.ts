@@ -253,7 +253,7 @@ describe('gitlab connect / disconnect / status against a local GitLab hooks API'
     const lines = run.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^PROJECT\s+HOOK\s+STATE\s+EVENTS\s+BRANCH FILTER\s+URL$/);
     // connect without --branch-filter leaves GitLab's existing filter (main, from the first connect).
-    expect(lines.find((line) => line.startsWith('group/app '))).toMatch(/#4\s+ok\s+push,merge_requests,pipeline\s+main\s+http:\/\/127/);
+    expect(lines.find((line) => line.startsWith('group/app '))).toMatch(/#4\s+ok\s+push,merge_requests,pipeline,job\s+main\s+http:\/\/127/);
     expect(lines.find((line) => line.startsWith('group/other '))).toMatch(/#\d+\s+temporarily disabled until 2026-01-16 12:00:00 UTC\s+push,pipeline/);
     expect(lines.some((line) => line.startsWith('group/unhooked'))).toBe(false);
     expect(lines.at(-1)).toBe(

@@ -99,7 +99,7 @@ describe('GitLab hook logic', () => {
   const hook = (overrides: Partial<GitLabHook>): GitLabHook => ({ id: 1, url: 'https://bridge.example.com/webhooks/gitlab', ...overrides });
 
   it.each([
-    [undefined, ['pipeline', 'merge_requests', 'push']],
+    [undefined, ['pipeline', 'merge_requests', 'push', 'job']],
     ['push_events, MR ,pipelines', ['push', 'merge_requests', 'pipeline']],
     ['tag-push,release,comments', ['tag_push', 'releases', 'note']],
   ])('reads --events %s', (value, expected) => {

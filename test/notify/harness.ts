@@ -21,7 +21,7 @@ import { startSlackServer, type SlackServer } from '../support/slack-server.js';
 import { startTeamsServer, type TeamsServer } from '../support/teams-server.js';
 import { expectValidTeamsMessage } from './adaptive-card-validation.js';
 
-const EVENT_HEADER: Record<string, string> = { pipeline: 'Pipeline Hook', merge_request: 'Merge Request Hook', push: 'Push Hook' };
+const EVENT_HEADER: Record<string, string> = { pipeline: 'Pipeline Hook', merge_request: 'Merge Request Hook', push: 'Push Hook', build: 'Job Hook' };
 
 export interface HarnessOptions {
   routes: RouteInput[];
@@ -120,8 +120,8 @@ export class NotifyHarness {
     return this.deps;
   }
 
-  /** Stores `payload` as a delivery record (as the receiver does) and returns its id. */
-  async storeDelivery(payload: Record<string, unknown>): Promise<string> {
+  /** Stores `payload` as a delivery record (as the receiver does) and returns its id; `extra` sets more fields (authProject...). */
+  async storeDelivery(payload: Record<string, unknown>, extra: Partial<DeliveryRecord> = {}): Promise<string> {
     const id = randomUUID();
     const summary = summarizeEvent(payload);
     await this.store.create({
@@ -136,6 +136,7 @@ export class NotifyHarness {
       payload: JSON.stringify(payload),
       status: 'queued',
       expiresAt: Math.floor(Date.now() / 1000) + 3600,
+      ...extra,
     });
     return id;
   }

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import type { DeliveryStore } from '../../lib/deliveries/store.js';
-import { MergeRequestEventSchema, PipelineEventSchema, PushEventSchema } from '../../lib/gitlab/schemas.js';
+import { JobEventSchema, MergeRequestEventSchema, PipelineEventSchema, PushEventSchema } from '../../lib/gitlab/schemas.js';
 import { parseWebhookAuth } from '../../lib/gitlab/webhook-auth.js';
 import type { LocalSqs } from '../../lib/local/sqs-server.js';
 import { SqsDeliveryQueue } from '../../lib/queue/sqs-queue.js';
@@ -399,6 +399,7 @@ describe('every event kind GitLab documents', () => {
     tag_push: PushEventSchema,
     merge_request: MergeRequestEventSchema,
     pipeline: PipelineEventSchema,
+    build: JobEventSchema,
   };
   const fixtures = allFixtures();
 
@@ -439,12 +440,12 @@ describe('every event kind GitLab documents', () => {
     expect(response.statusCode).toBe(202);
     const stored = await store.get(headers['idempotency-key'] ?? '');
     expect(stored?.event).toBe(fixture.x_gitlab_event);
-    const handled = ['push', 'merge_request', 'pipeline'].includes(fixture.object_kind ?? '') && !fixture.file.includes('partial');
+    const handled = ['push', 'merge_request', 'pipeline', 'build'].includes(fixture.object_kind ?? '') && !fixture.file.includes('partial');
     if (fixture.object_kind) expect(stored?.objectKind).toBe(fixture.object_kind);
     if (handled) {
       expect(stored?.status).toBe('queued');
       expect(handledSchemas[fixture.object_kind ?? '']?.safeParse(JSON.parse(body)).success).toBe(true);
-    } else if (!['push', 'merge_request', 'pipeline'].includes(fixture.object_kind ?? '')) {
+    } else if (!['push', 'merge_request', 'pipeline', 'build'].includes(fixture.object_kind ?? '')) {
       expect(stored?.status).toBe('ignored');
     }
     await queuedIds();

@@ -25,6 +25,7 @@ describe('event tables', () => {
     ['pipeline', true],
     ['merge_request', true],
     ['push', true],
+    ['build', true],
     ['tag_push', false],
     ['note', false],
     ['toString', false],

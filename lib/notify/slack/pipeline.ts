@@ -1,3 +1,4 @@
+import { flakyLabel } from '../flaky.js';
 import { MAX_LISTED_JOBS, sourceLabel, type PipelineFacts } from '../pipeline-facts.js';
 import type { JobExcerpts } from '../job-excerpts.js';
 import type { AlsoFailing, StreakInfo } from '../ref-streak.js';
@@ -21,6 +22,8 @@ export interface PipelineFailedOptions {
   alsoFailing?: AlsoFailing;
   /** Slack member id of the commit author (lib/notify/mentions): the Author field becomes `<@U…>`. */
   authorMention?: string;
+  /** Failed jobs that passed when retried, by name, with how often they were flaky lately (lib/notify/flaky.ts). */
+  flaky?: Readonly<Record<string, number>>;
 }
 
 /** A Slack member id (`U…`, `W…` on Enterprise Grid); anything else is not written into `<@…>`. */
@@ -56,7 +59,7 @@ function mergeRequestLine(facts: PipelineFacts): string | undefined {
  * Failures tab. Lines are added while the section stays under Slack's 3000 characters, so a
  * long job name shortens the list rather than breaking a link.
  */
-function failedJobsText(facts: PipelineFacts, alsoFailing?: AlsoFailing): string | undefined {
+function failedJobsText(facts: PipelineFacts, alsoFailing?: AlsoFailing, flaky: Readonly<Record<string, number>> = {}): string | undefined {
   if (facts.failedJobCount === 0) return undefined;
   const title = '*Failed jobs*';
   const lines: string[] = [];
@@ -67,7 +70,9 @@ function failedJobsText(facts: PipelineFacts, alsoFailing?: AlsoFailing): string
   for (const job of facts.failedJobs.slice(0, MAX_LISTED_JOBS)) {
     const reason = job.failureReason ? ` — ${slackText(humanize(job.failureReason), 80)}` : '';
     const also = alsoFailing?.jobs.includes(job.name) ? ` · _also failing on ${slackText(alsoFailing.branch, MAX.ref)}_` : '';
-    const line = `• ${slackLink(job.url, job.name, MAX.jobName)} (${slackText(job.stage, MAX.stage)})${reason}${also}`;
+    const count = Object.hasOwn(flaky, job.name) ? flaky[job.name] : undefined;
+    const mark = count === undefined ? '' : ` · :repeat: ${flakyLabel(count)}`;
+    const line = `• ${slackLink(job.url, job.name, MAX.jobName)} (${slackText(job.stage, MAX.stage)})${reason}${also}${mark}`;
     if (used + line.length + 1 > budget) break;
     lines.push(line);
     used += line.length + 1;
@@ -105,7 +110,7 @@ export function formatPipelineFailed(facts: PipelineFacts, options: PipelineFail
   const summary = `${resolved ? 'Fixed' : 'Failed'}: pipeline #${facts.pipelineId} in ${slackText(facts.projectPath, MAX.project)} on ${refKind(facts)} ${slackText(facts.ref, MAX.ref)}${
     facts.commitTitle ? `: ${slackText(facts.commitTitle, MAX.title)}` : ''
   }`;
-  const jobs = failedJobsText(facts, options.alsoFailing);
+  const jobs = failedJobsText(facts, options.alsoFailing, options.flaky);
   const streak = streakText(options.streak, resolved ? 'Had been failing' : 'Failing');
   const status = resolved ? undefined : streak ? `:repeat: ${streak}` : newFailureText(facts, options.newFailure);
   return message(summary, [
@@ -155,10 +160,14 @@ export function formatPipelineFailedReply(facts: PipelineFacts, streak: StreakIn
 }
 
 /** Posted in the failure notice's thread when the ref goes green again. */
-export function formatPipelineRecovered(facts: PipelineFacts, failed: { pipelineId: number; pipelineUrl: string }): SlackMessage {
+export function formatPipelineRecovered(
+  facts: PipelineFacts,
+  failed: { pipelineId: number; pipelineUrl: string; flakyJobs?: readonly string[] },
+): SlackMessage {
+  const flaky = failed.flakyJobs?.length ? ` Flaky (failed, then passed on retry): ${slackText(failed.flakyJobs.join(', '), 500)}.` : '';
   const since =
     failed.pipelineId === facts.pipelineId
-      ? 'fixed by retrying its failed jobs.'
+      ? `fixed by retrying its failed jobs.${flaky}`
       : `fixed since ${slackLink(failed.pipelineUrl, `#${failed.pipelineId}`)} failed.`;
   const text = `:white_check_mark: ${slackLink(facts.pipelineUrl, `Pipeline #${facts.pipelineId}`)} passed on ${refKind(facts)} ${slackLink(facts.refUrl, facts.ref, MAX.ref)}: ${since}`;
   const fallback = `Fixed: pipeline #${facts.pipelineId} passed in ${slackText(facts.projectPath, MAX.project)} on ${refKind(facts)} ${slackText(facts.ref, MAX.ref)}`;

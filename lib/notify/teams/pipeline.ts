@@ -121,14 +121,15 @@ function excerptParts(excerpts: JobExcerpts, level: number): { show?: ShowCardAc
 }
 
 /** Recovery card: Teams has no threads, so it names the failure it follows. */
-export function pipelineRecoveredCard(facts: PipelineFacts, failed: { pipelineId: number; pipelineUrl: string }): TeamsMessage {
+export function pipelineRecoveredCard(facts: PipelineFacts, failed: { pipelineId: number; pipelineUrl: string; flakyJobs?: readonly string[] }): TeamsMessage {
+  const flaky = failed.flakyJobs?.length ? ` Flaky (failed, then passed on retry): ${teamsText(failed.flakyJobs.join(', '), 500)}.` : '';
   return fitMessage((level) =>
     card(
       [
         textBlock(`✅ Fixed: pipeline #${facts.pipelineId} passed on ${teamsText(facts.ref, MAX.ref)}`, { size: 'Large', weight: 'Bolder', color: 'Good' }),
         textBlock(
           failed.pipelineId === facts.pipelineId
-            ? `The ${refKind(facts)} is green again: the failed jobs passed when retried.`
+            ? `The ${refKind(facts)} is green again: the failed jobs passed when retried.${flaky}`
             : `The ${refKind(facts)} is green again after ${teamsLink(failed.pipelineUrl, `pipeline #${failed.pipelineId}`)} failed.`,
         ),
         factSet(commonFacts(facts, level)),
