@@ -141,10 +141,18 @@ async function planForTarget(facts: PipelineFacts, refFacts: RefFacts, target: T
     // Mentions unless a route sending here turns them off (`mentionAuthors: false`).
     const mentionAuthor = watching.every((route) => route.options.mentionAuthors !== false) ? context.author : undefined;
     const failed = base('failed', `pipeline #${id} failed notice`);
-    const actions = await failureActions(facts, target, failureKey, failed, context, mentionAuthor);
-    return facts.failedJobCount > 0 && target.target.kind === 'slack' && context.gitlab
-      ? [...actions, excerptAction(facts, target, failed.key, context)]
-      : actions;
+    // Slack gets the log excerpts as a reply in the notice's thread when GitLab's API can be
+    // used; when it cannot (no token: a local read, no call to GitLab), the notice says why in
+    // one line and no reply is planned. Teams cards fetch theirs when sent.
+    let excerptsUnavailable: string | undefined;
+    let excerpts = false;
+    if (facts.failedJobCount > 0 && target.target.kind === 'slack' && context.gitlab) {
+      const access = await context.gitlab.forProject(facts.projectUrl);
+      if (access.unavailable !== undefined) excerptsUnavailable = access.unavailable;
+      else excerpts = true;
+    }
+    const actions = await failureActions(facts, target, failureKey, failed, context, mentionAuthor, excerptsUnavailable);
+    return excerpts ? [...actions, excerptAction(facts, target, failed.key, context)] : actions;
   }
 
   // Passed: a recovery where this destination was told of a failure on the ref (by an earlier
@@ -196,6 +204,7 @@ async function failureActions(
   base: Omit<PlannedAction, 'run'>,
   context: PipelinePlanContext,
   author?: ChatPerson,
+  excerptsUnavailable?: string,
 ): Promise<PlannedAction[]> {
   const { state, outlets, mentions } = context;
   const targetBranch = facts.mergeRequest?.targetBranch;
@@ -250,6 +259,7 @@ async function failureActions(
     const options = {
       ...(kind === 'new' ? { newFailure: current === undefined ? ('unknown' as const) : ('after-green' as const) } : {}),
       ...withAlso(alsoFailing),
+      ...(excerptsUnavailable ? { excerptsUnavailable } : {}),
     };
     const sent =
       target.target.kind === 'slack'

@@ -120,13 +120,14 @@ describe('the Slack failure notice', () => {
     expect(record.status).toBe('done');
   });
 
-  it('says the excerpt is unavailable when no GitLab token is configured', async () => {
+  it('says in the notice, in one line, that the excerpt is unavailable when no GitLab token is configured, and adds no reply', async () => {
     const unavailable = 'no GitLab API token is configured (set GITLAB_API_TOKEN)';
     harness.configure({ routes: [slackRoute], gitlab: { forProject: async () => ({ unavailable }) } });
-    await harness.deliver(pipeline());
-    expect(posts()).toHaveLength(2);
-    expect(replyText()).toContain(`log excerpt unavailable: ${unavailable}`);
+    const { record } = await harness.deliver(pipeline());
+    expect(posts()).toHaveLength(1);
+    expect(JSON.stringify(posts()[0]!.params.blocks)).toContain(`log excerpt unavailable: ${unavailable}`);
     expect(traceRequests()).toHaveLength(0);
+    expect(record.outcomes.map((outcome) => outcome.key)).not.toContainEqual(expect.stringMatching(/:excerpt$/));
   });
 
   it('is not held by a stalled GitLab beyond the 5 s timeout', async () => {

@@ -24,6 +24,8 @@ export interface PipelineFailedOptions {
   authorMention?: string;
   /** Failed jobs that passed when retried, by name, with how often they were flaky lately (lib/notify/flaky.ts). */
   flaky?: Readonly<Record<string, number>>;
+  /** Why the failed jobs' log excerpts cannot follow in the thread (no GitLab API token...): one line. */
+  excerptsUnavailable?: string;
 }
 
 /** A Slack member id (`U…`, `W…` on Enterprise Grid); anything else is not written into `<@…>`. */
@@ -127,6 +129,7 @@ export function formatPipelineFailed(facts: PipelineFacts, options: PipelineFail
       ['Merge request', mergeRequestLine(facts)],
     ]),
     jobs === undefined ? undefined : section(jobs),
+    options.excerptsUnavailable && !resolved ? context(`log excerpt unavailable: ${slackText(options.excerptsUnavailable, 300)}`) : undefined,
     resolved
       ? context(`:white_check_mark: Fixed by ${slackLink(resolved.pipelineUrl, `pipeline #${resolved.pipelineId}`)}${streak ? ` · ${streak}` : ''}`)
       : undefined,
