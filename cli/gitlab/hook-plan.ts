@@ -1,6 +1,10 @@
 import { splitCommaList } from '../../lib/config/comma-list.js';
 import { WEBHOOK_PATH } from '../../lib/receiver/webhook-path.js';
 import { CliError, EXIT } from '../exit-codes.js';
+import type { GitLabHook } from '../../lib/gitlab/hooks-api.js';
+
+// The hook's shape and the project id in paths belong to the API client (lib/gitlab/hooks-api.ts).
+export { projectIdForPath, type GitLabHook } from '../../lib/gitlab/hooks-api.js';
 
 /**
  * The hook settings of GitLab's project webhooks API that the bridge manages. GitLab never
@@ -104,20 +108,6 @@ export function hookRequestBody(settings: HookSettings): Record<string, string |
   return body;
 }
 
-/** The parts of a GitLab project hook the CLI reads (GitLab sends more). */
-export interface GitLabHook {
-  id: number;
-  url: string;
-  name?: string | null;
-  alert_status?: string | null;
-  disabled_until?: string | null;
-  push_events_branch_filter?: string | null;
-  branch_filter_strategy?: string | null;
-  enable_ssl_verification?: boolean;
-  created_at?: string;
-  [flag: string]: unknown;
-}
-
 /** URLs compared the way a user means them: scheme/host case and a trailing slash do not matter. */
 export function sameHookUrl(a: string, b: string): boolean {
   const normal = (url: string) => {
@@ -205,10 +195,4 @@ export function hookHealth(hook: GitLabHook): HookHealth {
     default:
       return { state: 'ok' };
   }
-}
-
-/** The project id in a GitLab API path: numeric ids as is, paths URL-encoded (`group%2Fapp`). */
-export function projectIdForPath(project: string): string {
-  const trimmed = project.trim().replace(/^\/+|\/+$/g, '');
-  return /^\d+$/.test(trimmed) ? trimmed : encodeURIComponent(trimmed);
 }

@@ -1,53 +1,15 @@
-import { BridgeError } from '../../lib/errors.js';
+import type { GitLabUnavailable } from '../../lib/gitlab/api-client.js';
+import { GitLabApiError, gitlabErrorDetail, gitlabInstanceRoot, GitLabHooksClient } from '../../lib/gitlab/hooks-api.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { isLoopbackUrl } from '../local-defaults.js';
-import { projectIdForPath, type GitLabHook } from './hook-plan.js';
 
-/**
- * The handful of GitLab REST v4 calls the CLI makes (project, project hooks, test trigger),
- * with plain fetch: five endpoints do not justify a client library and its dependency tree
- * (see docs/cli.md). Authenticates with a personal/project access token in PRIVATE-TOKEN.
- */
-export interface GitLabProject {
-  id: number;
-  path_with_namespace: string;
-  web_url?: string;
-}
-
-export class GitLabApiError extends BridgeError {
-  override readonly name = 'GitLabApiError';
-  constructor(
-    readonly status: number,
-    readonly method: string,
-    readonly path: string,
-    /** GitLab's own words from the response body. */
-    readonly detail: string,
-  ) {
-    super(`GitLab answered ${status} to ${method} ${path}${detail ? `: ${detail}` : ''}`);
-  }
-}
-
-/** GitLab's error bodies: `{"message":"404 Project Not Found"}`, `{"error":"url is missing"}`, `{"message":{"url":["is blocked"]}}`. */
-export function gitlabErrorDetail(body: unknown): string {
-  if (typeof body !== 'object' || body === null) return typeof body === 'string' ? body.slice(0, 300) : '';
-  const record = body as { message?: unknown; error?: unknown };
-  const value = record.message ?? record.error;
-  if (typeof value === 'string') return value;
-  if (Array.isArray(value)) return value.map(String).join('; ');
-  if (typeof value === 'object' && value !== null) {
-    return Object.entries(value as Record<string, unknown>)
-      .map(([field, problems]) => `${field} ${Array.isArray(problems) ? problems.join(', ') : String(problems)}`)
-      .join('; ');
-  }
-  return '';
-}
+// The client itself is lib/gitlab/hooks-api.ts, on the request core the worker uses too; what is
+// here is the CLI's: GITLAB_URL checked, and failures said as one-line CLI errors with the fix.
+export { GitLabApiError, gitlabErrorDetail, type GitLabProject } from '../../lib/gitlab/hooks-api.js';
 
 /** GitLab's API base from GITLAB_URL, accepting `https://gitlab.example.com`, with or without `/api/v4` and a trailing slash. */
 export function gitlabApiBase(url: string): string {
-  const trimmed = url
-    .trim()
-    .replace(/\/+$/, '')
-    .replace(/\/api\/v4$/, '');
+  const trimmed = gitlabInstanceRoot(url);
   let parsed: URL;
   try {
     parsed = new URL(trimmed);
@@ -68,126 +30,35 @@ export function gitlabApiBase(url: string): string {
   return `${trimmed}/api/v4`;
 }
 
-/** GitLab pages lists (20 per page by default, 100 at most). */
-const PER_PAGE = 100;
-/** A safety stop for `GET /projects` on a big instance. */
-const MAX_PAGES = 50;
 /**
- * Bound of one GitLab API call, body included. The slowest is the test trigger: GitLab runs the
- * test hook while the call waits, and gives a webhook 10 s to answer (GitLab docs, "Webhook
- * timeout"), so 30 s leaves GitLab its own time and still ends a call to a stalled instance.
+ * The GitLab hooks client from GITLAB_URL (checked by gitlabApiBase); a call that got no answer
+ * (timeout, redirect, connection error) fails with a CliError naming the method and path.
  */
-export const GITLAB_REQUEST_TIMEOUT_MS = 30_000;
-
-export class GitLabHooksApi {
-  private readonly base: string;
-
-  constructor(private readonly options: { url: string; token: string; fetch: typeof fetch; timeoutMs?: number }) {
-    this.base = gitlabApiBase(options.url);
+export class GitLabHooksApi extends GitLabHooksClient {
+  constructor(options: { url: string; token: string; fetch: typeof fetch; timeoutMs?: number }) {
+    const root = gitlabApiBase(options.url).replace(/\/api\/v4$/, '');
+    super({ url: root, token: options.token, fetch: options.fetch, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) });
   }
 
-  /** The instance's web address, for messages. */
-  get instance(): string {
-    return this.base.replace(/\/api\/v4$/, '');
-  }
-
-  getProject(project: string): Promise<GitLabProject> {
-    return this.request<GitLabProject>('GET', `/projects/${projectIdForPath(project)}`);
-  }
-
-  listHooks(project: string): Promise<GitLabHook[]> {
-    return this.paged<GitLabHook>(`/projects/${projectIdForPath(project)}/hooks`);
-  }
-
-  createHook(project: string, body: Record<string, unknown>): Promise<GitLabHook> {
-    return this.request<GitLabHook>('POST', `/projects/${projectIdForPath(project)}/hooks`, body);
-  }
-
-  updateHook(project: string, hookId: number, body: Record<string, unknown>): Promise<GitLabHook> {
-    return this.request<GitLabHook>('PUT', `/projects/${projectIdForPath(project)}/hooks/${hookId}`, body);
-  }
-
-  async deleteHook(project: string, hookId: number): Promise<void> {
-    await this.request<unknown>('DELETE', `/projects/${projectIdForPath(project)}/hooks/${hookId}`);
-  }
-
-  async testHook(project: string, hookId: number, trigger: string): Promise<void> {
-    await this.request<unknown>('POST', `/projects/${projectIdForPath(project)}/hooks/${hookId}/test/${trigger}`);
-  }
-
-  /** Projects where the token's user may manage webhooks (Maintainer, access level 40, or more). */
-  listMaintainedProjects(): Promise<GitLabProject[]> {
-    return this.paged<GitLabProject>('/projects?membership=true&min_access_level=40&simple=true&archived=false');
-  }
-
-  private async paged<T>(path: string): Promise<T[]> {
-    const out: T[] = [];
-    let page: string | null = '1';
-    for (let count = 0; page && count < MAX_PAGES; count++) {
-      const separator = path.includes('?') ? '&' : '?';
-      const { body, headers } = await this.send('GET', `${path}${separator}per_page=${PER_PAGE}&page=${page}`);
-      if (Array.isArray(body)) out.push(...(body as T[]));
-      page = headers.get('x-next-page') || null;
-    }
-    return out;
-  }
-
-  private async request<T>(method: string, path: string, body?: Record<string, unknown>): Promise<T> {
-    return (await this.send(method, path, body)).body as T;
-  }
-
-  private async send(method: string, path: string, body?: Record<string, unknown>): Promise<{ body: unknown; headers: Headers }> {
-    const timeoutMs = this.options.timeoutMs ?? GITLAB_REQUEST_TIMEOUT_MS;
-    let response: Response;
-    let text: string;
-    try {
-      response = await this.options.fetch(`${this.base}${path}`, {
-        method,
-        headers: {
-          'PRIVATE-TOKEN': this.options.token,
-          Accept: 'application/json',
-          ...(body ? { 'Content-Type': 'application/json' } : {}),
-        },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-        // fetch would follow a redirect and send PRIVATE-TOKEN (and a hook's token, re-POSTed on
-        // a 307/308) to wherever it points, another origin included: never follow one.
-        redirect: 'error',
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      text = await response.text();
-    } catch (error) {
-      throw this.transportError(error, method, path, timeoutMs);
-    }
-    let parsed: unknown = text;
-    if (text) {
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = text;
-      }
-    }
-    if (!response.ok) throw new GitLabApiError(response.status, method, path.split('?')[0]!, gitlabErrorDetail(parsed));
-    return { body: parsed, headers: response.headers };
-  }
-
-  private transportError(error: unknown, method: string, path: string, timeoutMs: number): CliError {
-    if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+  protected override unavailable(error: GitLabUnavailable, method: string, path: string): CliError {
+    if (error.kind === 'timeout') {
       return new CliError(
-        `GitLab at ${this.instance} did not answer ${method} ${path.split('?')[0]!} within ${timeoutMs / 1000}s`,
+        `GitLab at ${this.instance} did not answer ${method} ${path} within ${this.timeoutMs / 1000}s`,
         EXIT.failure,
         'check GITLAB_URL and your network, then try again',
       );
     }
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    if (/redirect/i.test(cause?.message ?? '')) {
+    if (error.kind === 'redirect') {
       return new CliError(
-        `GitLab at ${this.instance} answered ${method} ${path.split('?')[0]!} with a redirect, which the CLI does not follow (it would carry the access token to another address)`,
+        `GitLab at ${this.instance} answered ${method} ${path} with a redirect, which the CLI does not follow (it would carry the access token to another address)`,
         EXIT.usage,
         "set GITLAB_URL to the address GitLab's API answers on directly (its https:// external URL)",
       );
     }
+    const fetchError = error.cause as { message?: string; cause?: { code?: string; message?: string } } | undefined;
+    const cause = fetchError?.cause;
     return new CliError(
-      `cannot reach GitLab at ${this.instance} (${cause?.code ?? cause?.message ?? (error as Error).message})`,
+      `cannot reach GitLab at ${this.instance} (${cause?.code ?? cause?.message ?? fetchError?.message ?? error.reason})`,
       EXIT.failure,
       'check GITLAB_URL and your network',
     );

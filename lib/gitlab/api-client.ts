@@ -7,18 +7,23 @@ export const GITLAB_MAX_RETRIES = 2;
 /** A `Retry-After` / `RateLimit-Reset` longer than this gives up instead of holding a notice. */
 export const GITLAB_MAX_WAIT_MS = 5_000;
 
+/** How a GitLab call failed, for callers that word it themselves (the CLI names the method and path). */
+export type GitLabFailure = 'timeout' | 'redirect' | 'unreachable' | 'unreadable' | 'status';
+
 /**
  * A GitLab call that did not give an answer to use. `reason` is short and human, for a notice's
  * "log excerpt unavailable: …" line: `GitLab answered 403`, `GitLab did not answer within 5 s`.
- * Never carries the token or the request's headers.
+ * Never carries the token or the request's headers. `cause` is the fetch error, when there was one.
  */
 export class GitLabUnavailable extends DownstreamUnavailable {
+  readonly kind: GitLabFailure;
   constructor(
     readonly reason: string,
     status?: number,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { kind?: GitLabFailure },
   ) {
     super('GitLab', reason, status, options);
+    this.kind = options?.kind ?? (status === undefined ? 'unreachable' : 'status');
   }
 }
 
@@ -41,17 +46,31 @@ export interface GitLabRequest {
   path: string;
   query?: Record<string, string | number | undefined>;
   body?: unknown;
+  /**
+   * Whether a 5xx or a connection error may be retried: the request may have been carried out
+   * before it failed, and a retried POST (a webhook created twice) is not the same as one.
+   * Default: true for GET and HEAD only. A 429 is retried either way: GitLab's rate limiter
+   * refuses the request before running it.
+   */
+  idempotent?: boolean;
+  /**
+   * Hand the final non-2xx answer (after any retries) to `read` instead of throwing
+   * GitLabUnavailable, for a caller that keeps GitLab's own words (the CLI's hook client).
+   * Redirects are still refused.
+   */
+  readErrors?: boolean;
 }
-
-const RETRIED_STATUS = (status: number) => status === 429 || status >= 500;
 
 /**
  * The request core: `PRIVATE-TOKEN`, no redirects followed (a redirect could carry the token
  * elsewhere), one timeout per try covering the body, at most `retries` retries on 429, 5xx
  * and connection errors, waiting what `Retry-After` (seconds or an HTTP date) or
- * `RateLimit-Reset` (epoch seconds) asks when that is at most `maxWaitMs`. A timeout is not
+ * `RateLimit-Reset` (epoch seconds) asks when that is at most `maxWaitMs`; 5xx and connection
+ * errors only for an idempotent request (see GitLabRequest.idempotent). A timeout is not
  * retried: a GitLab that stalled once is likely to stall again, and a notice waits on it.
- * `read` consumes the response within the same timeout. Reusable by the CLI's hook client.
+ * `read` consumes the response within the same timeout (its headers too: `x-next-page` for
+ * lists). The one HTTP path to GitLab: the worker's GitLabClient and the CLI's hook client
+ * (./hooks-api.ts) both use it.
  */
 export async function gitlabRequest<T>(options: GitLabRequestOptions, request: GitLabRequest, read: (response: Response) => Promise<T>): Promise<T> {
   const doFetch = options.fetch ?? fetch;
@@ -64,48 +83,56 @@ export async function gitlabRequest<T>(options: GitLabRequestOptions, request: G
   for (const [name, value] of Object.entries(request.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
   const seconds = `${Math.round(timeoutMs / 100) / 10} s`;
 
+  const method = request.method ?? 'GET';
+  const idempotent = request.idempotent ?? (method === 'GET' || method === 'HEAD');
+  const timedOut = (error: unknown) => new GitLabUnavailable(`GitLab did not answer within ${seconds}`, undefined, { cause: error, kind: 'timeout' });
+
   for (let attempt = 0; ; attempt += 1) {
     const signal = AbortSignal.timeout(timeoutMs);
     let response: Response;
     try {
       response = await doFetch(url, {
-        method: request.method ?? 'GET',
+        method,
         headers: { 'PRIVATE-TOKEN': options.token, Accept: 'application/json', ...(request.body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
         ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
+        // fetch would follow a redirect and send PRIVATE-TOKEN (and a POSTed hook's token, on a
+        // 307/308) to wherever it points, another origin included: never follow one.
         redirect: 'error',
         signal,
       });
     } catch (error) {
-      if (signal.aborted) throw new GitLabUnavailable(`GitLab did not answer within ${seconds}`, undefined, { cause: error });
+      if (signal.aborted) throw timedOut(error);
       // `redirect: 'error'`: a redirect fails the fetch; it is an answer, not a network error.
-      if (/redirect/i.test(networkReason(error))) throw new GitLabUnavailable('GitLab answered with a redirect (not followed)', undefined, { cause: error });
-      if (attempt < retries) continue;
-      throw new GitLabUnavailable(`GitLab could not be reached (${networkReason(error)})`, undefined, { cause: error });
+      if (/redirect/i.test(networkReason(error)))
+        throw new GitLabUnavailable('GitLab answered with a redirect (not followed)', undefined, { cause: error, kind: 'redirect' });
+      if (idempotent && attempt < retries) continue;
+      throw new GitLabUnavailable(`GitLab could not be reached (${networkReason(error)})`, undefined, { cause: error, kind: 'unreachable' });
     }
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel().catch(() => undefined);
-      throw new GitLabUnavailable(`GitLab answered ${response.status} (a redirect, not followed)`, response.status);
+      throw new GitLabUnavailable(`GitLab answered ${response.status} (a redirect, not followed)`, response.status, { kind: 'redirect' });
     }
-    if (RETRIED_STATUS(response.status)) {
-      await response.body?.cancel().catch(() => undefined);
+    let refusal: string | undefined;
+    if (response.status === 429 || (idempotent && response.status >= 500)) {
       const waitMs = retryWaitMs(response.headers, now());
-      if (attempt >= retries) throw new GitLabUnavailable(`GitLab answered ${response.status}`, response.status);
-      if (waitMs !== undefined && waitMs > maxWaitMs) {
-        throw new GitLabUnavailable(`GitLab answered ${response.status} (retry after ${Math.ceil(waitMs / 1000)} s)`, response.status);
+      if (attempt >= retries) refusal = `GitLab answered ${response.status}`;
+      else if (waitMs !== undefined && waitMs > maxWaitMs) refusal = `GitLab answered ${response.status} (retry after ${Math.ceil(waitMs / 1000)} s)`;
+      else {
+        await response.body?.cancel().catch(() => undefined);
+        await sleep(waitMs ?? 200 * 2 ** attempt);
+        continue;
       }
-      await sleep(waitMs ?? 200 * 2 ** attempt);
-      continue;
-    }
-    if (!response.ok) {
+    } else if (!response.ok) refusal = `GitLab answered ${response.status}`;
+    if (refusal !== undefined && !request.readErrors) {
       await response.body?.cancel().catch(() => undefined);
-      throw new GitLabUnavailable(`GitLab answered ${response.status}`, response.status);
+      throw new GitLabUnavailable(refusal, response.status, { kind: 'status' });
     }
     try {
       return await read(response);
     } catch (error) {
       if (error instanceof GitLabUnavailable) throw error;
-      if (signal.aborted) throw new GitLabUnavailable(`GitLab did not answer within ${seconds}`, undefined, { cause: error });
-      throw new GitLabUnavailable(`GitLab's answer could not be read (${networkReason(error)})`, response.status, { cause: error });
+      if (signal.aborted) throw timedOut(error);
+      throw new GitLabUnavailable(`GitLab's answer could not be read (${networkReason(error)})`, response.status, { cause: error, kind: 'unreadable' });
     }
   }
 }

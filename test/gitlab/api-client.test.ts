@@ -1,6 +1,6 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { GitLabClient, GitLabUnavailable, retryWaitMs } from '../../lib/gitlab/api-client.js';
+import { GitLabClient, gitlabRequest, GitLabUnavailable, retryWaitMs } from '../../lib/gitlab/api-client.js';
 import { startFakeGitLab, type FakeGitLab } from '../support/gitlab-server.js';
 
 /**
@@ -129,6 +129,58 @@ describe('GitLabClient.user', () => {
 
   it('says "GitLab answered 404" for an unknown user', async () => {
     await expect(client().user(404404)).rejects.toThrow('GitLab answered 404');
+  });
+});
+
+describe('gitlabRequest', () => {
+  const options = () => ({ url: gitlab.url, token: TOKEN, sleep: async () => undefined });
+  const readText = async (response: Response) => ({ status: response.status, text: await response.text() });
+
+  it("with readErrors, hands the refusal to read (GitLab's words kept)", async () => {
+    const id = job();
+    gitlab.setTrace(7, id, 'x', [{ status: 403 }]);
+    await expect(gitlabRequest(options(), { path: `projects/7/jobs/${id}/trace`, readErrors: true }, readText)).resolves.toEqual({
+      status: 403,
+      text: '{"message":"403"}',
+    });
+  });
+
+  it('with readErrors, hands over the last 5xx only after the retries', async () => {
+    const id = job();
+    gitlab.setTrace(7, id, 'x', [{ status: 502 }, { status: 502 }, { status: 503 }]);
+    await expect(gitlabRequest(options(), { path: `projects/7/jobs/${id}/trace`, readErrors: true }, readText)).resolves.toEqual({
+      status: 503,
+      text: '{"message":"503"}',
+    });
+    expect(traceRequests(id)).toHaveLength(3);
+  });
+
+  it('the idempotent flag, not the method, decides whether a 5xx is retried', async () => {
+    const id = job();
+    gitlab.setTrace(7, id, 'done\n', [{ status: 502 }]);
+    await expect(gitlabRequest(options(), { method: 'GET', path: `projects/7/jobs/${id}/trace`, idempotent: false }, readText)).rejects.toThrow(
+      'GitLab answered 502',
+    );
+    gitlab.setTrace(7, id, 'done\n', [{ status: 502 }]);
+    await expect(gitlabRequest(options(), { method: 'GET', path: `projects/7/jobs/${id}/trace`, idempotent: true }, readText)).resolves.toEqual({
+      status: 200,
+      text: 'done\n',
+    });
+    expect(traceRequests(id)).toHaveLength(3);
+  });
+
+  it('says how a call failed in kind', async () => {
+    const stalled = job();
+    gitlab.setTrace(7, stalled, 'x', ['stall']);
+    await expect(gitlabRequest({ ...options(), timeoutMs: 200 }, { path: `projects/7/jobs/${stalled}/trace` }, readText)).rejects.toMatchObject({
+      kind: 'timeout',
+    });
+    const redirected = job();
+    gitlab.setTrace(7, redirected, 'x', [{ status: 302, headers: { Location: 'http://127.0.0.1:1/elsewhere' } }]);
+    await expect(gitlabRequest(options(), { path: `projects/7/jobs/${redirected}/trace` }, readText)).rejects.toMatchObject({ kind: 'redirect' });
+    const refused = job();
+    gitlab.setTrace(7, refused, 'x', [{ status: 404 }]);
+    await expect(gitlabRequest(options(), { path: `projects/7/jobs/${refused}/trace` }, readText)).rejects.toMatchObject({ kind: 'status', status: 404 });
   });
 });
 

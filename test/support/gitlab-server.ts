@@ -87,6 +87,13 @@ export interface FakeGitLabOptions {
  */
 export type TraceAnswer = { status: number; headers?: Record<string, string> } | 'stall';
 
+/**
+ * One scripted answer to any endpoint, served before the real one: an HTTP error (GitLab's
+ * `{"message": "<status>"}` body, with headers such as `Retry-After`), or `reset` (the connection
+ * closed without an answer, as a proxy dropping it would).
+ */
+export type ScriptedAnswer = { status: number; headers?: Record<string, string> } | 'reset';
+
 export interface FakeUser {
   id: number;
   username: string;
@@ -107,6 +114,8 @@ export class FakeGitLab {
   readonly traceBytesSent = new Map<string, number>();
   readonly testDeliveries: TestDelivery[] = [];
   readonly projects: FakeProject[] = [];
+  /** Answers served, in order, to requests matching a method and path (see script). */
+  private readonly scripts: { method: string; path: RegExp; answers: ScriptedAnswer[] }[] = [];
   private nextHookId = 1;
   private nextProjectId = 100;
   private server: Server | undefined;
@@ -151,6 +160,11 @@ export class FakeGitLab {
   setTrace(projectId: number, jobId: number, trace: string | Buffer, script: TraceAnswer[] = []): void {
     this.traces.set(`${projectId}/${jobId}`, trace);
     this.traceScripts.set(`${projectId}/${jobId}`, [...script]);
+  }
+
+  /** Serves `answers`, in order, to the next requests of `method` to a path matching `path` (no query), instead of handling them. */
+  script(method: string, path: RegExp, answers: ScriptedAnswer[]): void {
+    this.scripts.push({ method, path, answers: [...answers] });
   }
 
   /** Requests to a path, matched without the query string. */
@@ -199,6 +213,11 @@ export class FakeGitLab {
       response.writeHead(status, { 'Content-Type': 'application/json', ...headers });
       response.end(payload === undefined ? '' : JSON.stringify(payload));
     };
+
+    const scripted = this.scripts.find((script) => script.method === method && script.path.test(rawUrl.split('?')[0]!) && script.answers.length > 0);
+    const answer = scripted?.answers.shift();
+    if (answer === 'reset') return void response.socket?.destroy();
+    if (answer) return send(answer.status, { message: `${answer.status}` }, answer.headers ?? {});
 
     const url = new URL(rawUrl, 'http://gitlab.local');
     // Match on the raw path: project ids are URL-encoded paths (group%2Fapp) and must stay one segment.
