@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { DeliveryStore } from '../../lib/deliveries/store.js';
+import { hookProblems } from '../../lib/gitlab/hook-problems.js';
 import { openDeliveryStore } from '../bridge-clients.js';
 import type { CommandSetup } from '../command-setup.js';
 import type { CliContext } from '../context.js';
@@ -18,6 +19,7 @@ import {
   planConnect,
   testTrigger,
   type BranchFilterStrategy,
+  type GitLabHook,
 } from '../gitlab/hook-plan.js';
 import { gitlabTestErrorToCliError, type GitLabHooksApi, type GitLabProject } from '../gitlab/hooks-api.js';
 import { statusCommand } from '../gitlab/status.js';
@@ -64,6 +66,8 @@ export interface ConnectResult {
   url: string;
   events: string[];
   duplicates: number[];
+  /** Present when connect cleared the hook's custom webhook template. */
+  clearedCustomTemplate?: true;
   test?: { trigger: string; deliveryId: string | null; status: string | null };
 }
 
@@ -93,6 +97,8 @@ export async function connectCommand(
   const path = project.path_with_namespace;
   const hooks = await callGitLab(api, "list the project's webhooks", path, () => api.listHooks(path));
   const plan = planConnect(hooks, options.webhookUrl);
+  const existing = plan.action === 'update' ? hooks.find((candidate) => candidate.id === plan.hookId) : undefined;
+  const clearCustomTemplate = existing !== undefined && hasCustomTemplate(existing);
   const body = hookRequestBody({
     url: options.webhookUrl,
     token: options.token,
@@ -101,6 +107,7 @@ export async function connectCommand(
     ...(strategy ? { branchFilterStrategy: strategy } : {}),
     enableSslVerification: options.sslVerification,
     ...(options.signingKey ? { signingToken: options.signingKey } : {}),
+    ...(clearCustomTemplate ? { clearCustomTemplate } : {}),
   });
   const hook =
     plan.action === 'create'
@@ -114,6 +121,7 @@ export async function connectCommand(
     url: options.webhookUrl,
     events: enabledEvents(hook).length > 0 ? enabledEvents(hook) : [...events],
     duplicates: plan.action === 'update' ? plan.duplicates : [],
+    ...(clearCustomTemplate ? { clearedCustomTemplate: true } : {}),
   };
   const out: string[] = [];
   out.push(
@@ -125,6 +133,9 @@ export async function connectCommand(
     context.stderr.write(
       `warning: hooks ${result.duplicates.map((id) => `#${id}`).join(', ')} on ${path} also point at the bridge; each event arrives once per hook (effects still happen once). Remove them in GitLab, or run \`gitlab disconnect\` then \`gitlab connect\`.\n`,
     );
+  }
+  if (clearCustomTemplate) {
+    out.push("Cleared the hook's custom webhook template: GitLab was sending the template's output instead of the event, which the bridge cannot act on.");
   }
   if (hookHealth(hook).state !== 'ok') {
     out.push(`The hook is ${hook.alert_status} in GitLab; a successful test (--test) re-enables it.`);
@@ -164,6 +175,10 @@ export async function connectCommand(
   }
   context.stdout.write(options.json ? toJson(result) : `${out.join('\n')}\n`);
   return exit;
+}
+
+function hasCustomTemplate(hook: GitLabHook): boolean {
+  return hookProblems(hook).some((problem) => problem.code === 'custom_webhook_template');
 }
 
 /** Deliveries of the project received in the last few minutes (clock skew between this machine and the bridge). */
@@ -282,7 +297,7 @@ export function registerGitlab(program: Command, { context, resources, action }:
     gitlab
       .command('status')
       .description(
-        "List connected projects with GitLab's alert status, so an auto-disabled hook is noticed (exit 1 if one is disabled, or a --project is not connected or cannot be read).",
+        "List connected projects with GitLab's alert status, so an auto-disabled hook is noticed (exit 1 if one is disabled or has a custom webhook template, or a --project is not connected or cannot be read).",
       ),
     STATUS_OPTIONS,
     async (options, command) => {

@@ -86,6 +86,12 @@ export interface HookSettings {
   enableSslVerification: boolean;
   /** Standard Webhooks signing key (`whsec_...`), sent where the instance supports it. */
   signingToken?: string;
+  /**
+   * Clear the hook's custom webhook template (GitLab 16.10+): with one, GitLab sends the
+   * template's output instead of the event. Set only when the hook has one, so instances
+   * without the setting never see the field.
+   */
+  clearCustomTemplate?: boolean;
 }
 
 /** The body of POST/PUT /projects/:id/hooks. Every known event flag is set, so a narrower --events turns the others off. */
@@ -105,6 +111,8 @@ export function hookRequestBody(settings: HookSettings): Record<string, string |
     body.push_events_branch_filter = strategy === 'all_branches' ? '' : (settings.branchFilter ?? '');
   }
   if (settings.signingToken) body.signing_token = settings.signingToken;
+  // GitLab treats an empty template as none and sends the event payload again.
+  if (settings.clearCustomTemplate) body.custom_webhook_template = '';
   return body;
 }
 

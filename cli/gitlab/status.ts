@@ -1,3 +1,4 @@
+import { hookProblems } from '../../lib/gitlab/hook-problems.js';
 import type { CliContext } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { renderTable, shortTime, toJson } from '../format/table.js';
@@ -14,13 +15,15 @@ export interface StatusRow {
   branchFilter: string | null;
   url: string | null;
   error?: string;
+  /** Present when the hook has one: `custom_webhook_template` (GitLab sends a template's output, not the event). */
+  problems?: string[];
 }
 
 /**
  * `gitlab status`: the bridge's hooks on the given projects (or every project the token can
  * maintain), with GitLab's alert status, so an auto-disabled hook is noticed. Exits 1 when a
- * hook is disabled, or a project named with --project is not connected or cannot be read, for
- * use in a scheduled check.
+ * hook is disabled or has a custom webhook template, or a project named with --project is not
+ * connected or cannot be read, for use in a scheduled check.
  */
 export async function statusCommand(
   context: CliContext,
@@ -50,6 +53,7 @@ export async function statusCommand(
       rows.push({ project, hookId: null, state: 'not_connected', disabledUntil: null, events: [], branchFilter: null, url: null });
     for (const hook of ours) {
       const health = hookHealth(hook);
+      const problems = hookProblems(hook).map((problem) => problem.code);
       rows.push({
         project,
         hookId: hook.id,
@@ -58,12 +62,15 @@ export async function statusCommand(
         events: enabledEvents(hook),
         branchFilter: hook.push_events_branch_filter || null,
         url: hook.url,
+        ...(problems.length > 0 ? { problems } : {}),
       });
     }
   }
   const disabled = rows.filter((row) => row.state === 'disabled' || row.state === 'temporarily_disabled');
   // Rows only a --project list produces: a named project the bridge hears nothing from.
   const unheard = rows.filter((row) => row.state === 'not_connected' || row.state === 'error');
+  // A hook with a template delivers, but nothing the bridge can act on.
+  const templated = rows.filter((row) => row.problems?.includes('custom_webhook_template'));
   if (options.json) {
     context.stdout.write(toJson({ hooks: rows }));
   } else if (rows.length === 0) {
@@ -88,7 +95,7 @@ export async function statusCommand(
             ? `temporarily disabled${row.disabledUntil ? ` until ${shortTime(row.disabledUntil)} UTC` : ''}`
             : row.state === 'error'
               ? `error: ${row.error ?? ''}`
-              : row.state.replace('_', ' '),
+              : `${row.state.replace('_', ' ')}${row.problems?.includes('custom_webhook_template') ? ', custom template' : ''}`,
           row.events.join(',') || '-',
           row.branchFilter ?? '-',
           row.url ?? '-',
@@ -105,6 +112,11 @@ export async function statusCommand(
         `${unheard.length} named project${unheard.length === 1 ? ' is' : 's are'} not connected to the bridge or could not be read: connect ${unheard.length === 1 ? 'it' : 'them'} with \`gitlab-bridge gitlab connect --project P\`, or check the name.\n`,
       );
     }
+    if (templated.length > 0) {
+      context.stdout.write(
+        `${templated.length} hook${templated.length === 1 ? ' has' : 's have'} a custom webhook template: GitLab sends the template's output instead of the event, which the bridge records as ignored; clear it with \`gitlab-bridge gitlab connect --project P\`.\n`,
+      );
+    }
   }
-  return disabled.length > 0 || unheard.length > 0 ? EXIT.failure : EXIT.ok;
+  return disabled.length > 0 || unheard.length > 0 || templated.length > 0 ? EXIT.failure : EXIT.ok;
 }

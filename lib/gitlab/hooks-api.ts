@@ -22,6 +22,8 @@ export interface GitLabHook {
   push_events_branch_filter?: string | null;
   branch_filter_strategy?: string | null;
   enable_ssl_verification?: boolean;
+  /** GitLab 16.10+: the body GitLab sends instead of the event payload when set. */
+  custom_webhook_template?: string | null;
   created_at?: string;
   [flag: string]: unknown;
 }

@@ -7,6 +7,7 @@ import { authenticateWebhook } from '../gitlab/authenticate.js';
 import { summarizeEvent } from '../gitlab/events.js';
 import { isHandledObjectKind } from '../gitlab/object-kinds.js';
 import { printable } from '../gitlab/printable.js';
+import { templateOutputReason } from '../gitlab/template-output.js';
 import type { WebhookAuth } from '../gitlab/webhook-auth.js';
 import type { BridgeLogger } from '../logger.js';
 import type { DeliveryQueue } from '../queue/queue.js';
@@ -161,7 +162,11 @@ export async function handleWebhook(request: WebhookRequest, deps: ReceiverDeps)
   if (id.length > MAX_ID_LENGTH || !/^[\w.:-]+$/.test(id)) return reply(400, { error: 'Idempotency-Key is not a valid id' });
 
   const summary = summarizeEvent(payload);
-  const handled = isHandledObjectKind(summary.objectKind);
+  // A hook's custom webhook template makes GitLab send the template's output instead of the
+  // event: recorded `ignored` with why (and answered 2xx, so GitLab does not count failures and
+  // disable the hook), never queued into a schema failure. Only authenticated requests get here.
+  const templateReason = templateOutputReason(event, payload);
+  const handled = templateReason === null && isHandledObjectKind(summary.objectKind);
   const status: DeliveryStatus = handled ? 'queued' : 'ignored';
   if (summary.projectPath !== null && Buffer.byteLength(summary.projectPath) > MAX_PROJECT_PATH_BYTES) {
     return reply(400, { error: `project path is longer than ${MAX_PROJECT_PATH_BYTES} bytes` });
@@ -188,7 +193,7 @@ export async function handleWebhook(request: WebhookRequest, deps: ReceiverDeps)
       headers: storedHeaders(headers),
       payload: payloadText,
       status,
-      ...(handled ? {} : { statusReason: `event not handled: ${event}${summary.objectKind ? ` (${summary.objectKind})` : ''}` }),
+      ...(handled ? {} : { statusReason: templateReason ?? `event not handled: ${event}${summary.objectKind ? ` (${summary.objectKind})` : ''}` }),
       expiresAt: Math.floor(now.getTime() / 1000) + (deps.retentionDays ?? DEFAULTS.retentionDays) * 86_400,
     });
   } catch (error) {

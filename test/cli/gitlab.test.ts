@@ -344,4 +344,55 @@ describe('gitlab connect / disconnect / status against a local GitLab hooks API'
         'GitLab shows the request and the answer under the hook\'s "Recent events" (Settings > Webhooks)\n',
     );
   });
+
+  it('a custom webhook template: status reports it, the bridge records its output ignored, connect clears it', async () => {
+    const templated = gitlab.addProject('group/templated');
+    const hook = gitlab.addHook(templated, {
+      url: webhookUrl,
+      token: BRIDGE_TOKEN,
+      custom_webhook_template: '{"text":"{{object_kind}} by {{user_username}}","project":{"path_with_namespace":"{{project.path_with_namespace}}"}}',
+    });
+
+    const status = await cli(env, ['gitlab', 'status', '--project', 'group/templated']);
+    expect(status.code).toBe(1);
+    const lines = status.stdout.trimEnd().split('\n');
+    expect(lines.find((line) => line.startsWith('group/templated '))).toMatch(new RegExp(`#${hook.id}\\s+ok, custom template\\s+push`));
+    expect(lines.at(-1)).toBe(
+      "1 hook has a custom webhook template: GitLab sends the template's output instead of the event, which the bridge records as ignored; clear it with `gitlab-bridge gitlab connect --project P`.",
+    );
+    const json = JSON.parse((await cli(env, ['gitlab', 'status', '--project', 'group/templated', '--json'])).stdout) as { hooks: { problems?: string[] }[] };
+    expect(json.hooks[0]?.problems).toEqual(['custom_webhook_template']);
+
+    // GitLab's test push with the template set: the rendered template reaches the real receiver,
+    // which answers 2xx (GitLab counts no failure) and records it ignored, with why.
+    const store = new DynamoDbDeliveryStore({ client: table.client, tableName: table.tableName });
+    const fired = await fetch(`${gitlab.url}/api/v4/projects/${templated.id}/hooks/${hook.id}/test/push_events`, {
+      method: 'POST',
+      headers: { 'PRIVATE-TOKEN': MAINTAINER },
+    });
+    expect(fired.status).toBe(201);
+    expect(gitlab.testDeliveries.at(-1)).toEqual({ hookUrl: webhookUrl, trigger: 'push_events', status: 202 });
+    const [recorded] = (await store.list({ projectPath: 'group/templated', since: '2000-01-01T00:00:00.000Z', limit: 10 })).items;
+    expect(recorded).toMatchObject({
+      status: 'ignored',
+      statusReason: "custom webhook template: the body is not GitLab's event payload (it has no object_kind or event_name)",
+    });
+    expect(await store.get(recorded!.id)).toMatchObject({ payload: '{"text":"push by root","project":{"path_with_namespace":"group/templated"}}' });
+
+    const connect = await cli(env, ['gitlab', 'connect', '--project', 'group/templated', '--test', '--wait', '10']);
+    expect(connect.code).toBe(0);
+    expect(gitlab.requestsTo('PUT', new RegExp(`^/api/v4/projects/group%2Ftemplated/hooks/${hook.id}$`))[0]?.body).toMatchObject({
+      custom_webhook_template: '',
+    });
+    expect(connect.stdout).toContain(
+      "Cleared the hook's custom webhook template: GitLab was sending the template's output instead of the event, which the bridge cannot act on.",
+    );
+    expect(connect.stdout).toMatch(/Test push_events event arrived: delivery \S+ \(queued\)\./);
+    expect(hook.custom_webhook_template).toBe('');
+    expect((await cli(env, ['gitlab', 'status', '--project', 'group/templated'])).code).toBe(0);
+    // A second connect has nothing to clear and does not send the field.
+    const again = await cli(env, ['gitlab', 'connect', '--project', 'group/templated', '--json']);
+    expect(JSON.parse(again.stdout)).not.toHaveProperty('clearedCustomTemplate');
+    expect(gitlab.requestsTo('PUT', /hooks/).at(-1)?.body).not.toHaveProperty('custom_webhook_template');
+  });
 });

@@ -183,6 +183,43 @@ describe('handleWebhook answers', () => {
   });
 });
 
+describe("a hook's custom webhook template output", () => {
+  // GitLab sends the rendered template, with the usual headers, in place of the event payload.
+  const rendered = { text: 'push to group/app by root', kind: 'push' };
+
+  it('is recorded ignored with the reason, answered 202 and not queued', async () => {
+    const headers = gitlabHeaders('Push Hook', NEW_TOKEN);
+    const before = counted.filter((name) => name === 'ignored').length;
+    const response = await handleWebhook(request(rendered, headers), deps);
+    expect(response).toEqual({ statusCode: 202, body: { deliveryId: headers['idempotency-key'], status: 'ignored' } });
+    const stored = await store.get(headers['idempotency-key'] ?? '');
+    expect(stored).toMatchObject({
+      status: 'ignored',
+      statusReason: "custom webhook template: the body is not GitLab's event payload (it has no object_kind or event_name)",
+      event: 'Push Hook',
+      payload: JSON.stringify(rendered),
+    });
+    expect(counted.filter((name) => name === 'ignored').length).toBe(before + 1);
+    expect(await queuedIds()).toEqual([]);
+  });
+
+  it('is not queued when it copies a handled kind that does not fit the header', async () => {
+    const headers = gitlabHeaders('Merge Request Hook', NEW_TOKEN);
+    const response = await handleWebhook(request({ object_kind: 'push', title: 'Draft: fix' }, headers), deps);
+    expect(response.body.status).toBe('ignored');
+    expect((await store.get(headers['idempotency-key'] ?? ''))?.statusReason).toBe(
+      'custom webhook template: the body is not GitLab\'s event payload (object_kind "push" does not fit X-Gitlab-Event "Merge Request Hook")',
+    );
+    expect(await queuedIds()).toEqual([]);
+  });
+
+  it('is refused like any request without a valid token, and leaves no record', async () => {
+    const headers = gitlabHeaders('Push Hook', 'not-the-token');
+    expect((await handleWebhook(request(rendered, headers), deps)).statusCode).toBe(401);
+    expect(await store.get(headers['idempotency-key'] ?? '')).toBeUndefined();
+  });
+});
+
 describe('the delivery record', () => {
   it('holds what an operator needs, with the token redacted', async () => {
     const headers = gitlabHeaders('Pipeline Hook', NEW_TOKEN);

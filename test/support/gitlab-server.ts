@@ -6,8 +6,9 @@ import type { AddressInfo } from 'node:net';
  * A local stand-in for GitLab's REST API v4, enough of it for the CLI's `gitlab` commands:
  * projects, project hooks (list/create/update/delete) and hook test triggers, with GitLab's
  * answers for a bad token (401), too little access (403), an unknown project or hook (404),
- * invalid input (400/422). A test trigger really POSTs a push event to the hook's URL with the
- * hook's token and, like GitLab, answers 422 with the receiver's response when it was not 2xx.
+ * invalid input (400/422). A test trigger really POSTs a push event (or, with a custom webhook
+ * template, its rendering) to the hook's URL with the hook's token and, like GitLab, answers 422
+ * with the receiver's response when it was not 2xx.
  * Every request is recorded so tests assert what crossed the wire.
  */
 
@@ -25,6 +26,11 @@ export interface FakeHook {
   alert_status: 'executable' | 'temporarily_disabled' | 'disabled';
   disabled_until: string | null;
   created_at: string;
+  /**
+   * GitLab 16.10+: when set (not empty), a test event sends this template rendered against the
+   * event (`{{object_kind}}`, `{{project.path_with_namespace}}`) instead of the payload.
+   */
+  custom_webhook_template: string | null;
   flags: Record<string, boolean>;
 }
 
@@ -149,6 +155,7 @@ export class FakeGitLab {
       alert_status: 'executable',
       disabled_until: null,
       created_at: new Date().toISOString(),
+      custom_webhook_template: null,
       ...hook,
       flags: { ...Object.fromEntries(EVENT_FLAGS.map((flag) => [flag, flag === 'push_events'])), ...(hook.flags ?? {}) },
     };
@@ -380,10 +387,26 @@ export class FakeGitLab {
         'Idempotency-Key': idempotencyKey,
         ...(hook.token ? { 'X-Gitlab-Token': hook.token } : {}),
       },
-      body: JSON.stringify(payload),
+      body: hook.custom_webhook_template ? renderTemplate(hook.custom_webhook_template, payload) : JSON.stringify(payload),
     });
     return { status: response.status, body: await response.text() };
   }
+}
+
+/**
+ * GitLab's custom webhook template, enough of it for tests: `{{a.b}}` becomes the value at that
+ * path, JSON-escaped without quotes, so `{"kind":"{{object_kind}}"}` renders `{"kind":"push"}`.
+ * GitLab parses the result as JSON and sends it re-serialised (WebHookService), as done here.
+ */
+function renderTemplate(template: string, payload: Record<string, unknown>): string {
+  const rendered = template.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_match, path: string) => {
+    const value = path
+      .split('.')
+      .reduce<unknown>((node, key) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined), payload);
+    const json = JSON.stringify(value ?? '');
+    return typeof value === 'string' || value === undefined ? json.slice(1, -1) : json;
+  });
+  return JSON.stringify(JSON.parse(rendered));
 }
 
 /** A hook as GitLab's API shows it: no token, flags at the top level. */
@@ -399,6 +422,7 @@ function view(hook: FakeHook): Record<string, unknown> {
     alert_status: hook.alert_status,
     disabled_until: hook.disabled_until,
     created_at: hook.created_at,
+    custom_webhook_template: hook.custom_webhook_template,
     ...hook.flags,
   };
 }
@@ -431,6 +455,7 @@ function applyHookInput(hook: FakeHook, input: Record<string, unknown>): void {
   if (typeof input.push_events_branch_filter === 'string') hook.push_events_branch_filter = input.push_events_branch_filter;
   if (typeof input.branch_filter_strategy === 'string') hook.branch_filter_strategy = input.branch_filter_strategy;
   if (typeof input.enable_ssl_verification === 'boolean') hook.enable_ssl_verification = input.enable_ssl_verification;
+  if (typeof input.custom_webhook_template === 'string') hook.custom_webhook_template = input.custom_webhook_template;
   for (const flag of EVENT_FLAGS) if (typeof input[flag] === 'boolean') hook.flags[flag] = input[flag];
 }
 
