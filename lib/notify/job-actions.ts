@@ -3,12 +3,13 @@ import { projectKey } from '../gitlab/project-identity.js';
 import type { JobEvent } from '../gitlab/schemas.js';
 import type { StateStore } from '../state/store.js';
 import type { ActionRunResult, PlannedAction } from '../worker/action.js';
-import { flakyMarks, jobKeyPart, recordFlakyJob, updateUntilStable } from './flaky.js';
+import { jobKeyPart, recordFlakyJob, updateUntilStable } from './flaky.js';
 import type { Outlets } from './outlets.js';
 import { refFailureKey, type RefFailureState } from './pipeline-actions.js';
 import type { FailedJob } from './pipeline-facts.js';
-import { formatPipelineFailed } from './slack/pipeline.js';
+import { isRed } from './ref-streak.js';
 import { isMissingMessage } from './slack/slack-sender.js';
+import { renderStreakParent } from './streak-parent.js';
 import { targetName, type TargetRoutes } from './targets.js';
 import { jobFlakyCard } from './teams/flaky-job.js';
 
@@ -32,6 +33,12 @@ function listedJob(failedJobs: readonly FailedJob[], event: JobEvent): FailedJob
  * is flaky: each destination holding that notice gets it marked (Slack: the notice is updated;
  * Teams: a short card, as a card cannot be edited), once per pipeline, job and destination.
  * A job that passed after retries (`retries_count` > 0) with no such notice is only counted.
+ *
+ * "The notice of the same pipeline" is the notice the destination's streak parent shows
+ * (`facts.pipelineId`): the first failure's, or, after a deleted parent was replaced, the
+ * failure whose notice replaced it. A later failure of a red streak is a reply in the parent's
+ * thread, which is never edited: a job of it that passes on retry is counted flaky (its
+ * pipeline is the streak's newest failure and listed the job) but marked on no notice.
  * Flaky marks ride on pipeline routes: `targets` are the destinations of routes with pipeline
  * events, so no route option asks for them separately.
  */
@@ -43,12 +50,14 @@ export async function planJob(event: JobEvent, targets: readonly TargetRoutes[],
   const key = projectKey(event.project);
   const ref = shortRef(event.ref);
   const notices: Array<{ target: TargetRoutes; failure: RefFailureState; job: FailedJob }> = [];
+  let inStreakReply = false;
   for (const target of targets) {
     const failure = await context.state.get<RefFailureState>(refFailureKey(target.id, key, ref));
-    const job = failure?.pipelineId === event.pipeline_id ? listedJob(failure.facts.failedJobs, event) : undefined;
+    const job = failure?.facts.pipelineId === event.pipeline_id ? listedJob(failure.facts.failedJobs, event) : undefined;
     if (failure && job) notices.push({ target, failure, job });
+    else if (isRed(failure) && failure.latest?.pipelineId === event.pipeline_id && failure.latest.jobNames.includes(event.build_name)) inStreakReply = true;
   }
-  if (notices.length === 0 && (event.retries_count ?? 0) === 0) return [];
+  if (notices.length === 0 && !inStreakReply && (event.retries_count ?? 0) === 0) return [];
   // Recorded while planning, idempotent per pipeline and job: a replay counts nothing twice.
   const count = await recordFlakyJob(context.state, key, event.build_name, event.pipeline_id, context.now());
   return notices.map(({ target, failure, job }) => flakyMarkAction(event, target, failure, job, count, key, context));
@@ -65,39 +74,34 @@ function flakyMarkAction(
 ): PlannedAction {
   const failureKey = refFailureKey(target.id, key, failure.facts.ref);
   const round = failure.facts.round ?? '';
+  // The pipeline the notice shows: the streak's first failure, or the one that replaced its deleted parent.
+  const shown = failure.facts.pipelineId;
   return {
-    key: `${target.id}:pipeline:${key}:${failure.pipelineId}:flaky:${jobKeyPart(event.build_name)}${roundSuffix(round)}`,
+    key: `${target.id}:pipeline:${key}:${shown}:flaky:${jobKeyPart(event.build_name)}${roundSuffix(round)}`,
     kind: target.target.kind,
     target: targetName(target.target),
-    summary: `pipeline #${failure.pipelineId} failure notice: job ${event.build_name} passed on retry (flaky)`,
+    summary: `pipeline #${shown} failure notice: job ${event.build_name} passed on retry (flaky)`,
     run: async (): Promise<ActionRunResult> => {
       if (target.target.kind === 'teams') {
         return context.outlets.teamsPost(target.target.webhook, jobFlakyCard(failure.facts, { name: job.name, url: job.url }, count));
       }
       // Re-read: the notice may have been marked fixed, or other jobs flaky, since planning.
+      const shows = (state: RefFailureState) => state.facts.pipelineId === shown && (state.facts.round ?? '') === round;
       const current = (await context.state.get<RefFailureState>(failureKey)) ?? failure;
-      if (current.pipelineId !== failure.pipelineId || (current.facts.round ?? '') !== round) {
-        return { skipped: `a newer failure notice (pipeline #${current.pipelineId}) replaced the one of #${failure.pipelineId}` };
+      if (!shows(current)) {
+        return { skipped: `a newer failure notice (pipeline #${current.facts.pipelineId}) replaced the one of #${shown}` };
       }
       const { ts, channel } = current;
-      if (!ts || !channel) return { skipped: `the failure notice of #${failure.pipelineId} was printed, not posted: nothing to update` };
+      if (!ts || !channel) return { skipped: `the failure notice of #${shown} was printed, not posted: nothing to update` };
+      // Rendered from the streak as stored (its count, the other marks, the mention, fixed or not).
       const read = async () => {
-        const latest = (await context.state.get<RefFailureState>(failureKey)) ?? current;
-        const names = current.facts.failedJobs.map((listed) => listed.name);
-        const flaky = await flakyMarks(context.state, key, names, failure.pipelineId, context.now());
-        const resolvedBy =
-          latest.pipelineId === current.pipelineId && latest.resolvedBy !== undefined
-            ? { pipelineId: latest.resolvedBy, pipelineUrl: `${current.facts.projectUrl}/-/pipelines/${latest.resolvedBy}` }
-            : undefined;
-        return {
-          view: JSON.stringify([flaky, resolvedBy?.pipelineId]),
-          message: formatPipelineFailed(current.facts, { flaky, ...(resolvedBy ? { resolvedBy } : {}) }),
-        };
+        const latest = await context.state.get<RefFailureState>(failureKey);
+        return renderStreakParent(context.state, latest && shows(latest) ? latest : current, key, context.now());
       };
       try {
         return await updateUntilStable(read, (message) => context.outlets.slackUpdate(channel, ts, message));
       } catch (error) {
-        if (isMissingMessage(error)) return { skipped: `the failure notice of #${failure.pipelineId} (ts ${ts}) no longer exists in Slack` };
+        if (isMissingMessage(error)) return { skipped: `the failure notice of #${shown} (ts ${ts}) no longer exists in Slack` };
         throw error;
       }
     },

@@ -2,12 +2,13 @@ import type { GitLabAccess } from '../gitlab/api.js';
 import { projectKey } from '../gitlab/project-identity.js';
 import type { PipelineEvent } from '../gitlab/schemas.js';
 import { describeBranchFilter, matchesBranches, type RefFacts } from '../routing/match.js';
+import type { BridgeLogger } from '../logger.js';
 import type { StateStore } from '../state/store.js';
 import type { ActionRunResult, PlannedAction } from '../worker/action.js';
 import { pipelineAuthor } from './mentions/event-people.js';
 import type { NoticeMentions } from './mentions/notice-mentions.js';
 import type { ChatPerson } from './mentions/resolver.js';
-import { flakyMarks, recordFlakyJob, updateUntilStable } from './flaky.js';
+import { recordFlakyJob, updateUntilStable } from './flaky.js';
 import { compactPipelineFacts, pipelineFacts, type PipelineFacts } from './pipeline-facts.js';
 import { fetchJobExcerpts } from './job-excerpts.js';
 import {
@@ -25,6 +26,7 @@ import {
   type AlsoFailing,
   type RefFailureState,
 } from './ref-streak.js';
+import { renderStreakParent } from './streak-parent.js';
 import { keeping, type Outlets } from './outlets.js';
 import { formatPipelineExcerpts, formatPipelineFailed, formatPipelineFailedReply, formatPipelinePassed, formatPipelineRecovered } from './slack/pipeline.js';
 import type { SlackMessage } from './slack/block-kit.js';
@@ -69,6 +71,36 @@ interface PipelinePlanContext {
   author?: ChatPerson;
   /** The worker's clock, for the flaky counts' window; the system clock when absent. */
   now?: () => Date;
+  /** For a streak write that kept failing after its notice went out. */
+  log?: BridgeLogger;
+}
+
+/** Attempts at a streak write after its notice was posted, and the pause before each retry. */
+const STATE_WRITE_AFTER_POST = { attempts: 3, intervalMs: 200 };
+
+/**
+ * Writes the streak after its notice went out. A throw here would release the notice's effect
+ * claim and the retry would post it again, so a write that keeps failing is retried a few times
+ * and then logged: the streak misses this failure (the next one counts on from what was
+ * stored), but nobody gets the notice twice.
+ */
+async function putAfterPost(context: { state: StateStore; log?: BridgeLogger }, key: string, value: RefFailureState): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await context.state.put<RefFailureState>(key, value);
+      return;
+    } catch (error) {
+      if (attempt >= STATE_WRITE_AFTER_POST.attempts) {
+        context.log?.error('the failure notice went out but its red streak could not be stored; the streak misses this failure', {
+          streakKey: key,
+          pipelineId: value.latest?.pipelineId ?? value.pipelineId,
+          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        });
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, STATE_WRITE_AFTER_POST.intervalMs * attempt));
+    }
+  }
 }
 
 /**
@@ -167,8 +199,11 @@ async function planForTarget(facts: PipelineFacts, refFacts: RefFacts, target: T
     (failure.resolvedBy === undefined || failure.resolvedBy === id);
   if (ends && onRecovery) return recoveryActions(facts, failure, target, failureKey, context);
   // No recovery is announced, but the ref is green now: the next failure is a new one, not
-  // "still failing". Written while planning, as the branch protection a push tells is.
-  if (ends && isRed(failure)) await context.state.put<RefFailureState>(failureKey, { ...failure, resolvedBy: id });
+  // "still failing". Written while planning, under the streak lock and from a fresh read, so a
+  // newer failure recorded meanwhile (#103 failing while #102 passes) keeps the ref red.
+  if (ends && isRed(failure)) {
+    await withStreakLock(context.state, failureKey, base('passed', '').key, () => markGreen(context.state, failureKey, facts));
+  }
   if (onlyBroken) {
     return [skip('passed', `pipeline #${id} passed notice`, 'pipeline passed; only broken pipelines notify (notifyOnlyBrokenPipelines)')];
   }
@@ -182,6 +217,21 @@ async function planForTarget(facts: PipelineFacts, refFacts: RefFacts, target: T
       },
     },
   ];
+}
+
+/**
+ * Marks the ref green by `facts` (a passed pipeline): re-reads the streak and sets `resolvedBy`
+ * only when `facts` ran at or after the streak's newest failure, so a stale copy cannot erase a
+ * failure recorded since. `same` narrows it to one streak (the recovery's). Call under the
+ * streak lock. True when the ref is (now) green by `facts`.
+ */
+async function markGreen(state: StateStore, failureKey: string, facts: PipelineFacts, same?: (current: RefFailureState) => boolean): Promise<boolean> {
+  const current = await state.get<RefFailureState>(failureKey);
+  if (!current || (same && !same(current))) return false;
+  if (current.resolvedBy === facts.pipelineId) return true;
+  if (!isRed(current) || compareRuns({ pipelineId: facts.pipelineId, round: facts.round }, latestFailure(current)) < 0) return false;
+  await state.put<RefFailureState>(failureKey, { ...current, resolvedBy: facts.pipelineId });
+  return true;
 }
 
 /**
@@ -224,12 +274,14 @@ async function failureActions(
 
   // The commit author, resolved at send time (a replay that sends nothing looks nobody up);
   // local mode prints who would have been mentioned beside the printed notice.
-  const sendSlack = async (message: (authorMention: string | undefined) => SlackMessage) => {
+  // `authorMention` is the member id the message mentions, kept in the streak when it becomes the parent.
+  const sendSlack = async (message: (authorMention: string | undefined) => SlackMessage, channel?: string, threadTs?: string) => {
     if (target.target.kind !== 'slack') throw new Error('not a Slack destination');
     const mention = author && mentions ? await mentions.slack(author, state, facts.projectUrl) : undefined;
-    const sent = await outlets.slackPost(target.target.channel, message(mention?.mention?.id));
-    if (sent.dryRun && author && mention) mentions?.printWould(target.target.channel, [[author, mention]]);
-    return sent;
+    const authorMention = mention?.mention?.id;
+    const sent = await outlets.slackPost(channel ?? target.target.channel, message(authorMention), threadTs);
+    if (sent.dryRun && author && mention) mentions?.printWould(channel ?? target.target.channel, [[author, mention]]);
+    return { sent, authorMention };
   };
   const sendTeams = async (options: PipelineFailedCardOptions) => {
     if (target.target.kind !== 'teams') throw new Error('not a Teams destination');
@@ -242,12 +294,15 @@ async function failureActions(
     return sent;
   };
 
-  /** Re-renders the parent with the streak's current count (chat.update is idempotent). */
+  /** Re-renders the parent from the streak as stored: its count, flaky marks and mention (chat.update is idempotent). */
   const updateParent = async (): Promise<ActionRunResult> => {
     const current = await state.get<RefFailureState>(failureKey);
     if (!isRed(current) || !current.ts || !current.channel) return { skipped: 'the ref has no failing streak with a Slack parent any more' };
+    const { ts, channel } = current;
+    const now = context.now?.() ?? new Date();
+    const read = async () => renderStreakParent(state, (await state.get<RefFailureState>(failureKey)) ?? current, facts.projectKey, now);
     try {
-      return await outlets.slackUpdate(current.channel, current.ts, formatPipelineFailed(current.facts, { streak: streakInfo(current) }));
+      return await updateUntilStable(read, (message) => outlets.slackUpdate(channel, ts, message));
     } catch (error) {
       if (isMissingMessage(error)) return { skipped: `the parent notice of the streak (ts ${current.ts}) no longer exists in Slack` };
       throw error;
@@ -261,13 +316,14 @@ async function failureActions(
       ...withAlso(alsoFailing),
       ...(excerptsUnavailable ? { excerptsUnavailable } : {}),
     };
-    const sent =
+    const { sent, authorMention } =
       target.target.kind === 'slack'
         ? await sendSlack((authorMention) => formatPipelineFailed(facts, { ...options, ...(authorMention ? { authorMention } : {}) }))
-        : await sendTeams(options);
+        : { sent: await sendTeams(options), authorMention: undefined };
     // A printed notice (local mode) starts the streak too, so the recovery shows up (unthreaded).
     const ids = sent.result && 'ts' in sent.result ? { ts: sent.result.ts, channel: sent.result.channel } : {};
-    if (kind === 'new') await state.put<RefFailureState>(failureKey, startStreak(facts, compactPipelineFacts(facts), ids, facts.finishedAt));
+    const parent = { ...ids, ...(authorMention ? { authorMention } : {}) };
+    if (kind === 'new') await putAfterPost(context, failureKey, startStreak(facts, compactPipelineFacts(facts), parent, facts.finishedAt));
     return sent;
   };
 
@@ -276,29 +332,37 @@ async function failureActions(
     const streak = streakInfo(next);
     if (target.target.kind === 'teams') {
       const sent = await sendTeams({ streak, ...withAlso(alsoFailing) });
-      await state.put<RefFailureState>(failureKey, next);
+      if (next !== current) await putAfterPost(context, failureKey, next);
       return sent;
     }
     if (current.ts) {
+      let sent;
       try {
-        const sent = await outlets.slackPost(current.channel ?? target.target.channel, formatPipelineFailedReply(facts, streak, alsoFailing), current.ts);
-        await state.put<RefFailureState>(failureKey, next);
-        if (!updatePlanned) await updateParent().catch(() => undefined);
-        return sent;
+        ({ sent } = await sendSlack(
+          (authorMention) => formatPipelineFailedReply(facts, streak, alsoFailing, authorMention),
+          current.channel ?? target.target.channel,
+          current.ts,
+        ));
       } catch (error) {
         if (!isMissingMessage(error)) throw error;
+      }
+      if (sent) {
+        if (next !== current) await putAfterPost(context, failureKey, next);
+        if (!updatePlanned) await updateParent().catch(() => undefined);
+        return sent;
       }
     }
     // The parent was deleted (or only printed, in local mode): this failure's notice, saying
     // how long the ref has been failing, is posted top-level and becomes the parent.
-    const sent = await sendSlack((authorMention) =>
+    const { sent, authorMention } = await sendSlack((authorMention) =>
       formatPipelineFailed(facts, { streak, ...withAlso(alsoFailing), ...(authorMention ? { authorMention } : {}) }),
     );
-    const { ts: _oldTs, channel: _oldChannel, ...rest } = next;
-    await state.put<RefFailureState>(failureKey, {
+    const { ts: _oldTs, channel: _oldChannel, authorMention: _oldMention, ...rest } = next;
+    await putAfterPost(context, failureKey, {
       ...rest,
       facts: compactPipelineFacts(facts),
       ...(sent.result ? { ts: sent.result.ts, channel: sent.result.channel } : {}),
+      ...(authorMention ? { authorMention } : {}),
     });
     return current.ts ? keeping(sent, { replaced: current.ts }) : sent;
   };
@@ -373,14 +437,13 @@ function recoveryActions(
   const latest = latestFailure(failure);
   const flakyJobs = latest.pipelineId === facts.pipelineId ? [...new Set(failure.latest?.jobNames ?? failure.facts.failedJobs.map((job) => job.name))] : [];
   const now = () => context.now?.() ?? new Date();
+  const key = `${target.id}:pipeline:${facts.projectKey}:${facts.pipelineId}:recovered${roundSuffix(facts.round)}`;
   const recordFlaky = async () => {
     for (const job of flakyJobs) await recordFlakyJob(context.state, facts.projectKey, job, latest.pipelineId, now());
   };
-  const markResolved = async () => {
-    const current = await context.state.get<RefFailureState>(failureKey);
-    if (sameFailure(current)) await context.state.put<RefFailureState>(failureKey, { ...current, resolvedBy: facts.pipelineId });
-  };
-  const key = `${target.id}:pipeline:${facts.projectKey}:${facts.pipelineId}:recovered${roundSuffix(facts.round)}`;
+  // Under the streak lock, from a fresh read: a failure newer than this green pipeline,
+  // recorded meanwhile, keeps the ref red.
+  const markResolved = () => withStreakLock(context.state, failureKey, key, () => markGreen(context.state, failureKey, facts, sameFailure));
   const reservation = `${failureKey}:recovery:${failure.pipelineId}${failureRound}`;
   const reply: PlannedAction = {
     key,
@@ -434,17 +497,20 @@ function recoveryActions(
     after: { keys: [key], otherwise: 'this pipeline did not announce the recovery' },
     run: async (): Promise<ActionRunResult> => {
       const current = await context.state.get<RefFailureState>(failureKey);
+      if (sameFailure(current) && current.resolvedBy !== facts.pipelineId) {
+        return { skipped: `a failure newer than #${facts.pipelineId} (#${latestFailure(current).pipelineId}) keeps the ref red` };
+      }
       const streak = sameFailure(current) ? current : failure;
       const ts = streak.ts ?? failure.ts!;
       const channel = streak.channel ?? failure.channel!;
       try {
         await recordFlaky();
-        // Flaky marks a job event put on the notice (./job-actions.ts) stay on the fixed one.
-        const names = streak.facts.failedJobs.map((job) => job.name);
+        // Flaky marks a job event put on the notice (./job-actions.ts), its streak line and
+        // author mention stay on the fixed one.
         const resolvedBy = { pipelineId: facts.pipelineId, pipelineUrl: facts.pipelineUrl };
         const read = async () => {
-          const flaky = await flakyMarks(context.state, facts.projectKey, names, streak.pipelineId, now());
-          return { view: JSON.stringify(flaky), message: formatPipelineFailed(streak.facts, { resolvedBy, streak: streakInfo(streak), flaky }) };
+          const again = await context.state.get<RefFailureState>(failureKey);
+          return renderStreakParent(context.state, sameFailure(again) ? again : streak, facts.projectKey, now(), resolvedBy);
         };
         return await updateUntilStable(read, (message) => context.outlets.slackUpdate(channel, ts, message));
       } catch (error) {

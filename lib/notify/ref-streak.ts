@@ -35,6 +35,16 @@ export interface RefFailureState {
   latest?: FailedRun & { jobNames: string[] };
   /** GitLab's `finished_at` of the first failure, when it sent one. */
   since?: string;
+  /**
+   * Slack member id the parent notice mentions as its commit author, so every re-render of the
+   * parent (streak count, flaky marks, fixed) keeps the mention instead of the plain name.
+   */
+  authorMention?: string;
+  /**
+   * The runs counted in `failureCount` (`<pipeline id>:<round>`), newest last, at most
+   * MAX_COUNTED_RUNS: a replayed or retried failure already counted is not counted again.
+   */
+  counted?: string[];
 }
 
 /** A pipeline run: its id and round (finish time as digits, '' when unknown). */
@@ -59,6 +69,22 @@ export interface AlsoFailing {
 
 export function refFailureKey(targetId: string, project: string, ref: string): string {
   return `${targetId}:ref:${project}:${ref}`;
+}
+
+/**
+ * Counted runs kept per streak. A replay is of a recent delivery, so the last 50 runs are
+ * enough to recognise one; an older run replayed past that counts once more (the count says
+ * "failing for K pipelines", off by one in that rare case).
+ */
+const MAX_COUNTED_RUNS = 50;
+
+function runId(run: FailedRun): string {
+  return `${run.pipelineId}:${run.round}`;
+}
+
+/** The runs a streak has counted; a record from before `counted` has counted its first and latest failure. */
+function countedRuns(state: RefFailureState): string[] {
+  return state.counted ?? [...new Set([runId({ pipelineId: state.pipelineId, round: firstRound(state) }), runId(latestFailure(state))])];
 }
 
 /** Job names kept per streak for "also failing on": bounded, like the jobs a notice lists. */
@@ -133,18 +159,27 @@ export function startStreak(facts: PipelineFacts, parentFacts: PipelineFacts, pa
     firstRound: facts.round,
     failureCount: 1,
     latest: latestOf(facts),
+    counted: [runId(runOf(facts))],
     ...(since ? { since } : {}),
   };
 }
 
-/** The streak with one more failure; `latest` only moves forward. */
+/**
+ * The streak with one more failure; `latest` only moves forward. Idempotent per run (pipeline
+ * id and round): a run already counted (a replay, a retry after a failed state write, a printed
+ * notice replayed in local mode) leaves the streak as it is.
+ */
 export function extendStreak(state: RefFailureState, facts: PipelineFacts): RefFailureState {
+  const counted = countedRuns(state);
+  const run = runId(runOf(facts));
+  if (counted.includes(run)) return state;
   const newer = compareRuns(runOf(facts), latestFailure(state)) > 0;
   return {
     ...state,
     firstRound: firstRound(state),
     failureCount: failureCount(state) + 1,
     latest: newer ? latestOf(facts) : (state.latest ?? latestOf(facts)),
+    counted: [...counted, run].slice(-MAX_COUNTED_RUNS),
   };
 }
 

@@ -142,9 +142,10 @@ export function formatPipelineFailed(facts: PipelineFacts, options: PipelineFail
 
 /**
  * A failure while the ref is already red, posted in the streak parent's thread: short (what
- * failed this time, which commit), the parent carries the rest.
+ * failed this time, which commit, its author: mentioned when `authorMention` is a member id,
+ * as in the notice), the parent carries the rest.
  */
-export function formatPipelineFailedReply(facts: PipelineFacts, streak: StreakInfo, alsoFailing?: AlsoFailing): SlackMessage {
+export function formatPipelineFailedReply(facts: PipelineFacts, streak: StreakInfo, alsoFailing?: AlsoFailing, authorMention?: string): SlackMessage {
   const text = `:x: ${slackLink(facts.pipelineUrl, `Pipeline ${pipelineLabel(facts)}`, MAX.title)} failed again on ${refKind(facts)} ${slackLink(facts.refUrl, facts.ref, MAX.ref)}: still failing since ${slackLink(
     streak.first.pipelineUrl,
     `#${streak.first.pipelineId}`,
@@ -155,7 +156,7 @@ export function formatPipelineFailedReply(facts: PipelineFacts, streak: StreakIn
     section(text),
     fields([
       ['Commit', commitLine(facts)],
-      ['Author', facts.commitAuthor ? slackText(facts.commitAuthor, MAX.name) : undefined],
+      ['Author', authorField(facts, authorMention)],
       ['Merge request', mergeRequestLine(facts)],
     ]),
     jobs === undefined ? undefined : section(jobs),
@@ -171,7 +172,7 @@ export function formatPipelineRecovered(
   const since =
     failed.pipelineId === facts.pipelineId
       ? `fixed by retrying its failed jobs.${flaky}`
-      : `fixed since ${slackLink(failed.pipelineUrl, `#${failed.pipelineId}`)} failed.`;
+      : `fixed since ${slackLink(failed.pipelineUrl, `#${failed.pipelineId}`)} failed.${flaky}`;
   const text = `:white_check_mark: ${slackLink(facts.pipelineUrl, `Pipeline #${facts.pipelineId}`)} passed on ${refKind(facts)} ${slackLink(facts.refUrl, facts.ref, MAX.ref)}: ${since}`;
   const fallback = `Fixed: pipeline #${facts.pipelineId} passed in ${slackText(facts.projectPath, MAX.project)} on ${refKind(facts)} ${slackText(facts.ref, MAX.ref)}`;
   return message(fallback, [
