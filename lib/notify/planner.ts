@@ -13,6 +13,7 @@ import { slackLookupFrom } from './mentions/slack-user-lookup.js';
 import { Outlets } from './outlets.js';
 import { planPipeline, refProtectionKey } from './pipeline-actions.js';
 import type { SlackSenderOptions } from './slack/slack-sender.js';
+import { filterTargets, mergeRequestFilterFacts, mergeRequestFilteredAction, pipelineFilterFacts, pipelineFilteredAction } from './route-filters.js';
 import { targetsOf } from './targets.js';
 
 /** Wiring a test or the local bridge may change; production uses the defaults. */
@@ -53,21 +54,25 @@ export function createNotifyPlanner(deps: PlannerDeps, options: NotifyPlannerOpt
     name: 'notify',
     enabled: routes.length > 0,
     events: {
-      pipeline: on(PipelineEventSchema, (event, context) => {
-        const targets = targetsOf(routesFor(routes, 'pipeline', event.project.path_with_namespace));
-        return targets.length === 0
-          ? []
-          : planPipeline(event, targets, {
-              state: context.state,
-              outlets,
-              mentions,
-              now: context.now,
-              ...(deps.gitlab ? { gitlab: deps.gitlab } : {}),
-              ...(deps.log ? { log: deps.log } : {}),
-            });
+      pipeline: on(PipelineEventSchema, async (event, context) => {
+        const routed = targetsOf(routesFor(routes, 'pipeline', event.project.path_with_namespace));
+        if (routed.length === 0) return [];
+        const { targets, skipped } = filterTargets(routed, pipelineFilterFacts(event), pipelineFilteredAction(event));
+        if (targets.length === 0) return skipped;
+        const planned = await planPipeline(event, targets, {
+          state: context.state,
+          outlets,
+          mentions,
+          now: context.now,
+          ...(deps.gitlab ? { gitlab: deps.gitlab } : {}),
+          ...(deps.log ? { log: deps.log } : {}),
+        });
+        return [...skipped, ...planned];
       }),
       // Jobs only mark a failure notice's jobs flaky, so they go where pipeline notices go; a
-      // job event this cannot read is skipped, not failed (it changes no notice).
+      // job event this cannot read is skipped, not failed (it changes no notice). The route
+      // filters (excludeAuthors...) are not applied: a job event only updates a notice that
+      // was posted, for a pipeline whose own event passed them.
       build: on(
         JobEventSchema,
         (event, context) => {
@@ -76,9 +81,13 @@ export function createNotifyPlanner(deps: PlannerDeps, options: NotifyPlannerOpt
         },
         { ifInvalid: 'skip' },
       ),
-      merge_request: on(MergeRequestEventSchema, (event, context) => {
-        const targets = targetsOf(routesFor(routes, 'merge_request', event.project.path_with_namespace));
-        return targets.length === 0 ? [] : planMergeRequest(event, targets, { state: context.state, outlets, deliveryId: context.delivery.id, mentions });
+      merge_request: on(MergeRequestEventSchema, async (event, context) => {
+        const routed = targetsOf(routesFor(routes, 'merge_request', event.project.path_with_namespace));
+        if (routed.length === 0) return [];
+        const filtered = filterTargets(routed, mergeRequestFilterFacts(event), mergeRequestFilteredAction(event, context.delivery.id));
+        if (filtered.targets.length === 0) return filtered.skipped;
+        const planned = await planMergeRequest(event, filtered.targets, { state: context.state, outlets, deliveryId: context.delivery.id, mentions });
+        return [...filtered.skipped, ...planned];
       }),
       // Only to remember which branches are protected (see isProtectedRef); a push this cannot
       // read is left to the planners that act on pushes.

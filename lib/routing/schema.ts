@@ -61,6 +61,9 @@ const ProjectPatternSchema = z
   .min(1, 'a project pattern must not be empty')
   .refine((pattern) => !pattern.startsWith('/') && !pattern.endsWith('/'), 'write project patterns without leading or trailing slash, e.g. "acme/*"');
 
+/** A username, author name or label, `*` matching any characters. */
+const NamePatternSchema = z.string().trim().min(1, 'a name pattern must not be empty');
+
 const ChannelSchema = z.string().trim().min(1, 'a Slack channel must not be empty');
 const WebhookNameSchema = z.string().trim().min(1, 'a Teams webhook name must not be empty');
 
@@ -99,7 +102,23 @@ export const RouteOptionsSchema = z.strictObject({
    * means on; `false` turns it off for the destinations this route sends to.
    */
   mentionAuthors: z.boolean().optional(),
+  /**
+   * Events by these people stay quiet: GitLab usernames or commit author names, `*` matching any
+   * characters, case-insensitive (`renovate-bot`, `dependabot*`). Matched against the event's
+   * user and the commit author (a pipeline's commit, a merge request's last commit).
+   */
+  excludeAuthors: z.array(NamePatternSchema).min(1, 'list at least one author pattern').optional(),
+  /** Merge request events notify only when the merge request has one of these labels (`*` globs, case-insensitive). */
+  labels: z.array(NamePatternSchema).min(1, 'list at least one label').optional(),
+  /** Merge request events with any of these labels stay quiet; wins over `labels`. */
+  excludeLabels: z.array(NamePatternSchema).min(1, 'list at least one label').optional(),
+  /**
+   * Merge request events and merge request pipelines notify only when the merge request targets
+   * one of these branches (patterns as in `branches`). Branch and tag pipelines are not filtered by it.
+   */
+  targetBranches: z.array(BranchPatternSchema).min(1, 'list at least one branch pattern').optional(),
 });
+export type RouteOptions = z.infer<typeof RouteOptionsSchema>;
 
 export const RouteSchema = z
   .strictObject({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config/load.js';
-import { matchesBranches, matchesProject, routesFor, type RefFacts } from '../../lib/routing/match.js';
+import { filteredOutBy, matchesBranches, matchesName, matchesProject, routesFor, type EventFilterFacts, type RefFacts } from '../../lib/routing/match.js';
 import type { BranchFilter } from '../../lib/routing/schema.js';
 
 describe('matchesProject', () => {
@@ -68,5 +68,70 @@ describe('routesFor', () => {
     expect(routesFor(config.routes, 'pipeline', 'acme/web').map((route) => route.name)).toEqual(['web', 'all-acme']);
     expect(routesFor(config.routes, 'merge_request', 'acme/web').map((route) => route.name)).toEqual(['all-acme', 'mrs']);
     expect(routesFor(config.routes, 'pipeline', 'other/app')).toEqual([]);
+  });
+});
+
+describe('matchesName', () => {
+  it.each([
+    ['renovate-bot', 'renovate-bot', true],
+    ['renovate-bot', 'Renovate-Bot', true],
+    ['renovate-bot', 'renovate-bot2', false],
+    ['dependabot*', 'dependabot', true],
+    ['dependabot*', 'dependabot-gitlab', true],
+    ['dependabot*', 'my-dependabot', false],
+    ['*bot', 'Renovate Bot', true],
+    ['team::*', 'team::backend', true],
+    ['a.b', 'axb', false],
+  ])('%s against %s: %s', (pattern, name, expected) => {
+    expect(matchesName(pattern, name)).toBe(expected);
+  });
+});
+
+describe('filteredOutBy', () => {
+  const options = (extra: Record<string, unknown>) => parseConfig({ routes: [{ slack: { channel: 'C1' }, options: extra }] }).routes[0]!.options;
+  const mr = (extra: Partial<EventFilterFacts> = {}): EventFilterFacts => ({
+    people: ['agarcia', 'Alex Garcia'],
+    labels: ['backend'],
+    targetBranch: 'main',
+    ...extra,
+  });
+  const branchPipeline: EventFilterFacts = { people: ['agarcia'] };
+
+  it.each<[string, Record<string, unknown>, EventFilterFacts, string | undefined]>([
+    ['no filters let everything through', {}, mr(), undefined],
+    [
+      'an excluded username',
+      { excludeAuthors: ['renovate-bot'] },
+      mr({ people: ['renovate-bot'] }),
+      'author renovate-bot is excluded (excludeAuthors: renovate-bot)',
+    ],
+    [
+      'an excluded commit author name by glob',
+      { excludeAuthors: ['dependabot*'] },
+      mr({ people: ['root', 'Dependabot GitLab'] }),
+      'author Dependabot GitLab is excluded (excludeAuthors: dependabot*)',
+    ],
+    ['another author passes', { excludeAuthors: ['renovate-bot'] }, mr(), undefined],
+    ['one of the labels', { labels: ['frontend', 'backend'] }, mr(), undefined],
+    ['none of the labels', { labels: ['frontend'] }, mr(), 'labels backend: none of labels frontend'],
+    ['no labels at all', { labels: ['frontend'] }, mr({ labels: [] }), 'no labels: none of labels frontend'],
+    [
+      'an excluded label wins over labels',
+      { labels: ['backend'], excludeLabels: ['WIP'] },
+      mr({ labels: ['backend', 'wip'] }),
+      'label wip is excluded (excludeLabels: WIP)',
+    ],
+    ['labels do not filter events without labels', { labels: ['frontend'], excludeLabels: ['wip'] }, branchPipeline, undefined],
+    ['a watched target branch', { targetBranches: ['release/*', 'main'] }, mr(), undefined],
+    [
+      'a target branch not watched',
+      { targetBranches: ['release/*'] },
+      mr({ targetBranch: 'develop' }),
+      'target branch develop is not watched (targetBranches: release/*)',
+    ],
+    ['a regex target branch', { targetBranches: ['/^stable-\\d+$/'] }, mr({ targetBranch: 'stable-2' }), undefined],
+    ['targetBranches do not filter branch pipelines', { targetBranches: ['release/*'] }, branchPipeline, undefined],
+  ])('%s', (_, extra, facts, expected) => {
+    expect(filteredOutBy(options(extra), facts)).toBe(expected);
   });
 });

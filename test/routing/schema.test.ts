@@ -48,6 +48,22 @@ describe('route schema', () => {
     [{ slack: { apiUrl: 'not a url' }, routes: [] }, 'bridge.config.json: slack.apiUrl'],
     [{ slack: { apiUrl: 'ftp://slack.example/api/' }, routes: [] }, 'bridge.config.json: slack.apiUrl'],
     [{ routes: [{ slack: { channel: 'C1', webhook: 'x' } }] }, 'bridge.config.json: routes[0].slack Unrecognized key: "webhook"'],
+    [
+      { routes: [{ slack: { channel: 'C1' }, options: { excludeAuthor: ['renovate-bot'] } }] },
+      'bridge.config.json: routes[0].options Unrecognized key: "excludeAuthor"',
+    ],
+    [
+      { routes: [{ slack: { channel: 'C1' }, options: { excludeAuthors: [] } }] },
+      'bridge.config.json: routes[0].options.excludeAuthors list at least one author pattern',
+    ],
+    [
+      { routes: [{ slack: { channel: 'C1' }, options: { labels: [' '] } }] },
+      'bridge.config.json: routes[0].options.labels[0] a name pattern must not be empty',
+    ],
+    [
+      { routes: [{ slack: { channel: 'C1' }, options: { targetBranches: ['/main(/'] } }] },
+      'bridge.config.json: routes[0].options.targetBranches[0] invalid regular expression /main(/',
+    ],
   ])('rejects %j naming the key', (config, message) => {
     expect(() => parseConfig(config)).toThrow(message);
   });
