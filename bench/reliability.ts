@@ -56,6 +56,8 @@ const RETRY_DELAY_SECONDS = 1;
 const MAX_ATTEMPTS = 8;
 /** Seconds the volume scenario watches the worker's backlog after intake (informational). */
 const WORKER_WATCH_SECONDS = 10;
+/** Seconds after intake the volume scenario waits at most for the worker to empty the queue. */
+const DRAIN_WATCH_SECONDS = 120;
 
 // ---------------------------------------------------------------------------------------------
 // Results
@@ -733,6 +735,17 @@ async function volumeScenario(root: string, stands: Stands): Promise<ScenarioRes
     const backlog = await queueDepth(bridge, bridge.queueUrl);
     await sleep(WORKER_WATCH_SECONDS * 1000);
     const left = await queueDepth(bridge, bridge.queueUrl);
+    // Drain rate: deliveries the worker took off the queue per second, from the first send until
+    // the queue is empty (or the watch ends), against the rate the receiver accepted them.
+    let remaining = left;
+    while (remaining > 0 && Date.now() - started < (seconds + DRAIN_WATCH_SECONDS) * 1000) {
+      await sleep(250);
+      remaining = await queueDepth(bridge, bridge.queueUrl);
+    }
+    const drainSeconds = (Date.now() - started) / 1000;
+    const drainRate = (VOLUME - remaining) / drainSeconds;
+    const acceptRate = accepted / seconds;
+    const drainRatio = drainRate / acceptRate;
     return {
       name: 'volume',
       figures: [
@@ -743,6 +756,8 @@ async function volumeScenario(root: string, stands: Stands): Promise<ScenarioRes
         figure('lost / doubled / unexpected', `${lost} / ${doubled} / ${extra}`, '0 / 0 / 0', lost === 0 && doubled === 0 && extra === 0),
         figure('accepted per second', (accepted / seconds).toFixed(0), '', undefined),
         figure('time to accept all', `${seconds.toFixed(1)} s`, '', undefined),
+        figure('worker drained per second', `${drainRate.toFixed(0)} (${remaining} left after ${drainSeconds.toFixed(1)} s)`, '', undefined),
+        figure('worker drain vs accept rate', drainRatio.toFixed(2), '>= 0.50', drainRatio >= 0.5),
       ],
       notes: [
         `answers: ${summarizeAnswers(answers)}`,

@@ -2,6 +2,7 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ENV, type EnvName } from '../lib/env.js';
+import { DEFAULTS } from '../lib/defaults.js';
 import { STACK_OUTPUTS, type StackOutputKey } from '../lib/stack-outputs.js';
 import { BridgeFunction } from './constructs/bridge-function.js';
 import { BridgeSecrets } from './constructs/bridge-secrets.js';
@@ -36,7 +37,7 @@ export const RECEIVER_MEMORY_MB = 512;
  */
 export const WORKER_TIMEOUT = Duration.seconds(60);
 export const WORKER_MEMORY_MB = 512;
-export const WORKER_BATCH_SIZE = 5;
+export const WORKER_BATCH_SIZE = DEFAULTS.workerBatchSize;
 
 /** Function and access logs: a month covers incident review; the delivery log keeps the rest. */
 export const LOG_RETENTION = RetentionDays.ONE_MONTH;

@@ -10,6 +10,8 @@ export const DEFAULTS = {
    * enough to ride out a short Slack or Jira incident before the dead-letter queue.
    */
   maxAttempts: 5,
+  /** Deliveries per worker invocation (the SQS event source's batchSize; the local poller's too). */
+  workerBatchSize: 5,
   /** Largest accepted webhook body: 5 MiB, under Lambda's 6 MB invocation payload limit. */
   maxBodyBytes: 5 * 1024 * 1024,
   /** Days a delivery record is kept before DynamoDB's TTL removes it. */

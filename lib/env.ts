@@ -54,6 +54,8 @@ export const ENV = {
   localSqsPort: 'SQS_PORT',
   /** Where the local bridge keeps its data (default `.bridge-data`). */
   localDataDir: 'BRIDGE_DATA_DIR',
+  /** Batches the local worker processes at once (default 8; Lambda's maxConcurrency in AWS). */
+  localWorkerConcurrency: 'LOCAL_WORKER_CONCURRENCY',
   // The CLI (cli/, which also reads several names above).
   /** Dead-letter queue URL, when not read from the stack. */
   dlqUrl: 'BRIDGE_DLQ_URL',

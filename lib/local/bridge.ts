@@ -51,6 +51,8 @@ export interface LocalBridgeOptions {
   maxAttempts?: number;
   /** Seconds a failed delivery waits before the next attempt. */
   retryDelaySeconds?: number;
+  /** Batches the worker processes at once (LOCAL_WORKER_CONCURRENCY); default DEFAULT_LOCAL_WORKER_CONCURRENCY. */
+  workerConcurrency?: number;
 }
 
 export interface LocalBridge {
@@ -131,6 +133,7 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
     queueUrl: sqs.queueUrl,
     queueArn: arn.Attributes?.QueueArn ?? '',
     handler: worker,
+    ...(options.workerConcurrency !== undefined ? { concurrency: options.workerConcurrency } : {}),
     onError: (error) => options.log.error('queue poll failed', { error: error.message }),
   });
 

@@ -8,6 +8,7 @@ import { ENV } from '../env.js';
 import { ConfigError } from '../errors.js';
 import { credentialsFromEnv } from '../secrets/credentials.js';
 import { startLocalBridge } from './bridge.js';
+import { parseLocalWorkerConcurrency } from './queue-poller.js';
 import { LOCAL_AWS, LOCAL_PORT } from './names.js';
 import { readLocalWebhookAuth } from './webhook-auth-setting.js';
 import { terminalSafe } from '../terminal-safe.js';
@@ -48,11 +49,13 @@ async function main(): Promise<void> {
   }
   const authSetting = env[ENV.gitlabWebhookAuth];
   let auth;
+  let workerConcurrency;
   try {
     if (authSetting && (env[ENV.gitlabWebhookToken] || env[ENV.gitlabSigningKey])) {
       throw new ConfigError(`Set ${ENV.gitlabWebhookAuth} or ${ENV.gitlabWebhookToken} / ${ENV.gitlabSigningKey}, not both`);
     }
     auth = authSetting ? readLocalWebhookAuth(authSetting) : undefined;
+    workerConcurrency = parseLocalWorkerConcurrency(env[ENV.localWorkerConcurrency]);
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     process.exit(2);
@@ -70,6 +73,7 @@ async function main(): Promise<void> {
     gitlabUrl: env[ENV.gitlabUrl],
     print: write,
     log,
+    workerConcurrency,
   });
   const token = bridge.tokens[0] ?? '';
   write('');

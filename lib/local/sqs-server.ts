@@ -1,7 +1,7 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createSqsServer } from 'local-aws-sqs';
+import { createRequestHandler } from 'local-aws-sqs';
 import { DEFAULTS } from '../defaults.js';
 import { LOCAL_AWS, LOCAL_QUEUE_NAME } from './names.js';
 import { guardAgainstBrowsers } from './loopback-guard.js';
@@ -41,11 +41,81 @@ export async function startLocalSqs(
 
 /** local-aws-sqs on loopback with no queues yet, behind the browser guard (see startLocalSqs). */
 export async function startSqsServer(port = 0): Promise<{ server: Server; endpoint: string }> {
-  const server: Server = await createSqsServer({ port, hostname: '127.0.0.1', emulateQueueCreationLifecycle: false });
-  // createSqsServer resolves once listening; no request can be dispatched before this
-  // synchronous swap, since request events need a turn of the event loop.
+  const { service, requestHandler } = createRequestHandler({ port, hostname: '127.0.0.1', emulateQueueCreationLifecycle: false });
+  const server = createServer((request, response) => {
+    // Queues appear through CreateQueue; each is patched once, before any request can reach it.
+    for (const queue of service.Queues) keepReceiveCountOnVisibilityChange(queue as unknown as EmulatedQueue);
+    void requestHandler(request, response);
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  service.PORT = (server.address() as AddressInfo).port;
+  // No request can be dispatched before this synchronous swap: request events need a turn of
+  // the event loop.
   guardAgainstBrowsers(server, { checkHost: true });
-  return { server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  return { server, endpoint: `http://127.0.0.1:${service.PORT}` };
+}
+
+/** The parts of a local-aws-sqs queue (lib/queue.d.ts in the package) the patch below uses. */
+interface EmulatedQueue {
+  receive(options: unknown): Promise<EmulatedRecord[]>;
+  delete(receiptHandle: string): boolean;
+  changeVisibility(receiptHandle: string, visibilityTimeout: string): boolean;
+  setRecord(input: { MessageBody: string; MessageAttributes?: unknown; DelaySeconds?: number }, messageId?: string): { record: EmulatedRecord } | undefined;
+  [PATCHED]?: true;
+}
+interface EmulatedRecord {
+  MessageId: string;
+  ReceiptHandle: string;
+  MessageBody: string;
+  MessageAttributes?: unknown;
+  attributes: Record<string, string>;
+}
+const PATCHED = Symbol('keepReceiveCountOnVisibilityChange');
+
+/**
+ * local-aws-sqs counts a ChangeMessageVisibility as a receive (it raises
+ * ApproximateReceiveCount, which also brings the dead-letter move nearer); AWS counts only
+ * ReceiveMessage. The worker applies a downstream's Retry-After with that call, so locally a
+ * Slack 429 cost two of the five attempts. On a standard queue the change is emulated here as
+ * "take the message out and put it back, invisible for the timeout" with its receive count and
+ * first-receive time kept: the same life the message has in AWS.
+ */
+function keepReceiveCountOnVisibilityChange(queue: EmulatedQueue): void {
+  if (queue[PATCHED]) return;
+  queue[PATCHED] = true;
+  const inFlight = new Map<string, EmulatedRecord>();
+  const receive = queue.receive.bind(queue);
+  const remove = queue.delete.bind(queue);
+  const changeVisibility = queue.changeVisibility.bind(queue);
+  queue.receive = async (options) => {
+    const records = await receive(options);
+    for (const record of records) inFlight.set(record.ReceiptHandle, record);
+    return records;
+  };
+  queue.delete = (receiptHandle) => {
+    inFlight.delete(receiptHandle);
+    return remove(receiptHandle);
+  };
+  queue.changeVisibility = (receiptHandle, visibilityTimeout) => {
+    const record = inFlight.get(receiptHandle);
+    const seconds = Number(visibilityTimeout);
+    if (!record || (queue as unknown as { FifoQueue?: boolean }).FifoQueue || !Number.isFinite(seconds)) {
+      return changeVisibility(receiptHandle, visibilityTimeout);
+    }
+    inFlight.delete(receiptHandle);
+    remove(receiptHandle);
+    const entry = queue.setRecord(
+      { MessageBody: record.MessageBody, ...(record.MessageAttributes ? { MessageAttributes: record.MessageAttributes } : {}), DelaySeconds: seconds },
+      record.MessageId,
+    );
+    if (entry) {
+      entry.record.attributes.ApproximateReceiveCount = record.attributes.ApproximateReceiveCount ?? '1';
+      if (record.attributes.ApproximateFirstReceiveTimestamp)
+        entry.record.attributes.ApproximateFirstReceiveTimestamp = record.attributes.ApproximateFirstReceiveTimestamp;
+      if (record.attributes.SentTimestamp) entry.record.attributes.SentTimestamp = record.attributes.SentTimestamp;
+    }
+    return true;
+  };
 }
 
 /** The bridge's queue and its dead-letter queue (redrive after `maxReceiveCount` receives). */

@@ -95,6 +95,22 @@ describe('npm start with Slack credentials, end to end', () => {
     expect(slack.calls.filter((call) => call.method === 'chat.postMessage')).toHaveLength(1);
   });
 
+  it('a Slack 429 with Retry-After costs one of the five attempts, as in AWS: three in a row still end in one post', async () => {
+    const project = { projectId: 4343, projectPath: 'acme/rate-limited' };
+    // Each 429 is applied as the message's visibility (ChangeMessageVisibility). Counted as a
+    // receive too (local-aws-sqs did), the third attempt would be the fifth and the last.
+    slack.failNext('chat.postMessage', { status: 429, retryAfterSeconds: 1 }, 3);
+    const posted = slack.calls.filter((call) => call.method === 'chat.postMessage').length;
+    const id = await deliver(
+      pipelineEvent({ id: 9101, ref: 'master', status: 'failed', failedJobs: 1, ...project }),
+      gitlabHeaders('Pipeline Hook', 'e2e-token'),
+    );
+    const record = await store.get(id);
+    expect(record).toMatchObject({ status: 'done', attempts: 4 });
+    expect(record?.outcomes).toEqual([expect.objectContaining({ kind: 'slack', status: 'sent', attempts: 4 })]);
+    expect(slack.calls.filter((call) => call.method === 'chat.postMessage').length - posted).toBe(4);
+  }, 20_000);
+
   it('threads the recovery under the failure notice when the branch goes green', async () => {
     // Its own project, so it needs no failure from another test: it runs alone (-t) or in the file.
     const project = { projectId: 4242, projectPath: 'acme/recovery' };
