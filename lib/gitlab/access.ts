@@ -13,6 +13,11 @@ export interface GitLabAccessOptions {
   gitlabUrl?: string | undefined;
   /** Builds the client for an instance root (`https://gitlab.example.com`, requests go to `${root}/api/v4/...`). */
   client: (root: string, token: string) => GitLabApi;
+  /**
+   * Without GITLAB_URL, also take a loopback `web_url` origin (`http://127.0.0.1:3001`) as the
+   * instance: the local bridge sets it for a GitLab on this machine. Never set in the stack.
+   */
+  allowLoopbackProject?: boolean;
 }
 
 type Root = { root: string; unavailable?: undefined } | { unavailable: string; root?: undefined };
@@ -41,16 +46,33 @@ export function gitlabInstanceRoot(url: string, what: string): Root {
   return { root: `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}` };
 }
 
-/** The origin of a project's `web_url`: the instance, when GITLAB_URL does not name it. */
-function rootFromProject(projectWebUrl: string): Root {
-  let parsed: URL;
+/** GitLab.com: the one instance whose address a payload may name (its origin is fixed and public). */
+export const GITLAB_COM = 'https://gitlab.com';
+
+/**
+ * The instance when GITLAB_URL is not set. The API token must never go to a host a payload
+ * names (anyone holding one project's webhook token could send `project.web_url:
+ * https://evil.example/...` and receive PRIVATE-TOKEN), so only GitLab.com, and a loopback
+ * GitLab in the local bridge, are taken from `web_url`; anything else needs GITLAB_URL.
+ */
+function rootFromProject(projectWebUrl: string, allowLoopback: boolean): Root {
+  let origin: string | undefined;
+  let hostname = '';
   try {
-    parsed = new URL(projectWebUrl);
+    const parsed = new URL(projectWebUrl);
+    origin = parsed.origin;
+    hostname = parsed.hostname;
   } catch {
-    return { unavailable: `the project's web_url is not a URL (set ${ENV.gitlabUrl})` };
+    origin = undefined;
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return { unavailable: `the project's web_url is not an http(s) URL (set ${ENV.gitlabUrl})` };
-  return gitlabInstanceRoot(parsed.origin, `the project's GitLab (${parsed.origin})`);
+  if (origin === GITLAB_COM) return { root: GITLAB_COM };
+  if (origin !== undefined && allowLoopback && isLoopbackHostname(hostname) && /^https?:\/\//.test(origin)) return { root: origin };
+  return { unavailable: unknownInstance(origin) };
+}
+
+function unknownInstance(origin: string | undefined): string {
+  const which = origin !== undefined && /^https?:\/\//.test(origin) ? `the project is on ${origin}` : "the project's web_url names no GitLab";
+  return `set ${ENV.gitlabUrl} to your GitLab's address (${which}) so the API token goes only there`;
 }
 
 /** What a failed token read says: the error's class and message, never the secret (neither quotes it). */
@@ -70,7 +92,8 @@ export function createGitLabAccess(options: GitLabAccessOptions): GitLabAccess {
   const clients = new Map<string, { token: string; api: GitLabApi }>();
   return {
     async forProject(projectWebUrl) {
-      const where = configured ?? rootFromProject(projectWebUrl);
+      // With GITLAB_URL set, its root is used whatever the payload's web_url says: never the payload.
+      const where = configured ?? rootFromProject(projectWebUrl, options.allowLoopbackProject === true);
       if (where.unavailable !== undefined) return { unavailable: where.unavailable };
       let token: string | undefined;
       try {

@@ -8,6 +8,7 @@ import { CachedSecretsManagerReader } from '../../lib/secrets/secret-reader.js';
 import { startLocalSecretsManager, type LocalSecretsManager } from '../cdk/support/secrets-manager-server.js';
 
 const PROJECT = 'https://gitlab.example.com/group/sub/project';
+const GITLAB_COM_PROJECT = 'https://gitlab.com/group/sub/project';
 
 /** A client factory that records what it was built with; its clients answer with where they point. */
 function recordingFactory() {
@@ -19,9 +20,9 @@ function recordingFactory() {
   return { built, client };
 }
 
-function accessWith(env: NodeJS.ProcessEnv, gitlabUrl?: string) {
+function accessWith(env: NodeJS.ProcessEnv, gitlabUrl?: string, allowLoopbackProject?: boolean) {
   const factory = recordingFactory();
-  const access = createGitLabAccess({ credentials: credentialsFromEnv(env), gitlabUrl, client: factory.client });
+  const access = createGitLabAccess({ credentials: credentialsFromEnv(env), gitlabUrl, client: factory.client, allowLoopbackProject });
   return { access, built: factory.built };
 }
 
@@ -44,13 +45,44 @@ describe('the GitLab instance root', () => {
   });
 
   it.each([
-    [PROJECT, 'https://gitlab.example.com'],
-    ['https://gitlab.example.com:8443/a/b', 'https://gitlab.example.com:8443'],
-    ['http://127.0.0.1:3001/group/project', 'http://127.0.0.1:3001'],
-  ])("without GITLAB_URL, takes the origin of the project's web_url %j", async (webUrl, root) => {
+    ['https://gitlab.com/group/project', 'https://gitlab.com'],
+    ['https://gitlab.com/group/sub/project?x=1', 'https://gitlab.com'],
+  ])("without GITLAB_URL, takes GitLab.com from the project's web_url %j", async (webUrl, root) => {
     const { access, built } = accessWith(TOKEN);
     expect((await access.forProject(webUrl)).api).toBeDefined();
     expect(built).toEqual([{ root, token: 'glpat-test-token' }]);
+  });
+
+  it.each([
+    ['http://127.0.0.1:3001/group/project', 'http://127.0.0.1:3001'],
+    ['http://localhost:8080/a/b', 'http://localhost:8080'],
+  ])("in the local bridge, without GITLAB_URL, takes a loopback web_url's origin %j", async (webUrl, root) => {
+    const { access, built } = accessWith(TOKEN, undefined, true);
+    expect((await access.forProject(webUrl)).api).toBeDefined();
+    expect(built).toEqual([{ root, token: 'glpat-test-token' }]);
+  });
+
+  it.each([
+    [PROJECT, false, 'the project is on https://gitlab.example.com'],
+    ['https://evil.example/group/project', false, 'the project is on https://evil.example'],
+    ['https://evil.example/group/project', true, 'the project is on https://evil.example'],
+    ['https://gitlab.com.evil.example/group/project', false, 'the project is on https://gitlab.com.evil.example'],
+    ['https://gitlab.com:8443/group/project', false, 'the project is on https://gitlab.com:8443'],
+    ['http://gitlab.com/group/project', false, 'the project is on http://gitlab.com'],
+    ['http://127.0.0.1:3001/group/project', false, 'the project is on http://127.0.0.1:3001'],
+    ['not a url', false, "the project's web_url names no GitLab"],
+    ['mailto:someone@example.com', false, "the project's web_url names no GitLab"],
+  ])('without GITLAB_URL, never sends the token to the host web_url %j names (local bridge: %j)', async (webUrl, local, where) => {
+    const { access, built } = accessWith(TOKEN, undefined, local);
+    expect(await access.forProject(webUrl)).toEqual({ unavailable: `set GITLAB_URL to your GitLab's address (${where}) so the API token goes only there` });
+    expect(built).toEqual([]);
+  });
+
+  it("with GITLAB_URL set, uses it when the payload's web_url names another origin (GitLab.com and loopback included)", async () => {
+    const { access, built } = accessWith(TOKEN, 'https://gitlab.example.com', true);
+    for (const webUrl of ['https://evil.example/g/p', 'https://gitlab.com/g/p', 'http://127.0.0.1:3001/g/p'])
+      expect((await access.forProject(webUrl)).api).toBeDefined();
+    expect(built).toEqual([{ root: 'https://gitlab.example.com', token: 'glpat-test-token' }]);
   });
 
   it.each([
@@ -59,11 +91,8 @@ describe('the GitLab instance root', () => {
       undefined,
       /^GITLAB_URL uses plain http, which would send the GitLab API token in clear \(set GITLAB_URL to its https address\)$/,
     ],
-    [undefined, 'http://gitlab.example.com/group/project', /^the project's GitLab \(http:\/\/gitlab\.example\.com\) uses plain http/],
     ['gitlab.example.com', undefined, /^GITLAB_URL is not a URL$/],
     ['ftp://gitlab.example.com', undefined, /^GITLAB_URL is not an http\(s\) URL$/],
-    [undefined, 'not a url', /^the project's web_url is not a URL \(set GITLAB_URL\)$/],
-    [undefined, 'mailto:someone@example.com', /^the project's web_url is not an http\(s\) URL/],
   ])('refuses GITLAB_URL %j / web_url %j with a reason, building no client', async (gitlabUrl, webUrl, reason) => {
     const { access, built } = accessWith(TOKEN, gitlabUrl);
     const result = await access.forProject(webUrl ?? PROJECT);
@@ -78,20 +107,27 @@ describe('the GitLab API token', () => {
     'says no token is configured for %j, and builds no client',
     async (env) => {
       const { access, built } = accessWith(env);
-      expect(await access.forProject(PROJECT)).toEqual({ unavailable: NO_GITLAB_API_TOKEN });
+      expect(await access.forProject(GITLAB_COM_PROJECT)).toEqual({ unavailable: NO_GITLAB_API_TOKEN });
       expect(NO_GITLAB_API_TOKEN).toBe('no GitLab API token is configured (set GITLAB_API_TOKEN, or the secret named by GITLAB_API_SECRET_ID)');
       expect(built).toEqual([]);
     },
   );
 
+  it('turns a token with a newline inside into a reason that does not quote it, building no client', async () => {
+    const { access, built } = accessWith({ GITLAB_API_TOKEN: 'glpat-leaked\nX-Injected: 1' });
+    const result = await access.forProject(GITLAB_COM_PROJECT);
+    expect(result.unavailable).toBe(
+      'the GitLab API token could not be read (ConfigError: the GitLab API token (GITLAB_API_TOKEN) is not one line of printable ASCII; put in the token alone (glpat-...))',
+    );
+    expect(built).toEqual([]);
+  });
+
   it('keeps one client per instance root and token', async () => {
     const { access, built } = accessWith(TOKEN);
-    const first = await access.forProject(PROJECT);
-    const again = await access.forProject('https://gitlab.example.com/other/project');
-    const other = await access.forProject('https://gitlab.other.example/x/y');
+    const first = await access.forProject(GITLAB_COM_PROJECT);
+    const again = await access.forProject('https://gitlab.com/other/project');
     expect(again.api).toBe(first.api);
-    expect(other.api).not.toBe(first.api);
-    expect(built.map(({ root }) => root)).toEqual(['https://gitlab.example.com', 'https://gitlab.other.example']);
+    expect(built.map(({ root }) => root)).toEqual(['https://gitlab.com']);
   });
 
   it('says why when the client cannot be built, without throwing', async () => {
@@ -101,7 +137,7 @@ describe('the GitLab API token', () => {
         throw new Error('bad root');
       },
     });
-    expect(await access.forProject(PROJECT)).toEqual({ unavailable: 'no GitLab client for https://gitlab.example.com (bad root)' });
+    expect(await access.forProject(GITLAB_COM_PROJECT)).toEqual({ unavailable: 'no GitLab client for https://gitlab.com (bad root)' });
   });
 });
 
@@ -130,26 +166,26 @@ describe('the GitLab API token from Secrets Manager', () => {
   it('reads the token from the secret, and rebuilds the client when the secret rotates', async () => {
     secrets[SECRET] = 'glpat-first\n';
     const { access, built } = accessReading(SECRET);
-    const first = await access.forProject(PROJECT);
-    expect((await access.forProject(PROJECT)).api).toBe(first.api);
+    const first = await access.forProject(GITLAB_COM_PROJECT);
+    expect((await access.forProject(GITLAB_COM_PROJECT)).api).toBe(first.api);
     secrets[SECRET] = '{"token":"glpat-second"}';
-    const rotated = await access.forProject(PROJECT);
+    const rotated = await access.forProject(GITLAB_COM_PROJECT);
     expect(rotated.api).toBeDefined();
     expect(rotated.api).not.toBe(first.api);
     expect(built).toEqual([
-      { root: 'https://gitlab.example.com', token: 'glpat-first' },
-      { root: 'https://gitlab.example.com', token: 'glpat-second' },
+      { root: 'https://gitlab.com', token: 'glpat-first' },
+      { root: 'https://gitlab.com', token: 'glpat-second' },
     ]);
     expect(server.reads.filter((id) => id === SECRET).length).toBeGreaterThanOrEqual(3);
   });
 
   it("treats the stack's placeholder as no token", async () => {
     secrets[SECRET] = 'REPLACE_ME: put the GitLab API token (glpat-...) here';
-    expect(await accessReading(SECRET).access.forProject(PROJECT)).toEqual({ unavailable: NO_GITLAB_API_TOKEN });
+    expect(await accessReading(SECRET).access.forProject(GITLAB_COM_PROJECT)).toEqual({ unavailable: NO_GITLAB_API_TOKEN });
   });
 
   it('turns a failed secret read into a reason, not a throw', async () => {
-    const result = await accessReading(`${SECRET}-missing`).access.forProject(PROJECT);
+    const result = await accessReading(`${SECRET}-missing`).access.forProject(GITLAB_COM_PROJECT);
     expect(result.unavailable).toMatch(
       /^the GitLab API token could not be read \(ResourceNotFoundException: Secrets Manager can't find the specified secret\.\)$/,
     );
@@ -157,7 +193,7 @@ describe('the GitLab API token from Secrets Manager', () => {
 
   it('turns a malformed secret into a reason that does not quote it', async () => {
     secrets[SECRET] = '{"token": glpat-leaked';
-    const result = await accessReading(SECRET).access.forProject(PROJECT);
+    const result = await accessReading(SECRET).access.forProject(GITLAB_COM_PROJECT);
     expect(result.unavailable).toMatch(/^the GitLab API token could not be read \(ConfigError: the GitLab API token secret is not a JSON object/);
     expect(result.unavailable).not.toContain('glpat-leaked');
   });
