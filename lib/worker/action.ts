@@ -30,6 +30,11 @@ export interface PlanContext {
   state: StateStore;
   /** The worker's clock. */
   now: () => Date;
+  /**
+   * Whether this is the delivery's last attempt (a failure is then not retried). An action that
+   * would wait for something this delivery may still do on a retry gives up only then. Absent: last.
+   */
+  lastAttempt?: boolean;
 }
 
 /**

@@ -97,7 +97,7 @@ export async function processDelivery(message: QueueMessage, attempt: number, de
   for (const { planner, kind, handler } of planners) {
     if (planner.enabled === false) continue;
     try {
-      actions.push(...(await planEvent(handler, kind, { delivery, payload, state: deps.state, now })));
+      actions.push(...(await planEvent(handler, kind, { delivery, payload, state: deps.state, now, lastAttempt: attempt >= deps.maxAttempts })));
     } catch (error) {
       // A planner that throws fails this delivery only; whether it is retried depends on the
       // error, as for actions (a schema mismatch is not, a DynamoDB hiccup is).
