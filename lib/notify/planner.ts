@@ -1,3 +1,4 @@
+import { withGitLabBudget } from '../gitlab/access.js';
 import { shortRef } from '../gitlab/events.js';
 import { JobEventSchema, MergeRequestEventSchema, PipelineEventSchema, PushEventSchema, type PushEvent } from '../gitlab/schemas.js';
 import { matchesProject, routesFor } from '../routing/match.js';
@@ -54,10 +55,18 @@ export function createNotifyPlanner(deps: PlannerDeps, options: NotifyPlannerOpt
     enabled: routes.length > 0,
     events: {
       pipeline: on(PipelineEventSchema, (event, context) => {
+        // One time budget for all of this delivery's GitLab lookups (excerpts, mentions).
+        const gitlab = deps.gitlab ? withGitLabBudget(deps.gitlab) : undefined;
         const targets = targetsOf(routesFor(routes, 'pipeline', event.project.path_with_namespace));
         return targets.length === 0
           ? []
-          : planPipeline(event, targets, { state: context.state, outlets, mentions, now: context.now, ...(deps.gitlab ? { gitlab: deps.gitlab } : {}) });
+          : planPipeline(event, targets, {
+              state: context.state,
+              outlets,
+              mentions: mentions.withGitLab(gitlab),
+              now: context.now,
+              ...(gitlab ? { gitlab } : {}),
+            });
       }),
       // Jobs only mark a failure notice's jobs flaky, so they go where pipeline notices go; a
       // job event this cannot read is skipped, not failed (it changes no notice).
@@ -71,7 +80,10 @@ export function createNotifyPlanner(deps: PlannerDeps, options: NotifyPlannerOpt
       ),
       merge_request: on(MergeRequestEventSchema, (event, context) => {
         const targets = targetsOf(routesFor(routes, 'merge_request', event.project.path_with_namespace));
-        return targets.length === 0 ? [] : planMergeRequest(event, targets, { state: context.state, outlets, deliveryId: context.delivery.id, mentions });
+        const gitlab = deps.gitlab ? withGitLabBudget(deps.gitlab) : undefined;
+        return targets.length === 0
+          ? []
+          : planMergeRequest(event, targets, { state: context.state, outlets, deliveryId: context.delivery.id, mentions: mentions.withGitLab(gitlab) });
       }),
       // Only to remember which branches are protected (see isProtectedRef); a push this cannot
       // read is left to the planners that act on pushes.

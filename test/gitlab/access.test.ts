@@ -1,11 +1,13 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGitLabAccess, NO_GITLAB_API_TOKEN } from '../../lib/gitlab/access.js';
+import { createGitLabAccess, GITLAB_DOWN_CACHE_MS, NO_GITLAB_API_TOKEN, withGitLabBudget } from '../../lib/gitlab/access.js';
+import { GitLabClient } from '../../lib/gitlab/api-client.js';
 import type { GitLabApi } from '../../lib/gitlab/api.js';
 import { LOCAL_AWS } from '../../lib/local/names.js';
 import { credentialsFromEnv, credentialsFromSecrets } from '../../lib/secrets/credentials.js';
 import { CachedSecretsManagerReader } from '../../lib/secrets/secret-reader.js';
 import { startLocalSecretsManager, type LocalSecretsManager } from '../cdk/support/secrets-manager-server.js';
+import { startFakeGitLab, type FakeGitLab } from '../support/gitlab-server.js';
 
 const PROJECT = 'https://gitlab.example.com/group/sub/project';
 const GITLAB_COM_PROJECT = 'https://gitlab.com/group/sub/project';
@@ -196,5 +198,82 @@ describe('the GitLab API token from Secrets Manager', () => {
     const result = await accessReading(SECRET).access.forProject(GITLAB_COM_PROJECT);
     expect(result.unavailable).toMatch(/^the GitLab API token could not be read \(ConfigError: the GitLab API token secret is not a JSON object/);
     expect(result.unavailable).not.toContain('glpat-leaked');
+  });
+});
+
+describe('a GitLab that stalls, over HTTP to the GitLab stand-in', () => {
+  const API_TOKEN = 'glpat-stalltest0000000000';
+  let gitlab: FakeGitLab;
+  beforeAll(async () => {
+    gitlab = await startFakeGitLab({ maintainerTokens: [API_TOKEN] });
+  });
+  afterAll(async () => {
+    await gitlab?.stop();
+  });
+  const traces = () => gitlab.requestsTo('GET', /\/jobs\/\d+\/trace$/);
+
+  it('is not asked again for 5 min after a timeout: the next lookups get the reason at once', async () => {
+    gitlab.requests.length = 0;
+    gitlab.traceAnswer = 'stall';
+    let now = 1_000_000;
+    const access = createGitLabAccess({
+      credentials: credentialsFromEnv({ GITLAB_API_TOKEN: API_TOKEN }),
+      gitlabUrl: gitlab.url,
+      client: (root, token) => new GitLabClient({ url: root, token, timeoutMs: 200 }),
+      now: () => now,
+    });
+    const first = await access.forProject(GITLAB_COM_PROJECT);
+    await expect(first.api!.jobTrace(7, 1, 1024)).rejects.toThrow('GitLab did not answer within 0.2 s');
+    expect(await access.forProject(GITLAB_COM_PROJECT)).toEqual({
+      unavailable: 'GitLab did not answer within 0.2 s a moment ago; not asked again for up to 5 min',
+    });
+    now += GITLAB_DOWN_CACHE_MS - 1;
+    expect((await access.forProject(GITLAB_COM_PROJECT)).unavailable).toBeDefined();
+    expect(traces()).toHaveLength(1);
+
+    now += 2;
+    gitlab.traceAnswer = undefined;
+    gitlab.setTrace(7, 2, 'back\n');
+    const again = await access.forProject(GITLAB_COM_PROJECT);
+    expect(await again.api!.jobTrace(7, 2, 1024)).toBe('back\n');
+    expect(traces()).toHaveLength(2);
+  });
+
+  it('is not remembered as down after an answer it gave (a 403)', async () => {
+    gitlab.requests.length = 0;
+    gitlab.traceAnswer = { status: 403 };
+    const access = createGitLabAccess({
+      credentials: credentialsFromEnv({ GITLAB_API_TOKEN: API_TOKEN }),
+      gitlabUrl: gitlab.url,
+      client: (root, token) => new GitLabClient({ url: root, token }),
+    });
+    await expect((await access.forProject(GITLAB_COM_PROJECT)).api!.jobTrace(7, 3, 1024)).rejects.toThrow('GitLab answered 403');
+    expect((await access.forProject(GITLAB_COM_PROJECT)).api).toBeDefined();
+    gitlab.traceAnswer = undefined;
+  });
+
+  it("bounds all of one delivery's lookups together by its budget, and makes none once it is spent", async () => {
+    gitlab.requests.length = 0;
+    gitlab.traceAnswer = 'stall';
+    const access = createGitLabAccess({
+      credentials: credentialsFromEnv({ GITLAB_API_TOKEN: API_TOKEN }),
+      gitlabUrl: gitlab.url,
+      // Each call alone would wait its 5 s.
+      client: (root, token) => new GitLabClient({ url: root, token, timeoutMs: 5_000 }),
+    });
+    const budgeted = withGitLabBudget(access, 300);
+    const started = Date.now();
+    const api = (await budgeted.forProject(GITLAB_COM_PROJECT)).api!;
+    const results = await Promise.allSettled([api.jobTrace(7, 4, 1024), api.jobTrace(7, 5, 1024)]);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    for (const result of results)
+      expect(result).toMatchObject({ status: 'rejected', reason: { reason: 'GitLab lookups took more than 0.3 s for this notice', kind: 'timeout' } });
+    expect(await budgeted.forProject(GITLAB_COM_PROJECT)).toEqual({ unavailable: 'GitLab lookups took more than 0.3 s for this notice' });
+    await expect(api.user(1)).rejects.toThrow('GitLab lookups took more than 0.3 s for this notice');
+    expect(gitlab.requests).toHaveLength(2);
+    // Another delivery has a budget of its own.
+    gitlab.traceAnswer = undefined;
+    gitlab.setTrace(7, 6, 'ok\n');
+    expect(await (await withGitLabBudget(access, 300).forProject(GITLAB_COM_PROJECT)).api!.jobTrace(7, 6, 1024)).toBe('ok\n');
   });
 });
