@@ -1,6 +1,6 @@
 import type { ActionOutcome } from '../deliveries/record.js';
 import type { EffectResult } from '../effects/ledger.js';
-import { BridgeError, describeError, isRetryable } from '../errors.js';
+import { BridgeError, WaitsForRetry, describeError, isRetryable } from '../errors.js';
 import type { Outlets } from '../notify/outlets.js';
 import { formatJiraEcho, type JiraEcho } from '../notify/slack/jira-echo.js';
 import { isMissingMessage } from '../notify/slack/slack-sender.js';
@@ -39,8 +39,6 @@ export interface EchoPlan {
   previous: readonly ActionOutcome[];
   /** This delivery's id: what its Jira actions did is marked with it, so another delivery's is not reported. */
   deliveryId: string;
-  /** Whether this is the delivery's last attempt: a thread that may still appear is then given up on. */
-  lastAttempt: boolean;
 }
 
 /**
@@ -107,12 +105,12 @@ export function withEcho(actions: readonly JiraAction[], plan: EchoPlan): Planne
       const echo = summarize(actions, ran, followed ?? new Map(), previous, plan.deliveryId);
       const thread = await place.thread();
       if (!thread) {
-        // The MR's parent may have failed to post in this attempt (Slack 429): completing a skip
-        // now would lose the echo, since the retry posts the parent but not this reply again.
-        if (place.mayAppear && !plan.lastAttempt) {
-          throw new BridgeError(`no thread to reply in yet (${place.missing}): the Jira results follow on the retry`);
-        }
-        return { skipped: `no thread to reply in: ${place.missing}` };
+        const skipped = `no thread to reply in: ${place.missing}`;
+        // The MR's parent may have failed to post in this attempt (a Slack 429): completing a
+        // skip now would lose the echo, since the retry posts the parent but not this reply.
+        // The worker retries it only when the delivery is retried anyway, else records the skip.
+        if (place.mayAppear) throw new WaitsForRetry(`no thread to reply in yet (${place.missing}): the Jira results follow on the retry`, skipped);
+        return { skipped };
       }
       if (echo.done.length === 0) return { skipped: 'no Jira results to post: nothing was done in Jira' };
       const message = formatJiraEcho(echo);

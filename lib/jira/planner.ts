@@ -73,7 +73,6 @@ function echoMergeRequest(event: MergeRequestEvent, actions: JiraAction[], confi
     unsent: wiring.unsent,
     previous: context.delivery.outcomes,
     deliveryId: context.delivery.id,
-    lastAttempt: context.lastAttempt ?? true,
   });
 }
 
@@ -97,6 +96,5 @@ function echoPush(event: PushEvent, actions: JiraAction[], config: JiraConfig, c
     unsent: wiring.unsent,
     previous: context.delivery.outcomes,
     deliveryId: context.delivery.id,
-    lastAttempt: context.lastAttempt ?? true,
   });
 }
