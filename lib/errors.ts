@@ -85,6 +85,22 @@ export class EffectInProgress extends BridgeError {
   }
 }
 
+/**
+ * An action that cannot act yet, but could once this delivery's earlier failed actions are
+ * retried (a Jira echo whose MR parent message failed to post on a Slack 429). The worker
+ * records it as failed and retryable only when the delivery is retried anyway; otherwise as
+ * skipped with `otherwise`, as if the action had returned `{ skipped: otherwise }`.
+ */
+export class WaitsForRetry extends BridgeError {
+  override readonly name = 'WaitsForRetry';
+  constructor(
+    message: string,
+    readonly otherwise: string,
+  ) {
+    super(message);
+  }
+}
+
 /** True when the failure is worth another attempt through the queue. */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof DownstreamRejected || error instanceof ConfigError || error instanceof InvalidPayload) return false;

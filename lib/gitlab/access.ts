@@ -1,7 +1,20 @@
 import { isLoopbackHostname } from '../config/https.js';
 import { ENV } from '../env.js';
 import type { Credentials } from '../secrets/credentials.js';
+import { GitLabUnavailable } from './api-client.js';
 import type { GitLabAccess, GitLabApi } from './api.js';
+
+/**
+ * After GitLab timed out or could not be reached, it is not asked again for this long (per
+ * instance, in memory per container): a stalled GitLab would otherwise cost each notice its
+ * lookups' full timeouts.
+ */
+export const GITLAB_DOWN_CACHE_MS = 5 * 60_000;
+/**
+ * All GitLab lookups of one delivery together (log excerpts, reviewers' emails): at most this
+ * long, so a slow GitLab cannot push a delivery past the worker's 60 s Lambda timeout.
+ */
+export const GITLAB_DELIVERY_BUDGET_MS = 10_000;
 
 /** The "unavailable" line of a notice when no token is set, locally or in the stack's secret. */
 export const NO_GITLAB_API_TOKEN = `no GitLab API token is configured (set ${ENV.gitlabApiToken}, or the secret named by ${ENV.gitlabApiSecretId})`;
@@ -13,6 +26,13 @@ export interface GitLabAccessOptions {
   gitlabUrl?: string | undefined;
   /** Builds the client for an instance root (`https://gitlab.example.com`, requests go to `${root}/api/v4/...`). */
   client: (root: string, token: string) => GitLabApi;
+  /**
+   * Without GITLAB_URL, also take a loopback `web_url` origin (`http://127.0.0.1:3001`) as the
+   * instance: the local bridge sets it for a GitLab on this machine. Never set in the stack.
+   */
+  allowLoopbackProject?: boolean;
+  /** The clock for the "GitLab is down" cache (tests move it). */
+  now?: () => number;
 }
 
 type Root = { root: string; unavailable?: undefined } | { unavailable: string; root?: undefined };
@@ -41,16 +61,33 @@ export function gitlabInstanceRoot(url: string, what: string): Root {
   return { root: `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}` };
 }
 
-/** The origin of a project's `web_url`: the instance, when GITLAB_URL does not name it. */
-function rootFromProject(projectWebUrl: string): Root {
-  let parsed: URL;
+/** GitLab.com: the one instance whose address a payload may name (its origin is fixed and public). */
+export const GITLAB_COM = 'https://gitlab.com';
+
+/**
+ * The instance when GITLAB_URL is not set. The API token must never go to a host a payload
+ * names (anyone holding one project's webhook token could send `project.web_url:
+ * https://evil.example/...` and receive PRIVATE-TOKEN), so only GitLab.com, and a loopback
+ * GitLab in the local bridge, are taken from `web_url`; anything else needs GITLAB_URL.
+ */
+function rootFromProject(projectWebUrl: string, allowLoopback: boolean): Root {
+  let origin: string | undefined;
+  let hostname = '';
   try {
-    parsed = new URL(projectWebUrl);
+    const parsed = new URL(projectWebUrl);
+    origin = parsed.origin;
+    hostname = parsed.hostname;
   } catch {
-    return { unavailable: `the project's web_url is not a URL (set ${ENV.gitlabUrl})` };
+    origin = undefined;
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return { unavailable: `the project's web_url is not an http(s) URL (set ${ENV.gitlabUrl})` };
-  return gitlabInstanceRoot(parsed.origin, `the project's GitLab (${parsed.origin})`);
+  if (origin === GITLAB_COM) return { root: GITLAB_COM };
+  if (origin !== undefined && allowLoopback && isLoopbackHostname(hostname) && /^https?:\/\//.test(origin)) return { root: origin };
+  return { unavailable: unknownInstance(origin) };
+}
+
+function unknownInstance(origin: string | undefined): string {
+  const which = origin !== undefined && /^https?:\/\//.test(origin) ? `the project is on ${origin}` : "the project's web_url names no GitLab";
+  return `set ${ENV.gitlabUrl} to your GitLab's address (${which}) so the API token goes only there`;
 }
 
 /** What a failed token read says: the error's class and message, never the secret (neither quotes it). */
@@ -68,10 +105,35 @@ function readFailure(error: unknown): string {
 export function createGitLabAccess(options: GitLabAccessOptions): GitLabAccess {
   const configured = options.gitlabUrl?.trim() ? gitlabInstanceRoot(options.gitlabUrl, ENV.gitlabUrl) : undefined;
   const clients = new Map<string, { token: string; api: GitLabApi }>();
+  const now = options.now ?? Date.now;
+  const down = new Map<string, { until: number; reason: string }>();
+  /** Remembers a timeout or an unreachable GitLab for GITLAB_DOWN_CACHE_MS. */
+  const watched = (root: string, api: GitLabApi): GitLabApi => {
+    const watch = async <T>(call: () => Promise<T>): Promise<T> => {
+      try {
+        return await call();
+      } catch (error) {
+        if (error instanceof GitLabUnavailable && (error.kind === 'timeout' || error.kind === 'unreachable')) {
+          down.set(root, { until: now() + GITLAB_DOWN_CACHE_MS, reason: error.reason });
+        }
+        throw error;
+      }
+    };
+    return {
+      jobTrace: (projectId, jobId, maxBytes) => watch(() => api.jobTrace(projectId, jobId, maxBytes)),
+      user: (userId) => watch(() => api.user(userId)),
+    };
+  };
   return {
     async forProject(projectWebUrl) {
-      const where = configured ?? rootFromProject(projectWebUrl);
+      // With GITLAB_URL set, its root is used whatever the payload's web_url says: never the payload.
+      const where = configured ?? rootFromProject(projectWebUrl, options.allowLoopbackProject === true);
       if (where.unavailable !== undefined) return { unavailable: where.unavailable };
+      const wasDown = down.get(where.root);
+      if (wasDown && wasDown.until > now()) {
+        return { unavailable: `${wasDown.reason} a moment ago; not asked again for up to ${GITLAB_DOWN_CACHE_MS / 60_000} min` };
+      }
+      if (wasDown) down.delete(where.root);
       let token: string | undefined;
       try {
         token = await options.credentials.gitlabApiToken();
@@ -83,12 +145,55 @@ export function createGitLabAccess(options: GitLabAccessOptions): GitLabAccess {
       if (cached?.token === token) return { api: cached.api };
       let api: GitLabApi;
       try {
-        api = options.client(where.root, token);
+        api = watched(where.root, options.client(where.root, token));
       } catch (error) {
         return { unavailable: `no GitLab client for ${where.root} (${error instanceof Error ? error.message : String(error)})` };
       }
       clients.set(where.root, { token, api });
       return { api };
+    },
+  };
+}
+
+/**
+ * GitLab access for one delivery's lookups: together they get `budgetMs` from the first one
+ * (GITLAB_DELIVERY_BUDGET_MS). A call still running when the budget runs out is answered as a
+ * timeout at once (the request itself ends at its own timeout, unawaited); later ones are not
+ * made. The notice then goes without the extra and says why.
+ */
+export function withGitLabBudget(access: GitLabAccess, budgetMs: number = GITLAB_DELIVERY_BUDGET_MS, now: () => number = Date.now): GitLabAccess {
+  let deadline: number | undefined;
+  const spent = () => new GitLabUnavailable(`GitLab lookups took more than ${budgetMs / 1000} s for this notice`, undefined, { kind: 'timeout' });
+  const bounded = async <T>(call: () => Promise<T>): Promise<T> => {
+    deadline ??= now() + budgetMs;
+    const left = deadline - now();
+    if (left <= 0) throw spent();
+    const running = call();
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(spent()), left);
+      timer.unref?.();
+    });
+    try {
+      return await Promise.race([running, expired]);
+    } finally {
+      clearTimeout(timer);
+      // The call may still fail after the budget answered: nobody awaits it any more.
+      running.catch(() => undefined);
+    }
+  };
+  return {
+    async forProject(projectWebUrl) {
+      if (deadline !== undefined && deadline <= now()) return { unavailable: spent().reason };
+      const result = await access.forProject(projectWebUrl);
+      if (!result.api) return result;
+      const api = result.api;
+      return {
+        api: {
+          jobTrace: (projectId, jobId, maxBytes) => bounded(() => api.jobTrace(projectId, jobId, maxBytes)),
+          user: (userId) => bounded(() => api.user(userId)),
+        },
+      };
     },
   };
 }

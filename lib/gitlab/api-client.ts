@@ -103,7 +103,7 @@ export async function gitlabRequest<T>(options: GitLabRequestOptions, request: G
     } catch (error) {
       if (signal.aborted) throw timedOut(error);
       // `redirect: 'error'`: a redirect fails the fetch; it is an answer, not a network error.
-      if (/redirect/i.test(networkReason(error)))
+      if (isRedirectFailure(error))
         throw new GitLabUnavailable('GitLab answered with a redirect (not followed)', undefined, { cause: error, kind: 'redirect' });
       if (idempotent && attempt < retries) continue;
       throw new GitLabUnavailable(`GitLab could not be reached (${networkReason(error)})`, undefined, { cause: error, kind: 'unreachable' });
@@ -150,11 +150,21 @@ export function retryWaitMs(headers: Headers, nowMs: number): number | undefined
   return undefined;
 }
 
+/**
+ * A network failure's code (`ECONNREFUSED`), else a fixed phrase. Never the error's message:
+ * fetch's messages can quote a request header, PRIVATE-TOKEN included (`Headers.append:
+ * "<token>" is an invalid header value`), and this reason goes into notices and records.
+ */
 function networkReason(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
-  if (cause && typeof cause.code === 'string') return cause.code;
-  if (cause && typeof cause.message === 'string') return cause.message.slice(0, 100);
-  return error instanceof Error ? error.message.slice(0, 100) : 'unknown error';
+  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
+  if (cause && typeof cause.code === 'string' && /^[A-Z0-9_]{1,40}$/.test(cause.code)) return cause.code;
+  return 'network error';
+}
+
+/** Whether fetch failed on a redirect (`redirect: 'error'`): undici says so in the message of the error or its cause. */
+function isRedirectFailure(error: unknown): boolean {
+  const messages = [error, (error as { cause?: unknown } | undefined)?.cause].map((e) => (e instanceof Error ? e.message : ''));
+  return messages.some((message) => /redirect/i.test(message) && !/header/i.test(message));
 }
 
 /**

@@ -24,8 +24,9 @@ export interface GitLabUser {
 /** Where a planner gets a GitLab client for the project an event is about. */
 export interface GitLabAccess {
   /**
-   * A client for the GitLab instance at GITLAB_URL, else at the origin of the project's
-   * `web_url`; or, when none can be had, why (`no GitLab API token is configured (set
+   * A client for the GitLab instance at GITLAB_URL, else GitLab.com when the project's `web_url`
+   * is there (or a loopback origin, in the local bridge): never a host a payload names; or,
+   * when none can be had, why (`no GitLab API token is configured (set
    * GITLAB_API_TOKEN...)`), for the notice's "unavailable" line.
    */
   forProject(projectWebUrl: string): Promise<{ api: GitLabApi; unavailable?: undefined } | { unavailable: string; api?: undefined }>;

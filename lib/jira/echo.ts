@@ -1,8 +1,9 @@
 import type { ActionOutcome } from '../deliveries/record.js';
 import type { EffectResult } from '../effects/ledger.js';
-import { BridgeError, describeError, isRetryable } from '../errors.js';
+import { BridgeError, WaitsForRetry, describeError, isRetryable } from '../errors.js';
 import type { Outlets } from '../notify/outlets.js';
 import { formatJiraEcho, type JiraEcho } from '../notify/slack/jira-echo.js';
+import { isMissingMessage } from '../notify/slack/slack-sender.js';
 import type { SlackDestination, SlackThread } from '../notify/slack-threads.js';
 import type { UnsentOutlet } from '../secrets/unsent.js';
 import type { ActionRunResult, PlannedAction } from '../worker/action.js';
@@ -15,6 +16,12 @@ export interface EchoPlace {
   thread(): Promise<SlackThread | undefined>;
   /** Why there is none: `no message for group/project!12 in #dev`. */
   missing: string;
+  /**
+   * Whether a missing thread may still come: an MR's parent is posted by this delivery's notify
+   * actions, which may have failed in this attempt (a Slack 429) and be retried; a red ref's
+   * failure notice is not, so a push to a green branch has none for good.
+   */
+  mayAppear?: boolean;
 }
 
 export interface EchoPlan {
@@ -30,7 +37,16 @@ export interface EchoPlan {
   unsent: UnsentOutlet;
   /** This delivery's outcomes from its earlier attempts: refusals recorded then are listed too. */
   previous: readonly ActionOutcome[];
+  /** This delivery's id: what its Jira actions did is marked with it, so another delivery's is not reported. */
+  deliveryId: string;
 }
+
+/**
+ * The key under which an echoed action's result records the delivery that did it. The echo of a
+ * later delivery (an MR reopened: its `review` transition was done when it was opened) finds
+ * the effect done with a result, but reports only what its own delivery did.
+ */
+export const ECHO_DELIVERY_RESULT_KEY = 'deliveryId';
 
 type Ran = { result?: EffectResult; skipped?: string; dryRun?: string } | { failed: string; retryable: boolean };
 
@@ -57,7 +73,9 @@ export function withEcho(actions: readonly JiraAction[], plan: EchoPlan): Planne
             try {
               const outcome = await action.run(followed);
               ran.set(action.key, outcome ?? {});
-              return outcome;
+              // Acted (not skipped, not printed): record which delivery did it, for later echoes.
+              if (outcome?.skipped !== undefined || outcome?.dryRun !== undefined) return outcome;
+              return { ...outcome, result: { ...outcome?.result, [ECHO_DELIVERY_RESULT_KEY]: plan.deliveryId } };
             } catch (error) {
               ran.set(action.key, { failed: describeError(error), retryable: isRetryable(error) });
               throw error;
@@ -84,9 +102,16 @@ export function withEcho(actions: readonly JiraAction[], plan: EchoPlan): Planne
           `waiting for ${waiting.map((action) => action.target).join(', ')} (failed in this attempt): the Jira results follow on the retry`,
         );
       }
-      const echo = summarize(actions, ran, followed ?? new Map(), previous);
+      const echo = summarize(actions, ran, followed ?? new Map(), previous, plan.deliveryId);
       const thread = await place.thread();
-      if (!thread) return { skipped: `no thread to reply in: ${place.missing}` };
+      if (!thread) {
+        const skipped = `no thread to reply in: ${place.missing}`;
+        // The MR's parent may have failed to post in this attempt (a Slack 429): completing a
+        // skip now would lose the echo, since the retry posts the parent but not this reply.
+        // The worker retries it only when the delivery is retried anyway, else records the skip.
+        if (place.mayAppear) throw new WaitsForRetry(`no thread to reply in yet (${place.missing}): the Jira results follow on the retry`, skipped);
+        return { skipped };
+      }
       if (echo.done.length === 0) return { skipped: 'no Jira results to post: nothing was done in Jira' };
       const message = formatJiraEcho(echo);
       if (echo.printedOnly) {
@@ -97,7 +122,13 @@ export function withEcho(actions: readonly JiraAction[], plan: EchoPlan): Planne
           error: 'Jira effects were printed, not sent',
         });
       }
-      return plan.outlets.slackPost(thread.channel, message, thread.ts);
+      try {
+        return await plan.outlets.slackPost(thread.channel, message, thread.ts);
+      } catch (error) {
+        // The parent was deleted in Slack (thread_not_found): failing would repeat on every push.
+        if (isMissingMessage(error)) return { skipped: `the thread's parent message (ts ${thread.ts}) no longer exists in Slack` };
+        throw error;
+      }
     },
   }));
   return [...watched, ...echoes];
@@ -108,6 +139,7 @@ function summarize(
   ran: ReadonlyMap<string, Ran>,
   followed: ReadonlyMap<string, EffectResult>,
   previous: ReadonlyMap<string, ActionOutcome>,
+  deliveryId: string,
 ): JiraEcho & { printedOnly: boolean } {
   const done: string[] = [];
   const refused: string[] = [];
@@ -132,8 +164,10 @@ function summarize(
       refused.push(`${action.target}: ${entry.skipped}`);
       continue;
     }
+    // Done in this attempt, or by this delivery before (its result says so): an effect another
+    // delivery did ("already sent" from the MR's first opening) is not this delivery's to report.
     const result = entry?.result ?? followed.get(action.key);
-    if (entry || result) {
+    if (entry || (result && result[ECHO_DELIVERY_RESULT_KEY] === deliveryId)) {
       sent = true;
       done.push(actedLine(action.target, action.echo, result ?? {}));
       continue;

@@ -61,6 +61,7 @@ function echoMergeRequest(event: MergeRequestEvent, actions: JiraAction[], confi
     destination,
     thread: () => mergeRequestParent(context.state, destination.id, project, mr.iid),
     missing: `the bridge posted no message for ${what} in ${destination.channel}`,
+    mayAppear: true,
   }));
   return withEcho(actions, {
     deliveryKind: 'merge_request',
@@ -71,6 +72,7 @@ function echoMergeRequest(event: MergeRequestEvent, actions: JiraAction[], confi
     outlets: wiring.outlets,
     unsent: wiring.unsent,
     previous: context.delivery.outcomes,
+    deliveryId: context.delivery.id,
   });
 }
 
@@ -93,5 +95,6 @@ function echoPush(event: PushEvent, actions: JiraAction[], config: JiraConfig, c
     outlets: wiring.outlets,
     unsent: wiring.unsent,
     previous: context.delivery.outcomes,
+    deliveryId: context.delivery.id,
   });
 }

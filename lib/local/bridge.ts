@@ -120,6 +120,8 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
           credentials: options.credentials,
           gitlabUrl: options.gitlabUrl,
           client: options.gitlabClient ?? gitlabClientFactory,
+          // A GitLab on this machine may be found from its payloads' web_url; any other needs GITLAB_URL.
+          allowLoopbackProject: true,
         }),
       }),
       maxAttempts,

@@ -22,6 +22,25 @@ export type JobExcerpts = { jobs: JobExcerpt[]; unavailable?: undefined } | { un
 export async function fetchJobExcerpts(facts: PipelineFacts, access: GitLabAccess | undefined): Promise<JobExcerpts | undefined> {
   const jobs = facts.failedJobs.slice(0, EXCERPT_JOBS);
   if (jobs.length === 0 || !access) return undefined;
+  // A failure notice goes to each routed Slack channel: the logs are read once per access (the
+  // notify planner makes one per delivery, lib/gitlab/access.ts withGitLabBudget), not per channel.
+  let fetched = excerptsByAccess.get(access);
+  if (!fetched) excerptsByAccess.set(access, (fetched = new Map()));
+  const key = `${facts.projectUrl}\n${facts.projectId}\n${jobs.map((job) => job.id).join(',')}`;
+  let excerpts = fetched.get(key);
+  if (!excerpts) {
+    if (fetched.size >= MAX_MEMOISED_PIPELINES) fetched.delete(fetched.keys().next().value!);
+    fetched.set(key, (excerpts = readExcerpts(facts, jobs, access)));
+  }
+  return excerpts;
+}
+
+/** Per access (one a delivery), per project and jobs: the excerpts read, or being read. */
+const excerptsByAccess = new WeakMap<GitLabAccess, Map<string, Promise<JobExcerpts>>>();
+/** A delivery is about one pipeline; a long-lived access (tests, tools) keeps at most this many. */
+const MAX_MEMOISED_PIPELINES = 20;
+
+async function readExcerpts(facts: PipelineFacts, jobs: readonly FailedJob[], access: GitLabAccess): Promise<JobExcerpts> {
   let client;
   try {
     client = await access.forProject(facts.projectUrl);

@@ -1,3 +1,4 @@
+import { withGitLabBudget } from '../gitlab/access.js';
 import { shortRef } from '../gitlab/events.js';
 import { JobEventSchema, MergeRequestEventSchema, PipelineEventSchema, PushEventSchema, type PushEvent } from '../gitlab/schemas.js';
 import { matchesProject, routesFor } from '../routing/match.js';
@@ -59,12 +60,14 @@ export function createNotifyPlanner(deps: PlannerDeps, options: NotifyPlannerOpt
         if (routed.length === 0) return [];
         const { targets, skipped } = filterTargets(routed, pipelineFilterFacts(event), pipelineFilteredAction(event));
         if (targets.length === 0) return skipped;
+        // One time budget for all of this delivery's GitLab lookups (excerpts, mentions).
+        const gitlab = deps.gitlab ? withGitLabBudget(deps.gitlab) : undefined;
         const planned = await planPipeline(event, targets, {
           state: context.state,
           outlets,
-          mentions,
+          mentions: mentions.withGitLab(gitlab),
           now: context.now,
-          ...(deps.gitlab ? { gitlab: deps.gitlab } : {}),
+          ...(gitlab ? { gitlab } : {}),
           ...(deps.log ? { log: deps.log } : {}),
         });
         return [...skipped, ...planned];
@@ -86,7 +89,13 @@ export function createNotifyPlanner(deps: PlannerDeps, options: NotifyPlannerOpt
         if (routed.length === 0) return [];
         const filtered = filterTargets(routed, mergeRequestFilterFacts(event), mergeRequestFilteredAction(event, context.delivery.id));
         if (filtered.targets.length === 0) return filtered.skipped;
-        const planned = await planMergeRequest(event, filtered.targets, { state: context.state, outlets, deliveryId: context.delivery.id, mentions });
+        const gitlab = deps.gitlab ? withGitLabBudget(deps.gitlab) : undefined;
+        const planned = await planMergeRequest(event, filtered.targets, {
+          state: context.state,
+          outlets,
+          deliveryId: context.delivery.id,
+          mentions: mentions.withGitLab(gitlab),
+        });
         return [...filtered.skipped, ...planned];
       }),
       // Only to remember which branches are protected (see isProtectedRef); a push this cannot

@@ -5,7 +5,7 @@ import type { DeliveryStore } from '../deliveries/store.js';
 import { DEFAULTS } from '../defaults.js';
 import { authenticateWebhook } from '../gitlab/authenticate.js';
 import { summarizeEvent } from '../gitlab/events.js';
-import { isHandledObjectKind } from '../gitlab/object-kinds.js';
+import { ignoredHandledReason, isHandledObjectKind } from '../gitlab/object-kinds.js';
 import { printable } from '../gitlab/printable.js';
 import { templateOutputReason } from '../gitlab/template-output.js';
 import type { WebhookAuth } from '../gitlab/webhook-auth.js';
@@ -59,6 +59,8 @@ const MAX_STORED_BODY_BYTES = 350 * 1024;
 const MAX_PROJECT_PATH_BYTES = 1024;
 /** Idempotency keys are UUIDs; anything far longer is not GitLab's. */
 const MAX_ID_LENGTH = 200;
+/** A payload's text in a record's status reason: a job status is a word; anything longer is not GitLab's. */
+const MAX_STATUS_REASON_LENGTH = 120;
 /** Header text in a log line: enough to recognise `Merge Request Hook`, too short to flood a log. */
 const MAX_LOGGED_HEADER_LENGTH = 64;
 
@@ -167,7 +169,8 @@ export async function handleWebhook(request: WebhookRequest, deps: ReceiverDeps)
   // disable the hook), never queued into a schema failure. Only authenticated requests get here.
   const templateReason = templateOutputReason(event, payload);
   const handled = templateReason === null && isHandledObjectKind(summary.objectKind);
-  const status: DeliveryStatus = handled ? 'queued' : 'ignored';
+  const skipped = handled ? ignoredHandledReason(summary.objectKind, payload) : undefined;
+  const status: DeliveryStatus = handled && skipped === undefined ? 'queued' : 'ignored';
   if (summary.projectPath !== null && Buffer.byteLength(summary.projectPath) > MAX_PROJECT_PATH_BYTES) {
     return reply(400, { error: `project path is longer than ${MAX_PROJECT_PATH_BYTES} bytes` });
   }
@@ -193,7 +196,11 @@ export async function handleWebhook(request: WebhookRequest, deps: ReceiverDeps)
       headers: storedHeaders(headers),
       payload: payloadText,
       status,
-      ...(handled ? {} : { statusReason: templateReason ?? `event not handled: ${event}${summary.objectKind ? ` (${summary.objectKind})` : ''}` }),
+      ...(handled
+        ? skipped === undefined
+          ? {}
+          : { statusReason: printable(skipped, MAX_STATUS_REASON_LENGTH) }
+        : { statusReason: templateReason ?? `event not handled: ${event}${summary.objectKind ? ` (${summary.objectKind})` : ''}` }),
       expiresAt: Math.floor(now.getTime() / 1000) + (deps.retentionDays ?? DEFAULTS.retentionDays) * 86_400,
     });
   } catch (error) {

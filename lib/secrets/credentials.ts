@@ -91,9 +91,20 @@ export function parseJiraSecret(text: string | undefined): JiraCredentials | und
  */
 export function parseGitLabApiTokenSecret(text: string | undefined): string | undefined {
   const value = configured(text);
-  if (!value || !value.startsWith('{')) return value;
+  if (!value || !value.startsWith('{')) return usableGitLabToken(value, 'secret');
   const token = parseSecretJson(value, 'GitLab API token').token;
-  return typeof token === 'string' ? configured(token) : undefined;
+  return typeof token === 'string' ? usableGitLabToken(configured(token), 'secret') : undefined;
+}
+
+/**
+ * The token goes in a `PRIVATE-TOKEN` header: one line of printable ASCII. Anything else would
+ * make fetch throw an error that quotes the header value (`Headers.append: "<token>" is an
+ * invalid header value`), which could then reach a notice or a delivery record; so it is
+ * refused here, with a message that does not quote it.
+ */
+function usableGitLabToken(token: string | undefined, where: string): string | undefined {
+  if (token === undefined || /^[\x20-\x7e]+$/.test(token)) return token;
+  throw new ConfigError(`the GitLab API token (${where}) is not one line of printable ASCII; put in the token alone (glpat-...)`);
 }
 
 /** Credentials from environment variables (local bridge, zero-config start). */
@@ -108,7 +119,7 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv = process.env): Creden
       const apiToken = configured(env[ENV.jiraApiToken]);
       return email && apiToken ? { email, apiToken } : undefined;
     },
-    gitlabApiToken: async () => configured(env[ENV.gitlabApiToken]),
+    gitlabApiToken: async () => usableGitLabToken(configured(env[ENV.gitlabApiToken]), ENV.gitlabApiToken),
   };
 }
 

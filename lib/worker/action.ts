@@ -60,7 +60,8 @@ export interface PlannedAction {
   /**
    * Performs the effect. Returns downstream ids worth keeping (Slack `ts`...) or a skip
    * reason decided at run time (`{ skipped: "already in Done" }`). Throws the typed errors of
-   * lib/errors.ts on failure. An action with `after` gets the results of the actions it follows
+   * lib/errors.ts on failure (WaitsForRetry: retried only with the delivery's other failures, else
+   * a skip). An action with `after` gets the results of the actions it follows
    * that acted (this attempt's, or the ledger's from an earlier one), by key: a thread reply
    * reads the `ts` of the message it answers there.
    */

@@ -2,7 +2,7 @@ import type { BridgeLogger } from '../logger.js';
 import type { ActionOutcome, DeliveryRecord, DeliveryStatus } from '../deliveries/record.js';
 import type { DeliveryStore } from '../deliveries/store.js';
 import type { EffectLedger, EffectResult } from '../effects/ledger.js';
-import { DownstreamRateLimited, EffectInProgress, describeError, isRetryable } from '../errors.js';
+import { DownstreamRateLimited, EffectInProgress, WaitsForRetry, describeError, isRetryable } from '../errors.js';
 import { summarizeEvent } from '../gitlab/events.js';
 import { isHandledObjectKind } from '../gitlab/object-kinds.js';
 import { printable } from '../gitlab/printable.js';
@@ -124,7 +124,7 @@ export async function processDelivery(message: QueueMessage, attempt: number, de
   // Whether each action acted in this attempt (or before, per the ledger), for `after`.
   const acted = new Map<string, { acted: boolean; outcome: ActionOutcome }>();
   for (const action of actions) {
-    const outcome = await runAction(action, delivery, message, previous.get(action.key), deps, now, acted);
+    const outcome = await runAction(action, delivery, message, previous.get(action.key), deps, now, acted, retryError !== undefined);
     acted.set(action.key, { acted: outcome.acted, outcome: outcome.outcome });
     outcomes.push(outcome.outcome);
     if (outcome.retry) {
@@ -197,6 +197,8 @@ async function runAction(
   deps: WorkerDeps,
   now: () => Date,
   earlier: ReadonlyMap<string, { acted: boolean; outcome: ActionOutcome }>,
+  /** Whether an earlier action of this attempt failed and will be retried (see WaitsForRetry). */
+  retrying = false,
 ): Promise<{ outcome: ActionOutcome; retry: boolean; retryAfterMs?: number; acted: boolean }> {
   const base = { key: action.key, kind: action.kind, target: action.target, summary: action.summary };
   const attempts = (previous?.status === 'failed' ? previous.attempts : 0) + 1;
@@ -229,17 +231,9 @@ async function runAction(
   try {
     ran = await action.run(followedResults(action, earlier));
   } catch (error) {
-    await deps.effects.release(action.key, claim.token);
-    const retry = isRetryable(error);
-    const text = describeError(error);
-    deps.log?.warn('action failed', { deliveryId: delivery.id, key: action.key, retry, error: text });
-    const retryAfterMs = error instanceof DownstreamRateLimited ? error.retryAfterMs : undefined;
-    return {
-      outcome: { ...base, status: 'failed', error: text, retryable: retry, attempts, at: now().toISOString() },
-      retry,
-      acted: false,
-      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-    };
+    // Nothing to wait for when the delivery is not retried: a run-time skip (its key completes below).
+    if (error instanceof WaitsForRetry && !retrying) ran = { skipped: error.otherwise };
+    else return failedRun(action, error, claim.token, base, attempts, delivery, deps, now);
   }
   if (ran?.dryRun !== undefined) {
     await deps.effects.release(action.key, claim.token);
@@ -305,4 +299,28 @@ async function completeWithRetries(
       await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
     }
   }
+}
+
+/** A run that threw: the claim is given back, and the error's type decides whether it is retried. */
+async function failedRun(
+  action: PlannedAction,
+  error: unknown,
+  token: string,
+  base: Pick<ActionOutcome, 'key' | 'kind' | 'target' | 'summary'>,
+  attempts: number,
+  delivery: DeliveryRecord,
+  deps: WorkerDeps,
+  now: () => Date,
+): Promise<{ outcome: ActionOutcome; retry: boolean; retryAfterMs?: number; acted: boolean }> {
+  await deps.effects.release(action.key, token);
+  const retry = isRetryable(error);
+  const text = describeError(error);
+  deps.log?.warn('action failed', { deliveryId: delivery.id, key: action.key, retry, error: text });
+  const retryAfterMs = error instanceof DownstreamRateLimited ? error.retryAfterMs : undefined;
+  return {
+    outcome: { ...base, status: 'failed', error: text, retryable: retry, attempts, at: now().toISOString() },
+    retry,
+    acted: false,
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  };
 }

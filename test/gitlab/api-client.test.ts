@@ -97,6 +97,17 @@ describe('GitLabClient.jobTrace', () => {
     await expect(closed.jobTrace(7, 1, 1024)).rejects.toThrow(/^GitLab could not be reached \(ECONNREFUSED\)$/);
   });
 
+  it('never puts the token in its reason when fetch refuses it as a header value', async () => {
+    const id = job();
+    const secret = 'glpat-secret-line-one\nsecond-line';
+    const failure = client({ token: secret, sleep: async () => undefined }).jobTrace(7, id, 1024);
+    await expect(failure).rejects.toThrow(/^GitLab could not be reached \(network error\)$/);
+    const error = (await failure.catch((e: unknown) => e)) as GitLabUnavailable;
+    expect(error.reason).not.toContain('glpat-secret');
+    expect(error.message).not.toContain('glpat-secret');
+    expect(traceRequests(id)).toHaveLength(0);
+  });
+
   it('keeps only the last maxBytes of a long log, from a whole UTF-8 character', async () => {
     const id = job();
     // "é" is 2 bytes: a tail of an odd size starts in the middle of one.

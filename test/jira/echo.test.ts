@@ -155,6 +155,38 @@ describe('Jira results in the merge request thread', () => {
     expect(slack.calls).toEqual([]);
   });
 
+  it("replies on the retry when the MR's Slack parent failed to post on the first attempt (Slack 429)", async () => {
+    const bridged = bridge();
+    slack.failNext('chat.postMessage', { status: 429, retryAfterSeconds: 1 });
+    const id = await bridged.store(mergeRequest({ iid: 11, projectId: 711, action: 'merge', description: 'Closes ABC-12' }));
+    const first = await bridged.run(id, { attempt: 1 });
+    expect(first).toMatchObject({ kind: 'retry' });
+    expect(jira.statusOf('ABC-12')).toBe('Done');
+    expect(echoOutcomes(first)).toEqual([expect.objectContaining({ status: 'failed', retryable: true })]);
+    expect(jiraReplies()).toEqual([]);
+
+    const second = await bridged.run(id, { attempt: 2 });
+    expect(second).toMatchObject({ kind: 'finished', status: 'done' });
+    const parent = slack.messages.find((message) => message.threadTs === undefined);
+    expect(parent).toBeDefined();
+    expect(echoOutcomes(second)).toEqual([expect.objectContaining({ status: 'sent' })]);
+    expect(jiraReplies()).toEqual([{ threadTs: parent?.ts, blocks: ['*Jira*\n• ABC-12 → Done'] }]);
+  });
+
+  it('reports on a reopened MR only what its reopening did, not the transition its opening made', async () => {
+    jira.addIssue('ABC-12', 'In Progress');
+    const bridged = bridge({ mergeRequests: { onOpen: 'review', onMerge: 'none' } });
+    await bridged.deliver(mergeRequest({ iid: 12, projectId: 712, action: 'open' }));
+    expect(jira.statusOf('ABC-12')).toBe('In Review');
+    expect(jiraReplies().map((reply) => reply.blocks)).toEqual([['*Jira*\n• ABC-12 → In Review']]);
+
+    await bridged.deliver(mergeRequest({ iid: 12, projectId: 712, action: 'close' }));
+    const reopened = await bridged.deliver(mergeRequest({ iid: 12, projectId: 712, action: 'reopen' }));
+    expect(reopened).toMatchObject({ kind: 'finished', status: 'done' });
+    expect(echoOutcomes(reopened)).toEqual([expect.objectContaining({ status: 'skipped', reason: expect.stringMatching(/^no Jira results to post/) })]);
+    expect(jiraReplies()).toHaveLength(1);
+  });
+
   it('posts nothing with echoJira: false', async () => {
     const result = await bridge({ echoJira: false }).deliver(mergeRequest({ iid: 5, projectId: 705, action: 'merge' }));
     expect(jira.statusOf('ABC-12')).toBe('Done');
@@ -240,6 +272,23 @@ describe("Jira results in a red branch's failure thread", () => {
         blocks: ['*Jira*\n• ABC-12 → Done\n• ABC-14: 1h 30m logged', "*Not done*\n• ABC-13: no transition 'in review' from 'To Do'"],
       },
     ]);
+  });
+
+  it('skips, and does not fail, when the failure notice was deleted in Slack (thread_not_found)', async () => {
+    const bridged = bridge();
+    const deleted = { projectId: 803, projectPath: 'acme/deleted' };
+    await bridged.deliver(pipelineEvent({ ...deleted, id: 93, ref: 'main', defaultBranch: 'main', status: 'failed', failedJobs: 1 }));
+    const notice = slack.messages.find((message) => message.threadTs === undefined);
+    expect(notice).toBeDefined();
+    slack.deleteMessage(notice!.ts);
+
+    const result = await bridged.deliver(pushEvent({ ...deleted, branch: 'main', defaultBranch: 'main', commits: [{ message: 'Fixes ABC-12' }] }));
+    expect(jira.statusOf('ABC-12')).toBe('Done');
+    expect(result).toMatchObject({ kind: 'finished', status: 'done' });
+    expect(echoOutcomes(result)).toEqual([
+      expect.objectContaining({ status: 'skipped', reason: `the thread's parent message (ts ${notice!.ts}) no longer exists in Slack` }),
+    ]);
+    expect(jiraReplies()).toEqual([]);
   });
 
   it('posts no reply for a push to a branch that is not red, and says why', async () => {

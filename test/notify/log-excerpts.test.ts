@@ -65,6 +65,18 @@ describe('the Slack failure notice', () => {
     expect(JSON.stringify(replies[2]!.params)).toContain('FAIL second run');
   });
 
+  it('reads each job log once for a notice routed to two Slack channels, and replies in both', async () => {
+    const second: RouteInput = { name: 'ci-2', projects: ['**'], events: ['pipeline'], slack: { channel: 'C0EXCERPTS2' } };
+    harness.configure({ routes: [slackRoute, second], gitlab: { url: gitlab.url, token: TOKEN } });
+    gitlab.setTrace(projectId, jobId(0), 'FAIL once\nERROR: Job failed: exit code 1\n');
+    const { record } = await harness.deliver(pipeline({ failedJobs: [{ name: 'vitest' }] }));
+    expect(record.status).toBe('done');
+    const replies = posts().filter((post) => post.params.thread_ts !== undefined);
+    expect(replies.map((reply) => reply.params.channel).sort()).toEqual([CHANNEL, 'C0EXCERPTS2']);
+    for (const reply of replies) expect(JSON.stringify(reply.params)).toContain('FAIL once');
+    expect(traceRequests()).toHaveLength(1);
+  });
+
   it('gets one thread reply with each failed job log cleaned up and credentials redacted', async () => {
     gitlab.setTrace(projectId, jobId(0), trace('vitest-failed.trace'));
     gitlab.setTrace(projectId, jobId(1), trace('planted-credentials.trace'));

@@ -7,6 +7,7 @@ import { mergeRequestEvent } from '../fixtures/builders/merge-request.js';
 import { pipelineEvent, type PipelineSpec } from '../fixtures/builders/pipeline.js';
 import { cardTexts, expectValidTeamsMessage } from './adaptive-card-validation.js';
 import { NotifyHarness } from './harness.js';
+import { startFakeGitLab } from '../support/gitlab-server.js';
 
 /**
  * Mentions (issue 11 §4), end to end: the worker on dynalite, the real Slack WebClient against
@@ -217,6 +218,27 @@ describe('reviewers in the merge request parent message', () => {
     await harness.deliver(mergeRequestEvent({ projectId, iid: 3, reviewers: ['Sidney Jones', 'Pat <Doe>'] }));
     expect(posts()).toHaveLength(1);
     expect(JSON.stringify(posts()[0]!.params.blocks)).toContain('*Reviewers*\\n<@U0SIDNEY>, Pat &lt;Doe&gt;');
+  });
+
+  it('are looked up in GitLab in parallel, not one after the other (over HTTP to the GitLab stand-in)', async () => {
+    const token = 'glpat-reviewers00000000000';
+    const gitlab = await startFakeGitLab({ maintainerTokens: [token] });
+    try {
+      const names = ['Sidney Jones', 'Pat Doe', 'Kim Lee'];
+      names.forEach((name, index) => {
+        const email = `${name.toLowerCase().replace(' ', '.')}.${projectId}@example.com`;
+        gitlab.users.set(25 + index, { id: 25 + index, username: name.toLowerCase().replace(' ', ''), public_email: email });
+        harness.slack.addUser(email, `U0REV${index}`);
+      });
+      gitlab.userDelayMs = 150;
+      harness.configure({ routes: [route], gitlab: { url: gitlab.url, token } });
+      await harness.deliver(mergeRequestEvent({ projectId, iid: 5, reviewers: names }));
+      expect(JSON.stringify(posts()[0]!.params.blocks)).toContain('*Reviewers*\\n<@U0REV0>, <@U0REV1>, <@U0REV2>');
+      expect(gitlab.requestsTo('GET', /^\/api\/v4\/users\/\d+$/)).toHaveLength(3);
+      expect(gitlab.maxUsersInFlight).toBe(3);
+    } finally {
+      await gitlab.stop();
+    }
   });
 
   it('are not mentioned with mentionAuthors: false', async () => {

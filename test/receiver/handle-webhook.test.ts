@@ -166,6 +166,37 @@ describe('handleWebhook answers', () => {
     expect(await queuedIds()).toEqual([]);
   });
 
+  it.each(['created', 'pending', 'running', 'failed', 'canceled'])(
+    '202 and records a job event with build_status %j as ignored, without queueing it (only a success can mark a flaky job)',
+    async (buildStatus) => {
+      const headers = gitlabHeaders('Job Hook', NEW_TOKEN);
+      const job = { ...readFixture('build--created.json'), build_status: buildStatus };
+      const response = await handleWebhook(request(job, headers), deps);
+      expect(response).toEqual({ statusCode: 202, body: { deliveryId: headers['idempotency-key'], status: 'ignored' } });
+      const stored = await store.get(headers['idempotency-key'] ?? '');
+      expect(stored?.status).toBe('ignored');
+      expect(stored?.statusReason).toBe(`job ${buildStatus}: only finished successful jobs can mark a flaky job`);
+      expect(await queuedIds()).toEqual([]);
+    },
+  );
+
+  it('queues a job event whose build_status is success', async () => {
+    const headers = gitlabHeaders('Job Hook', NEW_TOKEN);
+    const job = { ...readFixture('build--created.json'), build_status: 'success' };
+    const response = await handleWebhook(request(job, headers), deps);
+    expect(response).toEqual({ statusCode: 202, body: { deliveryId: headers['idempotency-key'], status: 'queued' } });
+    expect((await store.get(headers['idempotency-key'] ?? ''))?.status).toBe('queued');
+    expect(await queuedIds()).toEqual([headers['idempotency-key']]);
+  });
+
+  it("keeps a job event's odd status out of the record's reason as control characters", async () => {
+    const headers = gitlabHeaders('Job Hook', NEW_TOKEN);
+    const job = { ...readFixture('build--created.json'), build_status: 'run\nning\u001b[31m' };
+    expect((await handleWebhook(request(job, headers), deps)).statusCode).toBe(202);
+    expect((await store.get(headers['idempotency-key'] ?? ''))?.statusReason).toBe('job run?ning?[31m: only finished successful jobs can mark a flaky job');
+    expect(await queuedIds()).toEqual([]);
+  });
+
   it('503 when the delivery cannot be made durable', async () => {
     const broken = new DynamoDbDeliveryStore({ client: table.client, tableName: 'no-such-table' });
     const response = await handleWebhook(request(pipeline, gitlabHeaders('Pipeline Hook', NEW_TOKEN)), { ...deps, deliveries: broken });
@@ -479,7 +510,11 @@ describe('every event kind GitLab documents', () => {
     expect(stored?.event).toBe(fixture.x_gitlab_event);
     const handled = ['push', 'merge_request', 'pipeline', 'build'].includes(fixture.object_kind ?? '') && !fixture.file.includes('partial');
     if (fixture.object_kind) expect(stored?.objectKind).toBe(fixture.object_kind);
-    if (handled) {
+    const unfinishedJob = fixture.object_kind === 'build' && (JSON.parse(body) as { build_status?: string }).build_status !== 'success';
+    if (handled && unfinishedJob) {
+      expect(stored?.status).toBe('ignored');
+      expect(handledSchemas.build?.safeParse(JSON.parse(body)).success).toBe(true);
+    } else if (handled) {
       expect(stored?.status).toBe('queued');
       expect(handledSchemas[fixture.object_kind ?? '']?.safeParse(JSON.parse(body)).success).toBe(true);
     } else if (!['push', 'merge_request', 'pipeline', 'build'].includes(fixture.object_kind ?? '')) {

@@ -76,6 +76,22 @@ describe('the GitLab API token', () => {
     );
   });
 
+  it.each(['glpat-leak\nX-Other: 1', '{"token":"glpat-leak\\r\\nX"}', 'glpat-leak\u0000', 'glpat-léak'])(
+    'refuses a GitLab API token secret %j that is not one line of printable ASCII, without quoting it',
+    (text) => {
+      expect(() => parseGitLabApiTokenSecret(text)).toThrow(
+        /^the GitLab API token \(secret\) is not one line of printable ASCII; put in the token alone \(glpat-\.\.\.\)$/,
+      );
+    },
+  );
+
+  it('refuses a GITLAB_API_TOKEN with a newline inside, without quoting it', async () => {
+    const read = credentialsFromEnv({ GITLAB_API_TOKEN: 'glpat-leak\nsecond' }).gitlabApiToken();
+    await expect(read).rejects.toThrow(
+      /^the GitLab API token \(GITLAB_API_TOKEN\) is not one line of printable ASCII; put in the token alone \(glpat-\.\.\.\)$/,
+    );
+  });
+
   it('reads GITLAB_API_TOKEN from the environment; a placeholder is no token', async () => {
     expect(await credentialsFromEnv({ GITLAB_API_TOKEN: 'glpat-env' }).gitlabApiToken()).toBe('glpat-env');
     expect(await credentialsFromEnv({ GITLAB_API_TOKEN: 'REPLACE_ME' }).gitlabApiToken()).toBeUndefined();

@@ -116,6 +116,11 @@ export class FakeGitLab {
   /** Served to every trace request while set (after the job's own script). */
   traceAnswer: TraceAnswer | undefined;
   readonly users = new Map<number, FakeUser>();
+  /** How long `GET /users/:id` takes to answer (to see lookups that overlap). */
+  userDelayMs = 0;
+  /** The most `GET /users/:id` requests that were open at once. */
+  maxUsersInFlight = 0;
+  private usersInFlight = 0;
   /** Bytes of trace bodies written, per job. */
   readonly traceBytesSent = new Map<string, number>();
   readonly testDeliveries: TestDelivery[] = [];
@@ -238,6 +243,10 @@ export class FakeGitLab {
     const segments = path.slice('/api/v4/'.length).split('/');
     if (segments[0] === 'users' && segments.length === 2 && method === 'GET') {
       const user = this.users.get(Number(segments[1]));
+      this.usersInFlight += 1;
+      this.maxUsersInFlight = Math.max(this.maxUsersInFlight, this.usersInFlight);
+      if (this.userDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.userDelayMs));
+      this.usersInFlight -= 1;
       return user ? send(200, { public_email: null, ...user }) : send(404, { message: '404 User Not Found' });
     }
     if (segments[0] === 'projects' && segments.length === 5 && segments[2] === 'jobs' && segments[4] === 'trace' && method === 'GET') {

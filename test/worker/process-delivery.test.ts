@@ -6,7 +6,7 @@ import { parseConfig } from '../../lib/config/load.js';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import type { AuthProject, DeliveryStatus } from '../../lib/deliveries/record.js';
 import { DynamoDbEffectLedger } from '../../lib/effects/dynamodb-ledger.js';
-import { DownstreamRateLimited, DownstreamRejected, DownstreamUnavailable, type DownstreamService } from '../../lib/errors.js';
+import { DownstreamRateLimited, DownstreamRejected, DownstreamUnavailable, WaitsForRetry, type DownstreamService } from '../../lib/errors.js';
 import type { LocalSqs } from '../../lib/local/sqs-server.js';
 import { SqsVisibility } from '../../lib/queue/sqs-queue.js';
 import { DynamoDbStateStore } from '../../lib/state/dynamodb-state-store.js';
@@ -328,6 +328,50 @@ describe('processDelivery', () => {
     expect(second.kind).toBe('finished');
     // The first attempt read the parent's result as it ran, the retry from the effect ledger.
     expect(seen).toEqual([{ [`thread:parent:${id}`]: { ts: '171.5' } }, { [`thread:parent:${id}`]: { ts: '171.5' } }]);
+  });
+
+  it('retries an action that waits for a retry only when the delivery is retried anyway, else records its skip', async () => {
+    const posted = new Set<string>();
+    const waiting = (needsParent: boolean): Planner => ({
+      name: 'waiting',
+      events: {
+        pipeline: on(z.unknown(), (_event, { delivery }) => [
+          {
+            key: `wait:parent:${delivery.id}`,
+            kind: 'echo',
+            target: 'parent',
+            summary: 'parent',
+            run: async () => {
+              const sent = await post(`/parent/${delivery.id}`);
+              if (needsParent) posted.add(delivery.id);
+              return sent;
+            },
+          },
+          {
+            key: `wait:reply:${delivery.id}`,
+            kind: 'echo',
+            target: 'reply',
+            summary: 'reply',
+            run: async () => {
+              if (!posted.has(delivery.id)) throw new WaitsForRetry('no parent yet', 'no parent to reply under');
+              return post(`/reply/${delivery.id}`);
+            },
+          },
+        ]),
+      },
+    });
+    // The parent failed (503): the delivery is retried, and the reply with it.
+    const retried = await storeDelivery();
+    downstream.answerNext({ status: 503 });
+    expect((await processDelivery({ v: 1, deliveryId: retried }, 1, { ...deps, planners: [waiting(true)] })).kind).toBe('retry');
+    expect((await store.get(retried))?.outcomes[1]).toMatchObject({ status: 'failed', retryable: true, error: 'no parent yet' });
+    expect(await processDelivery({ v: 1, deliveryId: retried }, 2, { ...deps, planners: [waiting(true)] })).toMatchObject({ kind: 'finished', status: 'done' });
+    expect(downstream.requests.filter((request) => request.path === `/reply/${retried}`)).toHaveLength(1);
+
+    // Nothing else failed: nothing to wait for, the reply is skipped and the delivery done.
+    const alone = await storeDelivery();
+    expect(await processDelivery({ v: 1, deliveryId: alone }, 1, { ...deps, planners: [waiting(false)] })).toMatchObject({ kind: 'finished', status: 'done' });
+    expect((await store.get(alone))?.outcomes[1]).toMatchObject({ status: 'skipped', reason: 'no parent to reply under' });
   });
 });
 

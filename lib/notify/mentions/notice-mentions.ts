@@ -1,3 +1,4 @@
+import type { GitLabAccess } from '../../gitlab/api.js';
 import type { StateStore } from '../../state/store.js';
 import type { ChatPerson, MentionResolver, Resolved, SlackMention, TeamsMention } from './resolver.js';
 
@@ -10,17 +11,26 @@ export class NoticeMentions {
   constructor(
     readonly resolver: MentionResolver,
     private readonly print?: (text: string) => void,
+    /** This delivery's GitLab access (with its time budget), used instead of the resolver's own. */
+    private readonly gitlab?: GitLabAccess,
   ) {}
 
-  async slack(person: ChatPerson, state: StateStore, projectWebUrl: string): Promise<Resolved<SlackMention>> {
-    return this.resolver.slack(person, state, projectWebUrl);
+  /** The same mentions, reading GitLab through `gitlab` (one delivery's budgeted access). */
+  withGitLab(gitlab: GitLabAccess | undefined): NoticeMentions {
+    return gitlab ? new NoticeMentions(this.resolver, this.print, gitlab) : this;
   }
 
-  /** Member ids of the people Slack resolves, by display name (what the formatters list). */
+  async slack(person: ChatPerson, state: StateStore, projectWebUrl: string): Promise<Resolved<SlackMention>> {
+    return this.resolver.slack(person, state, projectWebUrl, this.gitlab);
+  }
+
+  /**
+   * Member ids of the people Slack resolves, by display name (what the formatters list). Looked
+   * up in parallel: one after the other, a slow GitLab or Slack would cost each reviewer its
+   * timeouts in turn.
+   */
   async slackByName(people: readonly ChatPerson[], state: StateStore, projectWebUrl: string): Promise<Array<[ChatPerson, Resolved<SlackMention>]>> {
-    const resolved: Array<[ChatPerson, Resolved<SlackMention>]> = [];
-    for (const person of people) resolved.push([person, await this.resolver.slack(person, state, projectWebUrl)]);
-    return resolved;
+    return Promise.all(people.map(async (person): Promise<[ChatPerson, Resolved<SlackMention>]> => [person, await this.slack(person, state, projectWebUrl)]));
   }
 
   teams(person: ChatPerson): Resolved<TeamsMention> {

@@ -67,9 +67,14 @@ export class MentionResolver {
   }
 
   /** The person's Slack member id, or why there is none. Never throws. */
-  async slack(person: ChatPerson, state: StateStore, projectWebUrl: string): Promise<Resolved<SlackMention>> {
+  async slack(
+    person: ChatPerson,
+    state: StateStore,
+    projectWebUrl: string,
+    gitlab: GitLabAccess | undefined = this.deps.gitlab,
+  ): Promise<Resolved<SlackMention>> {
     try {
-      return await this.resolveSlack(person, state, projectWebUrl);
+      return await this.resolveSlack(person, state, projectWebUrl, gitlab);
     } catch (error) {
       this.deps.log?.warn('mention lookup failed; the notice goes without it', { role: person.role, error: describe(error) });
       return { none: `lookup failed (${describe(error)})` };
@@ -83,7 +88,7 @@ export class MentionResolver {
     return { mention: { id: entry.teams, name: person.name ?? person.username ?? entry.teams } };
   }
 
-  private async resolveSlack(person: ChatPerson, state: StateStore, projectWebUrl: string): Promise<Resolved<SlackMention>> {
+  private async resolveSlack(person: ChatPerson, state: StateStore, projectWebUrl: string, gitlab: GitLabAccess | undefined): Promise<Resolved<SlackMention>> {
     const entry = this.entry(person);
     if (entry?.slack) return { mention: { id: entry.slack, via: 'people map' } };
     const lookup = await this.deps.slackLookup();
@@ -93,8 +98,8 @@ export class MentionResolver {
       const id = await this.byEmail(lookup, email, state);
       if (id) return { mention: { id, via: 'Slack lookup by email' } };
     }
-    if (person.userId !== undefined && this.deps.gitlab) {
-      const id = await this.byGitLabUser(lookup, person.userId, state, projectWebUrl);
+    if (person.userId !== undefined && gitlab) {
+      const id = await this.byGitLabUser(lookup, person.userId, state, projectWebUrl, gitlab);
       if (id) return { mention: { id, via: 'GitLab public email' } };
     }
     return { none: emails.length > 0 || person.userId !== undefined ? 'no Slack member found' : 'the payload shows no email (redacted) and no user id' };
@@ -117,12 +122,18 @@ export class MentionResolver {
     return undefined;
   }
 
-  private async byGitLabUser(lookup: SlackUserLookup, userId: number, state: StateStore, projectWebUrl: string): Promise<string | undefined> {
+  private async byGitLabUser(
+    lookup: SlackUserLookup,
+    userId: number,
+    state: StateStore,
+    projectWebUrl: string,
+    gitlab: GitLabAccess,
+  ): Promise<string | undefined> {
     const origin = safeOrigin(projectWebUrl);
     const key = `mention:slack:gitlab-user:${origin}:${userId}`;
     const cached = await state.get<{ id?: string }>(key);
     if (cached) return cached.id;
-    const access = await this.deps.gitlab!.forProject(projectWebUrl);
+    const access = await gitlab.forProject(projectWebUrl);
     if (!access.api) return undefined;
     const email = usableEmail((await access.api.user(userId)).public_email);
     const id = email ? await this.byEmail(lookup, email, state) : undefined;
