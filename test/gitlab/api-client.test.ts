@@ -84,7 +84,7 @@ describe('GitLabClient.jobTrace', () => {
     gitlab.setTrace(7, id, 'x', ['stall']);
     const started = Date.now();
     await expect(client({ timeoutMs: 300 }).jobTrace(7, id, 1024)).rejects.toThrow('GitLab did not answer within 0.3 s');
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(Date.now() - started).toBeLessThan(5000);
     expect(traceRequests(id)).toHaveLength(1);
   });
 
