@@ -3,7 +3,11 @@
  * - receiver time per delivery within 1.3x of a bare baseline (JSON.parse + PutItem + SendMessage);
  * - receiver bundle size and cold import within 1.25x of a bare bundle of the same AWS clients;
  * - worker bundle size and cold import against a bare bundle of the clients it calls;
- * - DynamoDB write units per delivery on average over the GitLab example payloads (issue 15: <= 3).
+ * - DynamoDB write units per delivery on average over the GitLab example payloads (issue 15: <= 3);
+ * - (issue 15) cost per million deliveries <= $2.50, end-to-end latency of a failure notice <= 3x the
+ *   sum of its parts, the local bridge under load >= 80% of dynalite's raw PutItem rate with nothing
+ *   lost, and the local worker's drain rate against the accept rate (bench/pipeline.bench.ts).
+ * `--json`: the figures as one JSON object on stdout (bench/bench-json.ts); the text goes to stderr.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { build } from 'esbuild';
@@ -28,6 +32,14 @@ import { processDelivery } from '../lib/worker/process-delivery.js';
 import { createPlanners } from '../functions/planners.js';
 import { allFixtures } from '../test/support/gitlab-fixtures.js';
 import { createBareReceiver } from './bare-receiver.js';
+import { RECEIVER_MEMORY_MB, WORKER_BATCH_SIZE, WORKER_MEMORY_MB } from '../cdk/bridge-stack.js';
+import { ACCESS_LOG_FIELDS } from '../cdk/constructs/webhook-api.js';
+import { METRIC_NAMES } from '../lib/metrics-names.js';
+import { startSlackServer } from '../test/support/slack-server.js';
+import { AWS_PRICES_AS_OF, AWS_PRICES_REGION } from './aws-prices.js';
+import { benchJson } from './bench-json.js';
+import { costFloors, costPerMillion, fixedMonthlyCosts, formatCostReport, IDLE_SQS_POLLS_PER_MONTH } from './cost-model.js';
+import { lambdaPlatformLogBytes, measureCost, measureEndToEnd, measureLoad, pipelineHeavyMix } from './pipeline.bench.js';
 
 /** dynalite on a random loopback port with the bridge table created (the bench runs outside vitest). */
 async function startBenchTable(tableName: string): Promise<LocalDynamo & { tableName: string }> {
@@ -39,6 +51,15 @@ async function startBenchTable(tableName: string): Promise<LocalDynamo & { table
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 600);
 const TOKEN = 'bench-token';
+const JSON_OUTPUT = process.argv.includes('--json');
+/** Deliveries for the end-to-end latency and for the load figure (issue 15: 200 and 50 senders). */
+const END_TO_END_DELIVERIES = Number(process.env.BENCH_E2E ?? 200);
+const LOAD_DELIVERIES = Number(process.env.BENCH_LOAD ?? 600);
+const LOAD_SENDERS = 50;
+const LOAD_DRAIN_WATCH_MS = 10_000;
+const COST_TARGET_USD = 2.5;
+// With --json, stdout carries the JSON object only.
+if (JSON_OUTPUT) console.log = console.error;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
@@ -93,7 +114,31 @@ function meterWrites(client: DynamoDBClient): { units: () => number; byPrefix: (
   };
 }
 
+/** An API Gateway access log line (cdk/constructs/webhook-api.ts) rendered with typical values. */
+function accessLogLineBytes(): number {
+  const sample: Record<string, string> = {
+    requestId: 'J9bTnhVYoAMEbXg=',
+    apiId: 'a1b2c3d4e5',
+    ip: '203.0.113.10',
+    userAgent: 'GitLab/18.6.0',
+    requestTime: '30/Nov/2026:15:52:51 +0000',
+    method: 'POST',
+    path: '/webhooks/gitlab',
+    routeKey: 'POST /webhooks/gitlab',
+    status: '202',
+    responseLength: '48',
+    latencyMs: '31',
+    integrationStatus: '200',
+    integrationLatencyMs: '29',
+    integrationError: '-',
+  };
+  const line = Object.fromEntries(Object.keys(ACCESS_LOG_FIELDS).map((key) => [key, sample[key] ?? '-']));
+  return Buffer.byteLength(`${JSON.stringify(line)}\n`);
+}
+
 async function main(): Promise<void> {
+  const started = performance.now();
+  const figures: Record<string, number> = {};
   const table = await startBenchTable('bench-table');
   const sqs = await startLocalSqs({ queueName: 'bench-queue' });
   const fixtures = allFixtures().map((fixture) => ({ ...fixture, body: readFileSync(fixture.path, 'utf8') }));
@@ -142,6 +187,9 @@ async function main(): Promise<void> {
   console.log(`  receiver  median ${ms(r.median)}  p99 ${ms(r.p99)}  ${r.perSecond.toFixed(0)} deliveries/s`);
   console.log(`  baseline  median ${ms(b.median)}  p99 ${ms(b.p99)}  ${b.perSecond.toFixed(0)} deliveries/s`);
   console.log(`  ratio     median ${ratio(r.median, b.median)}  p99 ${ratio(r.p99, b.p99)}  throughput ${ratio(b.perSecond, r.perSecond)}   (target <= 1.30x)`);
+  figures.receiverTimeRatio = r.median / b.median;
+  figures.receiverP99Ratio = r.p99 / b.p99;
+  figures.receiverMedianMs = r.median;
 
   // Bundles: the receiver entry vs the same AWS clients bare, both as the stack bundles them.
   const dir = mkdtempSync(join(tmpdir(), 'bench-bundle-'));
@@ -173,6 +221,8 @@ async function main(): Promise<void> {
   };
   const receiverCold = coldImport(receiverBundle);
   const bareCold = coldImport(bareBundle);
+  figures.receiverBundleRatio = size(receiverBundle) / size(bareBundle);
+  figures.receiverColdImportRatio = receiverCold / bareCold;
   console.log(`\nReceiver bundle (esbuild, minified, ESM, as the stack builds it)`);
   console.log(
     `  size         receiver ${(size(receiverBundle) / 1024).toFixed(0)} KiB  bare clients ${(size(bareBundle) / 1024).toFixed(0)} KiB  ratio ${ratio(size(receiverBundle), size(bareBundle))}   (target <= 1.25x)`,
@@ -187,6 +237,9 @@ async function main(): Promise<void> {
   const bareWorkerBundle = await bundle('bench/bare-worker-entry.ts', 'bare-worker');
   const workerCold = coldImport(workerBundle);
   const bareWorkerCold = coldImport(bareWorkerBundle);
+  figures.workerBundleRatio = size(workerBundle) / size(bareWorkerBundle);
+  figures.workerColdImportRatio = workerCold / bareWorkerCold;
+  figures.workerBundleKiB = size(workerBundle) / 1024;
   console.log(`\nWorker bundle (esbuild, minified, ESM; bare = DynamoDB, Secrets Manager, SQS, @slack/web-api, jira.js clients)`);
   console.log(
     `  size         worker ${(size(workerBundle) / 1024).toFixed(0)} KiB  bare clients ${(size(bareWorkerBundle) / 1024).toFixed(0)} KiB  ratio ${ratio(size(workerBundle), size(bareWorkerBundle))}   (target <= 1.25x)`,
@@ -259,9 +312,110 @@ async function main(): Promise<void> {
   console.log(
     `  ... and queued not in byStatus   ${per(total - sum.projectIndex - sum.queuedStatusIndex)}   (list --status queued would miss deliveries not yet attempted)`,
   );
+  figures.writeUnitsPerDelivery = total / count;
   await lifeTable.close();
   await sqs.close();
   await table.close();
+
+  await pipelineSections(
+    fixtures.map((fixture) => ({ event: fixture.x_gitlab_event, body: fixture.body })),
+    figures,
+  );
+  figures.benchSeconds = (performance.now() - started) / 1000;
+  console.log(`\nWhole bench: ${figures.benchSeconds.toFixed(0)} s (target < 120 s on the 2-core machine)`);
+  if (JSON_OUTPUT) process.stdout.write(`${benchJson(figures)}\n`);
+}
+
+/** Issue 15: cost per million, end-to-end latency, the local bridge under load. */
+async function pipelineSections(fixtureMix: { event: string; body: string }[], figures: Record<string, number>): Promise<void> {
+  const slack = await startSlackServer();
+  try {
+    const memory = { receiverMb: RECEIVER_MEMORY_MB, workerMb: WORKER_MEMORY_MB };
+    const logBytes = {
+      receiverPlatform: lambdaPlatformLogBytes(RECEIVER_MEMORY_MB),
+      workerPlatform: lambdaPlatformLogBytes(WORKER_MEMORY_MB),
+      apiAccessLog: accessLogLineBytes(),
+    };
+    const floors = costFloors(memory, WORKER_BATCH_SIZE);
+    console.log(
+      `\nCost per million deliveries (AWS list prices ${AWS_PRICES_REGION}, arm64, as of ${AWS_PRICES_AS_OF}, bench/aws-prices.ts; no free tier; ` +
+        `memory ${RECEIVER_MEMORY_MB} / ${WORKER_MEMORY_MB} MB from cdk/bridge-stack.ts; Lambda bills each invocation per 1 ms, rounded up, ` +
+        `and $0.20 per million requests). Deliveries one at a time (a worker batch of 1), Slack notices to the local stand-in.`,
+    );
+    const mixes = [
+      { key: 'Fixture', title: `fixture mix (the ${fixtureMix.length} GitLab examples)`, deliveries: fixtureMix },
+      { key: 'PipelineHeavy', title: 'pipeline-heavy mix (60 pipelines on 5 branches: 2 failed, 1 recovered, repeated)', deliveries: pipelineHeavyMix(60) },
+    ];
+    for (const mix of mixes) {
+      const run = await measureCost(mix.deliveries, slack, logBytes);
+      slack.reset();
+      const cost = costPerMillion(run, memory);
+      for (const line of formatCostReport(mix.title, cost, { targetUsd: COST_TARGET_USD, floors })) console.log(line);
+      const perDelivery = (units: number) => (units / run.deliveries).toFixed(2);
+      const kinds = Object.entries(run.writeUnits.byKind)
+        .map(([kind, units]) => `${kind} ${perDelivery(units)}`)
+        .join(', ');
+      console.log(
+        `    write units per delivery: table ${perDelivery(run.writeUnits.table)} + indexes ${perDelivery(run.writeUnits.index)} (computed from the items and DescribeTable); by item kind ${kinds}`,
+      );
+      if (run.unprocessed > 0) console.log(`    WARNING: ${run.unprocessed} deliveries were not processed within 10 s; their worker cost is missing`);
+      figures[`costPerMillionUsd${mix.key}`] = cost.totalUsd;
+      figures[`writeUnitsPerDelivery${mix.key}Metered`] = run.dynamoDb.writeUnits / run.deliveries;
+      figures[`indexWriteUnitsPerDelivery${mix.key}Metered`] = run.writeUnits.index / run.deliveries;
+      figures[`readUnitsPerDelivery${mix.key}`] = run.dynamoDb.readUnits / run.deliveries;
+    }
+    figures.costPerMillionUsd = Math.max(figures.costPerMillionUsdFixture!, figures.costPerMillionUsdPipelineHeavy!);
+    const fixed = fixedMonthlyCosts({
+      // cdk/constructs/bridge-secrets.ts: the five secrets.
+      secrets: 5,
+      customMetrics: Object.keys(METRIC_NAMES).length,
+      idleSqsPolls: IDLE_SQS_POLLS_PER_MONTH,
+      // One read per secret per 5-minute cache lifetime (lib/secrets/secret-reader.ts) per warm
+      // instance: the receiver reads 1 secret, the worker up to 4; one instance of each.
+      warmSecretReads: 5 * ((30 * 24 * 3600) / 300),
+    });
+    console.log(
+      `  fixed per month, whatever the volume: secrets $${fixed.secrets.toFixed(2)}, custom metrics $${fixed.customMetrics.toFixed(2)} (at least ${Object.keys(METRIC_NAMES).length}), ` +
+        `idle SQS polling $${fixed.idleSqsPolls.toFixed(2)}, warm secret reads $${fixed.warmSecretReads.toFixed(2)} per warm instance pair ` +
+        `(Secrets Manager reads are cached 5 minutes, so none is a delivery's)`,
+    );
+
+    const e2e = await measureEndToEnd(slack, END_TO_END_DELIVERIES);
+    slack.reset();
+    figures.endToEndMedianMs = e2e.median;
+    figures.endToEndP99Ms = e2e.p99;
+    figures.endToEndRatio = e2e.median / e2e.parts.sum;
+    figures.endToEndP99Ratio = e2e.p99 / e2e.parts.sum;
+    console.log(
+      `\nEnd-to-end on the local bridge (${END_TO_END_DELIVERIES} failed pipelines, one at a time: POST -> the Slack stand-in receives chat.postMessage)`,
+    );
+    console.log(`  POST -> notice   median ${ms(e2e.median)}  p99 ${ms(e2e.p99)}${e2e.missed ? `  MISSED ${e2e.missed}` : ''}`);
+    console.log(
+      `  sum of parts     ${ms(e2e.parts.sum)}   (receiver ${ms(e2e.parts.receiver)} + worker pass ${ms(e2e.parts.worker)} + one post ${ms(e2e.parts.post)}, medians)`,
+    );
+    console.log(`  ratio            median ${ratio(e2e.median, e2e.parts.sum)}  p99 ${ratio(e2e.p99, e2e.parts.sum)}   (target <= 3x)`);
+
+    const load = await measureLoad(slack, LOAD_DELIVERIES, LOAD_SENDERS, LOAD_DRAIN_WATCH_MS);
+    slack.reset();
+    figures.loadAcceptedPerSecond = load.acceptedPerSecond;
+    figures.dynalitePutItemPerSecond = load.dynalitePutsPerSecond;
+    figures.loadVsDynaliteRatio = load.acceptedPerSecond / load.dynalitePutsPerSecond;
+    figures.loadLost = load.lost;
+    figures.workerDrainPerSecond = load.drainedPerSecond;
+    figures.workerDrainVsAcceptRatio = load.drainedPerSecond / load.acceptedPerSecond;
+    console.log(
+      `\nLocal bridge under load (${load.sent} failed pipelines from ${LOAD_SENDERS} concurrent senders; bridge, senders and dynalite in this process)`,
+    );
+    console.log(
+      `  accepted         ${load.accepted}/${load.sent}  ${load.acceptedPerSecond.toFixed(0)} deliveries/s; dynalite raw PutItem ${load.dynalitePutsPerSecond.toFixed(0)}/s  ratio ${ratio(load.acceptedPerSecond, load.dynalitePutsPerSecond)}   (target >= 0.80x)`,
+    );
+    console.log(`  records          ${load.records} for ${load.accepted} accepted, ${load.lost} lost   (target 0 lost)`);
+    console.log(
+      `  worker drain     ${load.drained} notices, ${load.drainedPerSecond.toFixed(0)}/s (watched ${LOAD_DRAIN_WATCH_MS / 1000} s after the last POST)  vs accept ratio ${ratio(load.drainedPerSecond, load.acceptedPerSecond)}   (target >= 0.50x)`,
+    );
+  } finally {
+    await slack.close();
+  }
 }
 
 main().catch((error: unknown) => {

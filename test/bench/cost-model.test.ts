@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { AWS_PRICES } from '../../bench/aws-prices.js';
+import { billedMs, costFloors, costPerMillion, formatCostReport, gbSeconds, meteredApiRequests, type MeasuredRun } from '../../bench/cost-model.js';
+
+const memory = { receiverMb: 512, workerMb: 1024 };
+
+function run(overrides: Partial<MeasuredRun> = {}): MeasuredRun {
+  return {
+    deliveries: 10,
+    apiRequests: 0,
+    receiver: { invocations: 0, billedMs: 0 },
+    worker: { invocations: 0, billedMs: 0 },
+    dynamoDb: { writeUnits: 0, readUnits: 0 },
+    sqs: { send: 0, receive: 0, delete: 0, changeVisibility: 0 },
+    secretsManagerCalls: 0,
+    logBytes: 0,
+    ...overrides,
+  };
+}
+
+const line = (cost: ReturnType<typeof costPerMillion>, component: string) => cost.lines.find((l) => l.component === component)?.usdPerMillion;
+
+describe('cost per million deliveries', () => {
+  it.each([
+    ['one API request per delivery costs the HTTP API price', run({ apiRequests: 10 }), 'API Gateway HTTP API requests', 1.0],
+    [
+      'two Lambda invocations per delivery cost two Lambda requests',
+      run({ receiver: { invocations: 10, billedMs: 0 }, worker: { invocations: 10, billedMs: 0 } }),
+      'Lambda requests (receiver + worker)',
+      0.4,
+    ],
+    // 100 ms at 512 MB = 0.05 GB-s per delivery; x 1e6 x $0.0000133334
+    [
+      'receiver GB-seconds from billed time and its memory',
+      run({ receiver: { invocations: 10, billedMs: 1000 } }),
+      'Lambda GB-seconds, receiver',
+      0.05 * 1e6 * AWS_PRICES.lambdaArmPerGbSecond,
+    ],
+    [
+      'worker GB-seconds use the worker memory',
+      run({ worker: { invocations: 10, billedMs: 1000 } }),
+      'Lambda GB-seconds, worker',
+      0.1 * 1e6 * AWS_PRICES.lambdaArmPerGbSecond,
+    ],
+    ['write units at the on-demand price', run({ dynamoDb: { writeUnits: 30, readUnits: 0 } }), 'DynamoDB write units', 3 * 0.625],
+    ['read units at the on-demand price', run({ dynamoDb: { writeUnits: 0, readUnits: 20 } }), 'DynamoDB read units', 2 * 0.125],
+    ['every SQS request kind counts', run({ sqs: { send: 10, receive: 10, delete: 10, changeVisibility: 10 } }), 'SQS requests', 4 * 0.4],
+    ['Secrets Manager per 10,000 calls', run({ secretsManagerCalls: 10 }), 'Secrets Manager calls', (1e6 * 0.05) / 10_000],
+    ['log bytes at the ingestion price per GB', run({ logBytes: 10 * 1024 }), 'CloudWatch Logs ingestion', ((1024 * 1e6) / 1024 ** 3) * 0.5],
+  ])('%s', (_name, measured, component, expected) => {
+    expect(line(costPerMillion(measured, memory), component)).toBeCloseTo(expected, 10);
+  });
+
+  it('totals the components', () => {
+    const cost = costPerMillion(run({ apiRequests: 10, dynamoDb: { writeUnits: 10, readUnits: 10 } }), memory);
+    expect(cost.totalUsd).toBeCloseTo(1.0 + 0.625 + 0.125, 10);
+  });
+
+  it('refuses a run without deliveries', () => {
+    expect(() => costPerMillion(run({ deliveries: 0 }), memory)).toThrow(/at least one delivery/);
+  });
+
+  it('bills Lambda per 1 ms, rounded up, at least 1 ms', () => {
+    expect([billedMs(0.2), billedMs(1), billedMs(1.01), billedMs(12.5)]).toEqual([1, 1, 2, 13]);
+  });
+
+  it('counts a GB as 1024 MB', () => {
+    expect(gbSeconds(1000, 1024)).toBe(1);
+  });
+
+  it('meters a body over 512 KB as more than one HTTP API request', () => {
+    expect([meteredApiRequests(0), meteredApiRequests(512 * 1024), meteredApiRequests(512 * 1024 + 1)]).toEqual([1, 1, 2]);
+  });
+
+  it('puts the API Gateway floor at its price for one request', () => {
+    expect(costFloors(memory, 5)['API Gateway HTTP API requests']).toBe(1.0);
+  });
+
+  it('prints the floors and design changes only when the total misses the target', () => {
+    const cost = costPerMillion(run({ apiRequests: 30 }), memory);
+    const floors = costFloors(memory, 5);
+    const missed = formatCostReport('mix', cost, { targetUsd: 2.5, floors }).join('\n');
+    expect(missed).toMatch(/total\s+\$3\.00\s+\(target <= \$2\.50 per million: NOT met\)/);
+    expect(missed).toMatch(/Lambda function URL/);
+    const met = formatCostReport('mix', cost, { targetUsd: 5, floors }).join('\n');
+    expect(met).toMatch(/: met\)/);
+    expect(met).not.toMatch(/floor/);
+  });
+});
