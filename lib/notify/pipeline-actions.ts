@@ -69,6 +69,8 @@ interface PipelinePlanContext {
   author?: ChatPerson;
   /** The worker's clock, for the flaky counts' window; the system clock when absent. */
   now?: () => Date;
+  /** Set when the delivery was recovered from GitLab's hook log: when GitLab tried to send it. */
+  late?: { receivedAt: string };
 }
 
 /**
@@ -260,6 +262,8 @@ async function failureActions(
       ...(kind === 'new' ? { newFailure: current === undefined ? ('unknown' as const) : ('after-green' as const) } : {}),
       ...withAlso(alsoFailing),
       ...(excerptsUnavailable ? { excerptsUnavailable } : {}),
+      // A recovered failure is announced even when the ref has passed since ('stale'), and says so.
+      ...(context.late ? { late: { failedAt: context.late.receivedAt, recoveredSince: kind === 'stale' } } : {}),
     };
     const sent =
       target.target.kind === 'slack'

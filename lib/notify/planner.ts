@@ -57,7 +57,14 @@ export function createNotifyPlanner(deps: PlannerDeps, options: NotifyPlannerOpt
         const targets = targetsOf(routesFor(routes, 'pipeline', event.project.path_with_namespace));
         return targets.length === 0
           ? []
-          : planPipeline(event, targets, { state: context.state, outlets, mentions, now: context.now, ...(deps.gitlab ? { gitlab: deps.gitlab } : {}) });
+          : planPipeline(event, targets, {
+              state: context.state,
+              outlets,
+              mentions,
+              now: context.now,
+              ...(deps.gitlab ? { gitlab: deps.gitlab } : {}),
+              ...(context.delivery.recovered ? { late: { receivedAt: context.delivery.receivedAt } } : {}),
+            });
       }),
       // Jobs only mark a failure notice's jobs flaky, so they go where pipeline notices go; a
       // job event this cannot read is skipped, not failed (it changes no notice).

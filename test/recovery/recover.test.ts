@@ -143,6 +143,38 @@ describe('recovering failed deliveries from the hook event log', () => {
     expect(notices().filter((call) => JSON.stringify(call.params).includes('7001'))).toHaveLength(1);
   });
 
+  it('announces a recovered failure late, with its original time, and says the branch has recovered since', async () => {
+    const { project, hook } = connect('acme/late');
+    const spec = { ref: 'master', projectId: project.id, projectPath: project.path_with_namespace };
+    const deliver = async (payload: Record<string, unknown>, headers: Record<string, string>) => {
+      const response = await fetch(bridge.webhookUrl, { method: 'POST', headers, body: JSON.stringify(payload) });
+      expect(response.status).toBe(202);
+      await settled(headers['idempotency-key']!);
+    };
+    // #7300 failed and was announced; #7302 passed (the branch is green); #7301's failure never arrived.
+    await deliver(pipelineEvent({ ...spec, id: 7300, status: 'failed', failedJobs: 1 }), gitlabHeaders('Pipeline Hook', WEBHOOK_TOKEN));
+    await deliver(pipelineEvent({ ...spec, id: 7302, status: 'success' }), gitlabHeaders('Pipeline Hook', WEBHOOK_TOKEN));
+    const failedAt = new Date(Date.now() - 2 * 3_600_000).toISOString();
+    const headers = gitlabHeaders('Pipeline Hook', WEBHOOK_TOKEN);
+    gitlab.logHookEvent(hook, {
+      headers,
+      data: pipelineEvent({ ...spec, id: 7301, status: 'failed', failedJobs: 1 }),
+      responseStatus: 'internal error',
+      createdAt: failedAt,
+      trigger: 'pipeline_hooks',
+    });
+    expect(await recoverFailedDeliveries({ projects: ['acme/late'] }, deps())).toMatchObject({ recovered: 1 });
+    expect(await settled(headers['idempotency-key']!)).toBe('done');
+    const posts = slack.calls.filter((call) => call.method === 'chat.postMessage' && JSON.stringify(call.params).includes('Pipeline #7301 failed'));
+    expect(posts).toHaveLength(1);
+    const text = JSON.stringify(posts[0]?.params);
+    expect(text).toContain(`late: recovered from GitLab's hook log, failed at ${failedAt.slice(0, 16).replace('T', ' ')} UTC`);
+    expect(text).toContain('the branch has recovered since');
+    // The notice on time says nothing of the kind.
+    const onTime = slack.calls.filter((call) => call.method === 'chat.postMessage' && JSON.stringify(call.params).includes('Pipeline #7300 failed'));
+    expect(JSON.stringify(onTime[0]?.params)).not.toContain('late:');
+  });
+
   it("refuses an event that names another project than the hook's, and records nothing", async () => {
     const { project, hook } = connect('acme/isolated');
     const foreign = pushEvent({ projectId: 999_999, projectPath: 'other/secret' });
