@@ -24,6 +24,8 @@ export interface MonitoringProps {
   api: HttpApi;
   receiver: IFunction;
   worker: IFunction;
+  /** The scheduled recovery function (docs/recovery.md). */
+  recovery?: IFunction;
   queue: IQueue;
   deadLetterQueue: IQueue;
   /** Webhook requests the API's stage throttle answered 429 (WebhookApi.metricThrottled). */
@@ -168,6 +170,24 @@ export class Monitoring extends Construct {
       QUEUE_AGE_ALARM_SECONDS,
     );
 
+    if (props.recovery) {
+      alarm(
+        'RecoveryErrors',
+        props.recovery.metricErrors({ period: PERIOD, statistic: 'Sum' }),
+        'The recovery Lambda failed a scan (no GitLab API token, GitLab unreachable, or a crash): deliveries GitLab failed to make are not being recovered. Its logs say why; GitLab keeps hook events 7 days.',
+      );
+      alarm(
+        'RecoveryHookProblems',
+        bridgeMetric(METRIC_NAMES.hookProblems, METRIC_SERVICES.recovery, 'Maximum'),
+        'A bridge hook is disabled by GitLab after failed deliveries, missing, or unreadable by the API token. While disabled GitLab logs nothing, so those events cannot be recovered: fix the cause, then `gitlab-bridge gitlab connect --project P --test` and `gitlab-bridge gitlab recover` (docs/recovery.md).',
+      );
+      alarm(
+        'RecoveryFailures',
+        bridgeMetric(METRIC_NAMES.recoveryFailed, METRIC_SERVICES.recovery, 'Sum'),
+        "A failed delivery in GitLab's hook event log could not be recovered (another project's event, not JSON, or the delivery log unavailable). The recovery logs name the hook and event; `gitlab-bridge gitlab recover --project P` shows it.",
+      );
+    }
+
     const { receiver, worker } = METRIC_SERVICES;
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: stackName, defaultInterval: Duration.hours(24) });
     this.dashboard.addWidgets(
@@ -257,6 +277,19 @@ export class Monitoring extends Construct {
         left: [props.throttledRequests],
       }),
     );
+    if (props.recovery) {
+      this.dashboard.addWidgets(
+        new GraphWidget({
+          title: "Recovered from GitLab's hook event log",
+          left: [
+            bridgeMetric(METRIC_NAMES.recovered, METRIC_SERVICES.recovery, 'Sum', 'recovered'),
+            bridgeMetric(METRIC_NAMES.recoveryFailed, METRIC_SERVICES.recovery, 'Sum', 'not recoverable'),
+            bridgeMetric(METRIC_NAMES.hookProblems, METRIC_SERVICES.recovery, 'Maximum', 'hooks needing attention'),
+          ],
+          width: 24,
+        }),
+      );
+    }
     this.dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }));
   }
 }

@@ -56,6 +56,18 @@ export async function getProject(options: GitLabRequestOptions, project: number 
   return { id: body.id, path_with_namespace: body.path_with_namespace };
 }
 
+/** Projects the token's user maintains (access level 40+), not archived, every page. */
+export async function listMaintainedProjects(options: GitLabRequestOptions): Promise<{ id: number; path_with_namespace: string }[]> {
+  const projects: { id: number; path_with_namespace: string }[] = [];
+  for await (const page of pages(options, 'projects', { membership: 'true', min_access_level: '40', simple: 'true', archived: 'false' })) {
+    for (const item of page) {
+      if (isRecord(item) && typeof item.id === 'number' && typeof item.path_with_namespace === 'string')
+        projects.push({ id: item.id, path_with_namespace: item.path_with_namespace });
+    }
+  }
+  return projects;
+}
+
 /** `GET /projects/:id/hooks`, every page. */
 export async function listProjectHooks(options: GitLabRequestOptions, project: number | string): Promise<ProjectHook[]> {
   const hooks: ProjectHook[] = [];
