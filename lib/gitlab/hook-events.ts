@@ -106,6 +106,21 @@ export async function resendHookEvent(options: GitLabRequestOptions, projectId: 
   );
 }
 
+/**
+ * `POST /projects/:id/hooks/:hook_id/test/push_events`: GitLab sends a test push and, when the
+ * receiver answers 2xx, re-enables a disabled hook (GitLab docs, "Re-enable disabled webhooks").
+ * GitLab answers 422 when the test delivery failed.
+ */
+export async function testHookPush(options: GitLabRequestOptions, projectId: number, hookId: number): Promise<void> {
+  await gitlabRequest(
+    { ...options, retries: 0, timeoutMs: 30_000 },
+    { method: 'POST', path: `projects/${projectId}/hooks/${hookId}/test/push_events` },
+    async (response) => {
+      await response.body?.cancel().catch(() => undefined);
+    },
+  );
+}
+
 async function* pages(options: GitLabRequestOptions, path: string, query: Record<string, string>): AsyncGenerator<unknown[]> {
   let page = '1';
   for (let count = 0; count < MAX_PAGES; count++) {

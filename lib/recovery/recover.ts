@@ -6,6 +6,7 @@ import {
   hookEventPages,
   listProjectHooks,
   resendHookEvent,
+  testHookPush,
   type HookEvent,
   type ProjectHook,
 } from '../gitlab/hook-events.js';
@@ -53,6 +54,8 @@ export interface RecoveryOptions {
   mode?: RecoveryMode;
   /** Resend mode: stop resending (and keep the cursor) when the next resend would start after this. */
   deadline?: Date;
+  /** Re-enable a hook GitLab disabled (its push test trigger), then scan it (`recovery.reenable`). */
+  reenable?: boolean;
 }
 
 export type RecoveryAction = 'already_recorded' | 'recovered' | 'resent' | 'failed' | 'pending';
@@ -85,6 +88,9 @@ export interface HookScan {
   from?: string;
   /** Whether the cursor moved to the scan's start (everything up to it is safe). */
   cursorAdvanced?: boolean;
+  /** `recovery.reenable`: GitLab re-enabled the hook after a successful test push, or why not. */
+  reenabled?: boolean;
+  reenableError?: string;
   error?: string;
 }
 
@@ -186,6 +192,15 @@ async function scanHook(
     ...(state === 'temporarily_disabled' ? { disabledUntil: hook.disabled_until ?? null } : {}),
     from: new Date(fromMs).toISOString(),
   };
+  if (options.reenable && state !== 'ok' && !options.dryRun) {
+    try {
+      await testHookPush(deps.gitlab, project.id, hook.id);
+      scan.reenabled = true;
+    } catch (error) {
+      scan.reenabled = false;
+      scan.reenableError = (error as Error).message;
+    }
+  }
   let complete = true;
   const seen = new Set<string>();
   const pacer = new ResendPacer(now, deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))));

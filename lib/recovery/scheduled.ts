@@ -14,6 +14,8 @@ export interface ScheduledRecoveryOptions {
   mode: RecoveryMode;
   /** Resend mode stops here and leaves the rest to the next run. */
   deadline?: Date;
+  /** Re-enable hooks GitLab disabled (`recovery.reenable`). */
+  reenable?: boolean;
 }
 
 /** `RECOVERY_MODE`: `ingest` (default) or `resend`; anything else is refused at start. */
@@ -40,7 +42,10 @@ export async function runScheduledRecovery(
 ): Promise<RecoveryReport> {
   const explicit = options.projects.length > 0;
   const projects = explicit ? options.projects : (await listMaintainedProjects(deps.gitlab)).map((project) => project.path_with_namespace);
-  const report = await recoverFailedDeliveries({ projects, mode: options.mode, ...(options.deadline ? { deadline: options.deadline } : {}) }, deps);
+  const report = await recoverFailedDeliveries(
+    { projects, mode: options.mode, ...(options.deadline ? { deadline: options.deadline } : {}), ...(options.reenable ? { reenable: true } : {}) },
+    deps,
+  );
   // Without a project list, a maintained project without the bridge's hook is simply not connected.
   if (!explicit) report.hooks = report.hooks.filter((hook) => hook.state !== 'not_connected');
   const problems = report.hooks.filter((hook) => hook.state !== 'ok' || hook.error !== undefined);
