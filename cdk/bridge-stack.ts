@@ -174,6 +174,7 @@ export class GitLabBridgeStack extends Stack {
       receiver: this.receiver.function,
       worker: this.worker.function,
       recovery: this.recovery.function,
+      recoveryLogGroup: this.recovery.logGroup,
       queue: this.queues.queue,
       deadLetterQueue: this.queues.deadLetterQueue,
       throttledRequests: this.webhookApi.metricThrottled(),

@@ -47,6 +47,8 @@ export const METRIC_NAMES = {
   recoveryFailed: 'RecoveryFailures',
   /** Recovery: a bridge hook disabled by GitLab, missing, or unreadable (count per scan). */
   hookProblems: 'RecoveryHookProblems',
+  /** Recovery: the largest share (%) of a bridge hook's deliveries in the last hour that GitLab logged as failed. */
+  hookFailureShare: 'HookFailureSharePercent',
   /** Worker: time from `receivedAt` to the end of processing (milliseconds). */
   latency: 'DeliveryLatency',
 } as const;

@@ -6,6 +6,7 @@ import {
   ComparisonOperator,
   Dashboard,
   GraphWidget,
+  LogQueryWidget,
   MathExpression,
   Metric,
   TextWidget,
@@ -14,6 +15,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -26,6 +28,8 @@ export interface MonitoringProps {
   worker: IFunction;
   /** The scheduled recovery function (docs/recovery.md). */
   recovery?: IFunction;
+  /** The recovery function's log group: its `hook health` lines feed the per-project table. */
+  recoveryLogGroup?: ILogGroup;
   queue: IQueue;
   deadLetterQueue: IQueue;
   /** Webhook requests the API's stage throttle answered 429 (WebhookApi.metricThrottled). */
@@ -286,9 +290,29 @@ export class Monitoring extends Construct {
             bridgeMetric(METRIC_NAMES.recoveryFailed, METRIC_SERVICES.recovery, 'Sum', 'not recoverable'),
             bridgeMetric(METRIC_NAMES.hookProblems, METRIC_SERVICES.recovery, 'Maximum', 'hooks needing attention'),
           ],
-          width: 24,
+          width: 12,
+        }),
+        new GraphWidget({
+          title: 'Hook health as GitLab sees it: worst failed share, last hour (%)',
+          left: [bridgeMetric(METRIC_NAMES.hookFailureShare, METRIC_SERVICES.recovery, 'Maximum', 'failed deliveries (% of the hook’s last hour)')],
+          width: 12,
         }),
       );
+      if (props.recoveryLogGroup) {
+        this.dashboard.addWidgets(
+          new LogQueryWidget({
+            title: "Failed share of each project's deliveries, last hour (GitLab's hook event log)",
+            logGroupNames: [props.recoveryLogGroup.logGroupName],
+            queryLines: [
+              'fields @timestamp, project, events, failed, sharePercent',
+              'filter message = "hook health"',
+              'stats latest(sharePercent) as failedPercent, latest(failed) as failed, latest(events) as events by project',
+              'sort failedPercent desc',
+            ],
+            width: 24,
+          }),
+        );
+      }
     }
     this.dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }));
   }

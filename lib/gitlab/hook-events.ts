@@ -85,9 +85,9 @@ export async function* hookEventPages(
   options: GitLabRequestOptions,
   projectId: number,
   hookId: number,
-  status: HookEventFailureStatus,
+  status: HookEventFailureStatus | undefined,
 ): AsyncGenerator<HookEvent[]> {
-  for await (const page of pages(options, `projects/${projectId}/hooks/${hookId}/events`, { status })) {
+  for await (const page of pages(options, `projects/${projectId}/hooks/${hookId}/events`, status ? { status } : {})) {
     yield page.filter((item): item is HookEvent => isRecord(item) && typeof item.id === 'number' && typeof item.created_at === 'string');
   }
 }

@@ -56,6 +56,8 @@ export interface RecoveryOptions {
   deadline?: Date;
   /** Re-enable a hook GitLab disabled (its push test trigger), then scan it (`recovery.reenable`). */
   reenable?: boolean;
+  /** Also count the hook's events of the last hour and how many failed (the dashboard's hook health). */
+  health?: boolean;
 }
 
 export type RecoveryAction = 'already_recorded' | 'recovered' | 'resent' | 'failed' | 'pending';
@@ -91,6 +93,8 @@ export interface HookScan {
   /** `recovery.reenable`: GitLab re-enabled the hook after a successful test push, or why not. */
   reenabled?: boolean;
   reenableError?: string;
+  /** With `health`: the hook's events in the last hour as GitLab logged them, and how many failed. */
+  lastHour?: { events: number; failed: number };
   error?: string;
 }
 
@@ -223,6 +227,13 @@ async function scanHook(
     scan.error = (error as Error).message;
     complete = false;
   }
+  if (options.health && scan.error === undefined) {
+    try {
+      scan.lastHour = await lastHourHealth(deps, project.id, hook.id, started.getTime() - 3_600_000);
+    } catch (error) {
+      scan.error = (error as Error).message;
+    }
+  }
   if (complete && !options.dryRun) {
     await deps.state.put<Cursor>(cursorKey, { until: started.toISOString() }, { ttlDays: HOOK_LOG_DAYS * 2 });
     scan.cursorAdvanced = true;
@@ -230,6 +241,19 @@ async function scanHook(
     scan.cursorAdvanced = false;
   }
   return scan;
+}
+
+/** The hook's events since `sinceMs` (all statuses), and those GitLab counts as failed (not 2xx). */
+async function lastHourHealth(deps: RecoveryDeps, projectId: number, hookId: number, sinceMs: number): Promise<{ events: number; failed: number }> {
+  let events = 0;
+  let failed = 0;
+  for await (const page of hookEventPages(deps.gitlab, projectId, hookId, undefined)) {
+    const recent = page.filter((event) => Date.parse(event.created_at) >= sinceMs);
+    events += recent.length;
+    failed += recent.filter((event) => !/^2\d\d$/.test(String(event.response_status ?? ''))).length;
+    if (recent.length < page.length) break;
+  }
+  return { events, failed };
 }
 
 function count(report: RecoveryReport, detail: RecoveredEvent): void {

@@ -5,7 +5,7 @@ import { recoverFailedDeliveries, type RecoveryDeps, type RecoveryMode, type Rec
 
 /** The counters a scheduled scan emits (EMF metrics in AWS). */
 export interface RecoveryMetrics {
-  count(name: 'recovered' | 'recoveryFailed' | 'hookProblems', value?: number): void;
+  count(name: 'recovered' | 'recoveryFailed' | 'hookProblems' | 'hookFailureShare', value?: number): void;
 }
 
 export interface ScheduledRecoveryOptions {
@@ -43,7 +43,13 @@ export async function runScheduledRecovery(
   const explicit = options.projects.length > 0;
   const projects = explicit ? options.projects : (await listMaintainedProjects(deps.gitlab)).map((project) => project.path_with_namespace);
   const report = await recoverFailedDeliveries(
-    { projects, mode: options.mode, ...(options.deadline ? { deadline: options.deadline } : {}), ...(options.reenable ? { reenable: true } : {}) },
+    {
+      projects,
+      mode: options.mode,
+      health: true,
+      ...(options.deadline ? { deadline: options.deadline } : {}),
+      ...(options.reenable ? { reenable: true } : {}),
+    },
     deps,
   );
   // Without a project list, a maintained project without the bridge's hook is simply not connected.
@@ -54,6 +60,16 @@ export async function runScheduledRecovery(
   deps.metrics?.count('hookProblems', problems.length);
   const { scanned, alreadyRecorded, recovered, resent, failed, pending } = report;
   deps.log?.info('recovery scan', { projects: projects.length, hooks: report.hooks.length, scanned, alreadyRecorded, recovered, resent, failed, pending });
+  // Health of the bridge as GitLab sees it: per hook, the share of its last hour's deliveries
+  // that failed (a log line per project for the dashboard's table, the worst share as a metric).
+  let worst = 0;
+  for (const hook of report.hooks) {
+    if (!hook.lastHour || hook.lastHour.events === 0) continue;
+    const sharePercent = Math.round((100 * hook.lastHour.failed) / hook.lastHour.events);
+    worst = Math.max(worst, sharePercent);
+    deps.log?.info('hook health', { project: hook.project, hookId: hook.hookId, events: hook.lastHour.events, failed: hook.lastHour.failed, sharePercent });
+  }
+  deps.metrics?.count('hookFailureShare', worst);
   for (const hook of problems) {
     deps.log?.warn('bridge hook needs attention', {
       project: hook.project,

@@ -92,12 +92,20 @@ describe('recovery bundle', () => {
     gitlab.addHook(project, { url: 'https://ci.example.com/hook' });
     const headers = gitlabHeaders('Push Hook', 'redacted-anyway');
     gitlab.logHookEvent(hook, { headers, data: pushEvent({ projectId: project.id, projectPath: 'group/bundle' }), responseStatus: 'internal error' });
+    gitlab.logHookEvent(hook, {
+      headers: gitlabHeaders('Push Hook', 'x'),
+      data: pushEvent({ projectId: project.id, projectPath: 'group/bundle' }),
+      responseStatus: 200,
+    });
 
     const first = await invoke();
     expect(first.result).toMatchObject({ scanned: 1, recovered: 1, failed: 0, hooks: [{ project: 'group/bundle', hookId: hook.id, state: 'ok' }] });
     expect(secretsManager.reads).toContain(TOKEN_ARN);
     expect(first.output).not.toContain(API_TOKEN);
     expect(first.output).toContain(METRIC_NAMES.recovered);
+    // Hook health: 1 of the hook's 2 deliveries in the last hour failed.
+    expect(first.output).toMatch(/"message":"hook health".*"sharePercent":50/);
+    expect(first.output).toContain(METRIC_NAMES.hookFailureShare);
     const store = new DynamoDbDeliveryStore({ client: table.client, tableName: table.tableName });
     expect(await store.get(headers['idempotency-key']!)).toMatchObject({ status: 'queued', recovered: { hookId: hook.id } });
     const { Messages = [] } = await sqs.client.send(new ReceiveMessageCommand({ QueueUrl: sqs.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));

@@ -10,7 +10,9 @@ let synth: Awaited<ReturnType<typeof bundledBridge>>;
 
 beforeAll(async () => {
   synth = await bundledBridge();
-});
+  // The first synth in a process loads cdk-nag and the template validation (~10 s on a busy machine): paid here.
+  synth.app.synth();
+}, 120_000);
 afterAll(() => synth?.cleanup());
 
 const logicalIdOf = (construct: { node: { defaultChild?: unknown } }) =>
@@ -44,7 +46,7 @@ describe('the scheduled recovery function', () => {
     } finally {
       other.cleanup();
     }
-  });
+  }, 60_000);
 
   it('may write and read items, send to the queue and read the GitLab API token, nothing else', () => {
     const roleId = logicalIdOf(synth.stack.recovery.role);
@@ -88,6 +90,9 @@ describe('the scheduled recovery function', () => {
     }
     const dashboard = resourcesOfType(synth.json, 'AWS::CloudWatch::Dashboard')[0]?.[1];
     expect(JSON.stringify(dashboard?.Properties?.DashboardBody)).toContain(METRIC_NAMES.recovered);
+    // Health as GitLab sees it: the worst share as a metric, each project's share from the recovery logs.
+    expect(JSON.stringify(dashboard?.Properties?.DashboardBody)).toContain(METRIC_NAMES.hookFailureShare);
+    expect(JSON.stringify(dashboard?.Properties?.DashboardBody)).toContain('hook health');
   });
 
   it('synthesizes with no cdk-nag findings', () => {
