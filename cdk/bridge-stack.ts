@@ -1,4 +1,6 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ENV, type EnvName } from '../lib/env.js';
@@ -39,6 +41,14 @@ export const WORKER_TIMEOUT = Duration.seconds(60);
 export const WORKER_MEMORY_MB = 512;
 export const WORKER_BATCH_SIZE = DEFAULTS.workerBatchSize;
 
+/**
+ * Recovery: one scan lists the bridge hooks' failed events (a few bounded GitLab calls per
+ * project) and, in resend mode, paces resends at 5 a minute per hook; it stops 30 s before this
+ * and the next run resumes. 5 minutes stays under the default 10-minute schedule.
+ */
+export const RECOVERY_TIMEOUT = Duration.minutes(5);
+export const RECOVERY_MEMORY_MB = 256;
+
 /** Function and access logs: a month covers incident review; the delivery log keeps the rest. */
 export const LOG_RETENTION = RetentionDays.ONE_MONTH;
 
@@ -53,6 +63,8 @@ export class GitLabBridgeStack extends Stack {
   readonly secrets: BridgeSecrets;
   readonly receiver: BridgeFunction;
   readonly worker: BridgeFunction;
+  readonly recovery: BridgeFunction;
+  readonly recoverySchedule: Rule;
   readonly webhookApi: WebhookApi;
   readonly monitoring: Monitoring;
 
@@ -121,6 +133,35 @@ export class GitLabBridgeStack extends Stack {
       maxConcurrency: settings.workerMaxConcurrency,
     });
 
+    // Recovery (docs/recovery.md): records what GitLab failed to deliver, from its hook event
+    // log, through the receiver's ingest code. Its own grants: write the table, send to the
+    // queue, read the GitLab API token; nothing else.
+    const recoveryEnv: Partial<Record<EnvName, string>> = {
+      [ENV.retentionDays]: String(settings.retentionDays),
+      [ENV.recoveryMode]: settings.recovery.mode,
+    };
+    if (settings.gitlabUrl) recoveryEnv[ENV.gitlabUrl] = settings.gitlabUrl;
+    if (settings.recovery.projects) recoveryEnv[ENV.recoveryProjects] = settings.recovery.projects;
+    this.recovery = new BridgeFunction(this, 'Recovery', {
+      entry: FUNCTION_ENTRIES.recovery,
+      description: 'gitlab-bridge recovery: records deliveries GitLab failed to make, from its hook event log',
+      timeout: RECOVERY_TIMEOUT,
+      memorySize: RECOVERY_MEMORY_MB,
+      logRetention: LOG_RETENTION,
+      removalPolicy,
+      // No reserved concurrency (new accounts cannot spare it): scans do not overlap because
+      // the timeout (5 min) is at most the shortest schedule (-c recoveryInterval, 5 min or more).
+      environment: recoveryEnv,
+    });
+    this.recovery.bindTable(ENV.tableName, this.table.table, ['GetItem', 'PutItem']);
+    this.recovery.bindQueueSender(ENV.queueUrl, this.queues.queue);
+    this.recovery.bindSecret(ENV.gitlabApiSecretId, this.secrets.gitlabApi);
+    this.recoverySchedule = new Rule(this, 'RecoverySchedule', {
+      description: `gitlab-bridge: scan GitLab's hook event log every ${settings.recovery.intervalMinutes} minutes`,
+      schedule: Schedule.rate(Duration.minutes(settings.recovery.intervalMinutes)),
+      targets: [new LambdaFunction(this.recovery.function, { retryAttempts: 0 })],
+    });
+
     this.webhookApi = new WebhookApi(this, 'Webhook', {
       receiver: this.receiver.function,
       rateLimit: settings.apiRateLimit,
@@ -133,6 +174,8 @@ export class GitLabBridgeStack extends Stack {
       api: this.webhookApi.api,
       receiver: this.receiver.function,
       worker: this.worker.function,
+      recovery: this.recovery.function,
+      recoveryLogGroup: this.recovery.logGroup,
       queue: this.queues.queue,
       deadLetterQueue: this.queues.deadLetterQueue,
       throttledRequests: this.webhookApi.metricThrottled(),

@@ -52,6 +52,12 @@ export interface BridgeSettings {
    * as its root; absent: the origin of each event's project URL. See lib/gitlab/access.ts.
    */
   gitlabUrl: string | undefined;
+  /**
+   * Recovery (docs/recovery.md): minutes between scans of GitLab's hook event log
+   * (`-c recoveryInterval=10`), the projects to scan (`-c recoveryProjects=group/a,group/b`;
+   * default every project the API token maintains) and the mode (`-c recoveryMode=resend`).
+   */
+  recovery: { intervalMinutes: number; projects: string | undefined; mode: 'ingest' | 'resend' };
   /** Zero-config routing: non-secret settings passed to the worker's environment. */
   zeroConfig: { slackChannel?: string; jiraHost?: string; jiraProjectKeys?: string };
 }
@@ -208,6 +214,17 @@ function readGitLabUrl(node: Node): string | undefined {
   return checked.root;
 }
 
+/** The recovery schedule; GitLab keeps 7 days of hook events, so a scan at least daily loses nothing. */
+function readRecovery(node: Node): BridgeSettings['recovery'] {
+  const mode = contextString(node, 'recoveryMode') ?? 'ingest';
+  if (mode !== 'ingest' && mode !== 'resend') throw new ConfigError(`context recoveryMode: "${mode}" is not ingest or resend`);
+  return {
+    intervalMinutes: contextInt(node, 'recoveryInterval', 10, { min: 5, max: 1440 }),
+    projects: contextString(node, 'recoveryProjects'),
+    mode,
+  };
+}
+
 /** Reads and checks every setting; throws ConfigError naming the context key at fault. */
 export function readBridgeSettings(node: Node, cwd = process.cwd()): BridgeSettings {
   const alarmEmail = contextString(node, 'alarmEmail');
@@ -243,6 +260,7 @@ export function readBridgeSettings(node: Node, cwd = process.cwd()): BridgeSetti
     apiBurstLimit,
     receiverReservedConcurrency: readReceiverReservedConcurrency(node, apiBurstLimit),
     gitlabUrl: readGitLabUrl(node),
+    recovery: readRecovery(node),
     zeroConfig,
   };
 }

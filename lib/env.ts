@@ -19,6 +19,10 @@ export const ENV = {
   jiraSecretId: 'JIRA_SECRET_ID',
   /** Secrets Manager secret id holding the GitLab API token the worker reads job logs and users with. */
   gitlabApiSecretId: 'GITLAB_API_SECRET_ID',
+  /** Recovery: projects to scan (comma-separated paths or ids); unset: every project the token maintains with a bridge hook. */
+  recoveryProjects: 'RECOVERY_PROJECTS',
+  /** Recovery: `ingest` (default: record from GitLab's hook log) or `resend` (GitLab resends, 5 a minute per hook). */
+  recoveryMode: 'RECOVERY_MODE',
   /** Path of the routing config file (bridge.config.json). */
   configPath: 'BRIDGE_CONFIG',
   /** Days a delivery record is kept before DynamoDB's TTL removes it. */

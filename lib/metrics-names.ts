@@ -16,6 +16,7 @@ export const METRIC_SERVICE_DIMENSION = 'service';
 export const METRIC_SERVICES = {
   receiver: 'receiver',
   worker: 'worker',
+  recovery: 'recovery',
 } as const;
 
 export type MetricService = (typeof METRIC_SERVICES)[keyof typeof METRIC_SERVICES];
@@ -40,6 +41,14 @@ export const METRIC_NAMES = {
   failed: 'DeliveriesFailed',
   /** Worker: an attempt failed with a retryable error; SQS redelivers it (count). */
   retried: 'DeliveriesRetried',
+  /** Recovery: a failed delivery recovered from GitLab's hook event log, or resent by GitLab (count). */
+  recovered: 'DeliveriesRecovered',
+  /** Recovery: a failed event that could not be recovered (count). */
+  recoveryFailed: 'RecoveryFailures',
+  /** Recovery: a bridge hook disabled by GitLab, missing, or unreadable (count per scan). */
+  hookProblems: 'RecoveryHookProblems',
+  /** Recovery: the largest share (%) of a bridge hook's deliveries in the last hour that GitLab logged as failed. */
+  hookFailureShare: 'HookFailureSharePercent',
   /** Worker: time from `receivedAt` to the end of processing (milliseconds). */
   latency: 'DeliveryLatency',
 } as const;

@@ -8,11 +8,11 @@ type Counter = Exclude<keyof typeof METRIC_NAMES, 'latency'>;
  * Counters as CloudWatch Embedded Metric Format lines (Powertools Metrics): no PutMetricData
  * call, no IAM permission, flushed with each count so nothing is lost if the Lambda freezes.
  */
-export function emfMetrics(service: MetricService): { count(name: Counter): void; timing(name: 'DeliveryLatency', ms: number): void } {
+export function emfMetrics(service: MetricService): { count(name: Counter, value?: number): void; timing(name: 'DeliveryLatency', ms: number): void } {
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: service });
   return {
-    count(name) {
-      metrics.addMetric(METRIC_NAMES[name], MetricUnit.Count, 1);
+    count(name, value = 1) {
+      metrics.addMetric(METRIC_NAMES[name], MetricUnit.Count, value);
       metrics.publishStoredMetrics();
     },
     timing(_name, ms) {

@@ -6,6 +6,7 @@ import {
   ComparisonOperator,
   Dashboard,
   GraphWidget,
+  LogQueryWidget,
   MathExpression,
   Metric,
   TextWidget,
@@ -14,6 +15,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -24,6 +26,10 @@ export interface MonitoringProps {
   api: HttpApi;
   receiver: IFunction;
   worker: IFunction;
+  /** The scheduled recovery function (docs/recovery.md). */
+  recovery?: IFunction;
+  /** The recovery function's log group: its `hook health` lines feed the per-project table. */
+  recoveryLogGroup?: ILogGroup;
   queue: IQueue;
   deadLetterQueue: IQueue;
   /** Webhook requests the API's stage throttle answered 429 (WebhookApi.metricThrottled). */
@@ -168,6 +174,24 @@ export class Monitoring extends Construct {
       QUEUE_AGE_ALARM_SECONDS,
     );
 
+    if (props.recovery) {
+      alarm(
+        'RecoveryErrors',
+        props.recovery.metricErrors({ period: PERIOD, statistic: 'Sum' }),
+        'The recovery Lambda failed a scan (no GitLab API token, GitLab unreachable, or a crash): deliveries GitLab failed to make are not being recovered. Its logs say why; GitLab keeps hook events 7 days.',
+      );
+      alarm(
+        'RecoveryHookProblems',
+        bridgeMetric(METRIC_NAMES.hookProblems, METRIC_SERVICES.recovery, 'Maximum'),
+        'A bridge hook is disabled by GitLab after failed deliveries, missing, or unreadable by the API token. While disabled GitLab logs nothing, so those events cannot be recovered: fix the cause, then `gitlab-bridge gitlab connect --project P --test` and `gitlab-bridge gitlab recover` (docs/recovery.md).',
+      );
+      alarm(
+        'RecoveryFailures',
+        bridgeMetric(METRIC_NAMES.recoveryFailed, METRIC_SERVICES.recovery, 'Sum'),
+        "A failed delivery in GitLab's hook event log could not be recovered (another project's event, not JSON, or the delivery log unavailable). The recovery logs name the hook and event; `gitlab-bridge gitlab recover --project P` shows it.",
+      );
+    }
+
     const { receiver, worker } = METRIC_SERVICES;
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: stackName, defaultInterval: Duration.hours(24) });
     this.dashboard.addWidgets(
@@ -257,6 +281,39 @@ export class Monitoring extends Construct {
         left: [props.throttledRequests],
       }),
     );
+    if (props.recovery) {
+      this.dashboard.addWidgets(
+        new GraphWidget({
+          title: "Recovered from GitLab's hook event log",
+          left: [
+            bridgeMetric(METRIC_NAMES.recovered, METRIC_SERVICES.recovery, 'Sum', 'recovered'),
+            bridgeMetric(METRIC_NAMES.recoveryFailed, METRIC_SERVICES.recovery, 'Sum', 'not recoverable'),
+            bridgeMetric(METRIC_NAMES.hookProblems, METRIC_SERVICES.recovery, 'Maximum', 'hooks needing attention'),
+          ],
+          width: 12,
+        }),
+        new GraphWidget({
+          title: 'Hook health as GitLab sees it: worst failed share, last hour (%)',
+          left: [bridgeMetric(METRIC_NAMES.hookFailureShare, METRIC_SERVICES.recovery, 'Maximum', 'failed deliveries (% of the hook’s last hour)')],
+          width: 12,
+        }),
+      );
+      if (props.recoveryLogGroup) {
+        this.dashboard.addWidgets(
+          new LogQueryWidget({
+            title: "Failed share of each project's deliveries, last hour (GitLab's hook event log)",
+            logGroupNames: [props.recoveryLogGroup.logGroupName],
+            queryLines: [
+              'fields @timestamp, project, events, failed, sharePercent',
+              'filter message = "hook health"',
+              'stats latest(sharePercent) as failedPercent, latest(failed) as failed, latest(events) as events by project',
+              'sort failedPercent desc',
+            ],
+            width: 24,
+          }),
+        );
+      }
+    }
     this.dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }));
   }
 }

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import type { DeliveryStore } from '../../lib/deliveries/store.js';
 import { hookProblems } from '../../lib/gitlab/hook-problems.js';
-import { openDeliveryStore } from '../bridge-clients.js';
+import { DynamoDbStateStore } from '../../lib/state/dynamodb-state-store.js';
+import { openDeliveryQueue, openDeliveryStore } from '../bridge-clients.js';
 import type { CommandSetup } from '../command-setup.js';
 import type { CliContext } from '../context.js';
 import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
 import { toJson } from '../format/table.js';
-import { callGitLab, gitlabApi, GITLAB_ACCESS_OPTIONS } from '../gitlab/access.js';
+import { callGitLab, gitlabApi, gitlabCredentials, GITLAB_ACCESS_OPTIONS } from '../gitlab/access.js';
 import {
   BRANCH_FILTER_STRATEGIES,
   DEFAULT_HOOK_EVENTS,
@@ -22,6 +23,7 @@ import {
   type GitLabHook,
 } from '../gitlab/hook-plan.js';
 import { gitlabTestErrorToCliError, type GitLabHooksApi, type GitLabProject } from '../gitlab/hooks-api.js';
+import { recoverCommand } from '../gitlab/recover.js';
 import { statusCommand } from '../gitlab/status.js';
 import {
   choiceOption,
@@ -253,7 +255,16 @@ const STATUS_OPTIONS = {
   ...GITLAB_ACCESS_OPTIONS,
 };
 
-/** `gitlab-bridge gitlab connect|disconnect|status` */
+const RECOVER_OPTIONS = {
+  project: listOption('-p, --project <path>', 'only these projects (repeat or comma-separate); default: every project you maintain'),
+  since: textOption('--since <when>', 'scan from here (30m, 24h, 7d or an ISO time) instead of the last scan; GitLab keeps 7 days'),
+  dryRun: flagOption('--dry-run', 'only report what would be recovered'),
+  resend: flagOption('--resend', "have GitLab resend each event (5 a minute per hook) instead of recording it from GitLab's log"),
+  json: flagOption('--json', 'counts and every event as JSON'),
+  ...GITLAB_ACCESS_OPTIONS,
+};
+
+/** `gitlab-bridge gitlab connect|disconnect|status|recover` */
 export function registerGitlab(program: Command, { context, resources, action }: CommandSetup): void {
   const gitlab = program.command('gitlab').description('Connect GitLab projects to the bridge (project webhooks, GitLab REST API v4).');
   action(
@@ -313,5 +324,45 @@ export function registerGitlab(program: Command, { context, resources, action }:
       }
       return statusCommand(context, api, { projects: options.project ?? [], webhookUrl, json: options.json });
     },
+  );
+  action(
+    gitlab
+      .command('recover')
+      .description(
+        'Recover deliveries GitLab failed to make (its hook event log, last 7 days): record and process the ones the bridge has no record of, or --resend them (exit 1 if one failed or a hook is disabled).',
+      ),
+    RECOVER_OPTIONS,
+    async (options, command) => {
+      const api = await gitlabApi(context, options);
+      const credentials = await gitlabCredentials(context, options);
+      const bridge = resources(command);
+      let webhookUrl: string | undefined;
+      try {
+        webhookUrl = await bridge.webhookUrl(options.webhookUrl);
+      } catch (error) {
+        context.stderr.write(
+          `note: matching hooks named gitlab-bridge or ending in ${WEBHOOK_PATH} (${error instanceof CliError ? error.line() : String(error)})\n`,
+        );
+      }
+      const projects =
+        options.project && options.project.length > 0
+          ? options.project
+          : (await callGitLab(api, 'list your projects', undefined, () => api.listMaintainedProjects())).map((project) => project.path_with_namespace);
+      const [deliveries, queue, tableName] = await Promise.all([openDeliveryStore(context, bridge), openDeliveryQueue(context, bridge), bridge.tableName()]);
+      return recoverCommand(
+        context,
+        {
+          gitlab: { url: api.instance, token: credentials.token, fetch: context.fetch },
+          deliveries,
+          queue,
+          state: new DynamoDbStateStore(context.aws.dynamodb(), tableName),
+          ...(webhookUrl ? { webhookUrl } : {}),
+        },
+        { projects, ...(options.since ? { since: options.since } : {}), dryRun: options.dryRun, resend: options.resend, json: options.json },
+      );
+    },
+  ).addHelpText(
+    'after',
+    '\nExample:\n  GITLAB_URL=https://gitlab.example.com GITLAB_TOKEN=glpat-... gitlab-bridge gitlab recover --project group/app --since 24h --dry-run',
   );
 }

@@ -65,6 +65,14 @@ export function formatDeliveryDetail(record: DeliveryRecord): string {
     ['Event', `${record.event}${record.objectKind ? ` (${record.objectKind})` : ''}`],
     ['Project', `${record.projectPath ?? '-'}${record.projectId !== null ? ` (id ${record.projectId})` : ''}`],
     ['Ref', record.ref ?? '-'],
+    ...(record.recovered
+      ? ([
+          [
+            'Source',
+            `recovered from GitLab's hook event log (hook #${record.recovered.hookId}, event ${record.recovered.hookEventId}) at ${shortTime(record.recovered.at)} UTC`,
+          ],
+        ] as [string, string][])
+      : []),
     ['Status', `${record.status}${statusClass ? ` (${statusClass})` : ''}${record.statusReason ? `: ${record.statusReason}` : ''}`],
     ['Attempts', String(record.attempts)],
     ['Updated', `${shortTime(record.updatedAt)} UTC`],

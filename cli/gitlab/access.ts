@@ -26,6 +26,12 @@ export type GitLabAccessOptions = Pick<OptionValues<typeof GITLAB_ACCESS_OPTIONS
  * every user of the machine in `ps`, and stays in shell history).
  */
 export async function gitlabApi(context: CliContext, options: GitLabAccessOptions): Promise<GitLabHooksApi> {
+  const { url, token } = await gitlabCredentials(context, options);
+  return new GitLabHooksApi({ url, token, fetch: context.fetch });
+}
+
+/** The instance URL and access token the `gitlab` commands use (see gitlabApi). */
+export async function gitlabCredentials(context: CliContext, options: GitLabAccessOptions): Promise<{ url: string; token: string }> {
   const url = options.gitlabUrl || context.env[CLI_ENV.gitlabUrl] || DEFAULT_GITLAB_URL;
   if (options.tokenStdin && options.gitlabToken) {
     throw new CliError('--token-stdin and --gitlab-token both give the access token', EXIT.usage, 'use one of them (preferably --token-stdin)');
@@ -52,7 +58,7 @@ export async function gitlabApi(context: CliContext, options: GitLabAccessOption
       `set ${CLI_ENV.gitlabToken} (or pipe it in with --token-stdin) to a personal or project access token with the api scope (Maintainer on the project)`,
     );
   }
-  return new GitLabHooksApi({ url, token, fetch: context.fetch });
+  return { url, token };
 }
 
 /** The first line of what was piped in, without its line ending (`echo` adds one). */

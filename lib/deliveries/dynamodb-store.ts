@@ -9,7 +9,15 @@ import {
   type ReturnConsumedCapacity,
 } from '@aws-sdk/client-dynamodb';
 import { decodeBody, encodeBody } from './body-codec.js';
-import { DELIVERY_STATUSES, isDeliveryStatus, type ActionOutcome, type AuthProject, type DeliveryRecord, type DeliverySummary } from './record.js';
+import {
+  DELIVERY_STATUSES,
+  isDeliveryStatus,
+  type ActionOutcome,
+  type AuthProject,
+  type DeliveryRecord,
+  type DeliveryRecovery,
+  type DeliverySummary,
+} from './record.js';
 import type { CreateResult, DeliveryPage, DeliveryQuery, DeliveryStore, FinishedAttempt, NewDelivery } from './store.js';
 import { DELIVERY_PREFIX, TABLE } from './table.js';
 
@@ -245,6 +253,12 @@ function toItem(record: DeliveryRecord): Item {
     if (record.authProject.id !== undefined) authProject.id = { N: String(record.authProject.id) };
     item.authProject = { M: authProject };
   }
+  if (record.recovered) {
+    item.source = { S: 'recovered' };
+    item.recovered = {
+      M: { hookId: { N: String(record.recovered.hookId) }, hookEventId: { N: String(record.recovered.hookEventId) }, at: { S: record.recovered.at } },
+    };
+  }
   return item;
 }
 
@@ -252,6 +266,12 @@ function authProjectFromItem(item: Item): AuthProject | undefined {
   const value = item.authProject?.M;
   if (value?.path?.S === undefined) return undefined;
   return value.id?.N !== undefined ? { path: value.path.S, id: Number(value.id.N) } : { path: value.path.S };
+}
+
+function recoveredFromItem(item: Item): DeliveryRecovery | undefined {
+  const value = item.recovered?.M;
+  if (value?.hookEventId?.N === undefined) return undefined;
+  return { hookId: Number(value.hookId?.N ?? '0'), hookEventId: Number(value.hookEventId.N), at: value.at?.S ?? '' };
 }
 
 function summaryFromItem(item: Item): DeliverySummary {
@@ -276,9 +296,11 @@ function summaryFromItem(item: Item): DeliverySummary {
 function fromItem(item: Item): DeliveryRecord {
   const body = item.body?.B ? decodeBody(item.body.B) : { headers: {}, payload: '' };
   const authProject = authProjectFromItem(item);
+  const recovered = recoveredFromItem(item);
   return {
     ...summaryFromItem(item),
     ...(authProject ? { authProject } : {}),
+    ...(recovered ? { recovered } : {}),
     headers: body.headers,
     payload: body.payload,
     outcomes: JSON.parse(item.outcomes?.S ?? '[]') as ActionOutcome[],

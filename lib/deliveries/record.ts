@@ -75,9 +75,24 @@ export interface AuthProject {
   id?: number;
 }
 
+/**
+ * Where a delivery recovered from GitLab's hook event log came from (docs/recovery.md): GitLab
+ * logged it as failed and never delivered it; `receivedAt` is when GitLab tried.
+ */
+export interface DeliveryRecovery {
+  /** The project hook whose event log held it. */
+  hookId: number;
+  /** GitLab's hook event (hook log) id, as `GET /projects/:id/hooks/:hook_id/events` shows it. */
+  hookEventId: number;
+  /** When recovery recorded it. */
+  at: string;
+}
+
 export interface DeliveryRecord extends DeliverySummary {
   /** Absent on records written before the receiver recorded it, and for payloads without a project. */
   authProject?: AuthProject;
+  /** Present when the delivery was recovered from GitLab's hook event log (`source: recovered`). */
+  recovered?: DeliveryRecovery;
   /** GitLab's documented request headers (storedHeaders), lower-cased, tokens replaced by `[REDACTED]`. */
   headers: Record<string, string>;
   /** The request body exactly as received (UTF-8 JSON text). */

@@ -10,10 +10,15 @@ import { createGitLabAccess } from '../gitlab/access.js';
 import type { GitLabApi } from '../gitlab/api.js';
 import { gitlabClientFactory } from '../gitlab/api-client.js';
 import { webhookAuthFromEnv, type WebhookAuth } from '../gitlab/webhook-auth.js';
+import { Outlets } from '../notify/outlets.js';
 import { SqsDeliveryQueue, SqsVisibility } from '../queue/sqs-queue.js';
+import type { RecoveryReport } from '../recovery/recover.js';
+import { runScheduledRecovery } from '../recovery/scheduled.js';
+import { sendOpsNotice } from '../recovery/watch.js';
 import { createApiGatewayHandler } from '../receiver/api-gateway.js';
 import { WEBHOOK_PATH } from '../receiver/webhook-path.js';
 import type { Credentials } from '../secrets/credentials.js';
+import { unsentOutlet } from '../secrets/unsent.js';
 import { DynamoDbStateStore } from '../state/dynamodb-state-store.js';
 import { createPlanners } from '../../functions/planners.js';
 import type { BridgeLogger } from '../logger.js';
@@ -49,6 +54,12 @@ export interface LocalBridgeOptions {
   print: (text: string) => void;
   log: BridgeLogger;
   maxAttempts?: number;
+  /**
+   * Scan GitLab's hook event log on a timer and recover what GitLab failed to deliver
+   * (docs/recovery.md); set by `npm start` when GITLAB_API_TOKEN is. Projects, mode, re-enable
+   * and the ops route come from the config's `recovery` and `ops`.
+   */
+  recovery?: { gitlabUrl: string; token: string; intervalMs: number; initialDelayMs?: number; fetch?: typeof fetch };
   /** Seconds a failed delivery waits before the next attempt. */
   retryDelaySeconds?: number;
   /** Batches the worker processes at once (LOCAL_WORKER_CONCURRENCY); default DEFAULT_LOCAL_WORKER_CONCURRENCY. */
@@ -67,6 +78,8 @@ export interface LocalBridge {
   tokenGenerated: boolean;
   /** Deliveries found `queued`/`processing` at start and put back on the queue. */
   requeued: number;
+  /** Runs one recovery scan now (undefined when recovery is off); the timer runs the same. */
+  recoverNow(): Promise<RecoveryReport | undefined>;
   stop(): Promise<void>;
 }
 
@@ -152,6 +165,51 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
     before = page.nextBefore;
   }
 
+  // Recovery on a timer (docs/recovery.md): one scan at a time, never failing the bridge.
+  const recoveryOptions = options.recovery;
+  const recoveryConfig = options.config.recovery;
+  const state = new DynamoDbStateStore(dynamo.client, LOCAL_TABLE_NAME);
+  const opsOutlets = new Outlets(options.credentials, {
+    ...(options.config.slack?.apiUrl ? { slack: { apiUrl: options.config.slack.apiUrl } } : {}),
+    unsent: unsentOutlet(options.print),
+  });
+  let scanning: Promise<RecoveryReport | undefined> | undefined;
+  const recoverNow = (): Promise<RecoveryReport | undefined> => {
+    if (!recoveryOptions) return Promise.resolve(undefined);
+    scanning ??= (async () => {
+      try {
+        const report = await runScheduledRecovery(
+          {
+            projects: (recoveryConfig?.projects ?? []).map(String),
+            mode: recoveryConfig?.mode ?? 'ingest',
+            ...(recoveryConfig?.reenable ? { reenable: true } : {}),
+          },
+          {
+            deliveries,
+            queue,
+            state,
+            gitlab: { url: recoveryOptions.gitlabUrl, token: recoveryOptions.token, ...(recoveryOptions.fetch ? { fetch: recoveryOptions.fetch } : {}) },
+            log: options.log,
+          },
+        );
+        const ops = await sendOpsNotice(report, { ops: options.config.ops, outlets: opsOutlets, state });
+        if (ops.error) options.log.warn('ops notice not sent', { error: ops.error });
+        return report;
+      } catch (error) {
+        options.log.warn('recovery scan failed', { error: (error as Error).message });
+        return undefined;
+      } finally {
+        scanning = undefined;
+      }
+    })();
+    return scanning;
+  };
+  const timers: NodeJS.Timeout[] = [];
+  if (recoveryOptions) {
+    timers.push(setTimeout(() => void recoverNow(), recoveryOptions.initialDelayMs ?? 5_000).unref());
+    timers.push(setInterval(() => void recoverNow(), recoveryOptions.intervalMs).unref());
+  }
+
   let healthy = true;
   const http = await startHttpAdapter({ handler: receiver, port: options.port, host, maxBodyBytes: DEFAULTS.maxBodyBytes, healthy: () => healthy });
   return {
@@ -165,11 +223,14 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
     tokens,
     tokenGenerated,
     requeued,
+    recoverNow,
     // In order, so nothing touches local SQS or dynalite after it closed (dynalite throws an
     // uncaught "Database is closed" into the process): first the webhook server, which waits
     // for the receiver calls in flight; then the poller, which waits for its batch; SQS; dynalite.
     stop: async () => {
       healthy = false;
+      for (const timer of timers) clearTimeout(timer);
+      await scanning;
       await http.close();
       await poller.stop();
       await sqs.close();

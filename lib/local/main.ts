@@ -71,6 +71,16 @@ async function main(): Promise<void> {
     config,
     credentials: credentialsFromEnv(env),
     gitlabUrl: env[ENV.gitlabUrl],
+    // With a GitLab API token, scan GitLab's hook event log on a timer (docs/recovery.md).
+    ...(env[ENV.gitlabApiToken]
+      ? {
+          recovery: {
+            gitlabUrl: env[ENV.gitlabUrl] || 'https://gitlab.com',
+            token: env[ENV.gitlabApiToken] ?? '',
+            intervalMs: (config.recovery?.intervalMinutes ?? 10) * 60_000,
+          },
+        }
+      : {}),
     print: write,
     log,
     workerConcurrency,
@@ -91,6 +101,11 @@ async function main(): Promise<void> {
     // Counts only: the document holds secrets.
     const keys = auth.signingKeys.length + [...auth.projects.values()].reduce((sum, entry) => sum + entry.signingKeys.length, 0);
     write(`  webhook auth  ${ENV.gitlabWebhookAuth}: ${auth.tokens.length} global token(s), ${keys} signing key(s), ${auth.projects.size} project rule(s)`);
+  }
+  if (env[ENV.gitlabApiToken]) {
+    write(
+      `  recovery      every ${config.recovery?.intervalMinutes ?? 10} min: failed deliveries in GitLab's hook log of ${config.recovery?.projects ? `${config.recovery.projects.length} project(s)` : 'the projects the token maintains'} (docs/recovery.md)`,
+    );
   }
   if (bridge.requeued > 0) write(`  requeued      ${bridge.requeued} unfinished deliveries from the last run`);
   write('');

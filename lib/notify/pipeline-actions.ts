@@ -73,6 +73,8 @@ interface PipelinePlanContext {
   now?: () => Date;
   /** For a streak write that kept failing after its notice went out. */
   log?: BridgeLogger;
+  /** Set when the delivery was recovered from GitLab's hook log: when GitLab tried to send it. */
+  late?: { receivedAt: string };
 }
 
 /** Attempts at a streak write after its notice was posted, and the pause before each retry. */
@@ -315,6 +317,8 @@ async function failureActions(
       ...(kind === 'new' ? { newFailure: current === undefined ? ('unknown' as const) : ('after-green' as const) } : {}),
       ...withAlso(alsoFailing),
       ...(excerptsUnavailable ? { excerptsUnavailable } : {}),
+      // A recovered failure is announced even when the ref has passed since ('stale'), and says so.
+      ...(context.late ? { late: { failedAt: context.late.receivedAt, recoveredSince: kind === 'stale' } } : {}),
     };
     const { sent, authorMention } =
       target.target.kind === 'slack'

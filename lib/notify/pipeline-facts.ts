@@ -59,6 +59,22 @@ export interface PipelineFacts {
   mergeRequest?: { iid: number; title?: string; url?: string; targetBranch?: string };
 }
 
+/**
+ * A failure notice sent late: its delivery was recovered from GitLab's hook event log
+ * (docs/recovery.md). `failedAt` is when GitLab tried to deliver it; `recoveredSince` when a
+ * newer pipeline on the ref has passed meanwhile.
+ */
+export interface LateNotice {
+  failedAt: string;
+  recoveredSince: boolean;
+}
+
+/** The notice's "late" line: `late: recovered from GitLab's hook log, failed at 2026-01-16 09:30 UTC`. */
+export function lateLine(late: LateNotice, refKind: string): string {
+  const at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(late.failedAt) ? `${late.failedAt.slice(0, 16).replace('T', ' ')} UTC` : 'an unknown time';
+  return `late: recovered from GitLab's hook log, failed at ${at}${late.recoveredSince ? ` · the ${refKind} has recovered since` : ''}`;
+}
+
 /** GitLab's pipeline sources as people say them. */
 const SOURCE_LABELS: Record<string, string> = {
   push: 'push',

@@ -69,6 +69,7 @@ export function createNotifyPlanner(deps: PlannerDeps, options: NotifyPlannerOpt
           now: context.now,
           ...(gitlab ? { gitlab } : {}),
           ...(deps.log ? { log: deps.log } : {}),
+          ...(context.delivery.recovered ? { late: { receivedAt: context.delivery.receivedAt } } : {}),
         });
         return [...skipped, ...planned];
       }),

@@ -90,9 +90,9 @@ describe('Lambda functions', () => {
     expect(functionProps('worker').ReservedConcurrentExecutions).toBeUndefined();
   });
 
-  it('keeps function and access logs for a month', () => {
+  it('keeps function and access logs for a month (receiver, worker, recovery, API access)', () => {
     const logGroups = resourcesOfType(synth.json, 'AWS::Logs::LogGroup');
-    expect(logGroups).toHaveLength(3);
+    expect(logGroups).toHaveLength(4);
     for (const [, group] of logGroups) expect(group.Properties?.RetentionInDays).toBe(30);
   });
 

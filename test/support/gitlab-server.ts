@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
  * invalid input (400/422). A test trigger really POSTs a push event (or, with a custom webhook
  * template, its rendering) to the hook's URL with the hook's token and, like GitLab, answers 422
  * with the receiver's response when it was not 2xx.
+ * Each hook has an event log (paged, filtered by status) and a resend endpoint limited to 5 a
+ * minute per hook and token (429 beyond) that really sends the logged request again.
  * Every request is recorded so tests assert what crossed the wire.
  */
 
@@ -78,7 +80,29 @@ const EVENT_FLAGS = [
 
 const TEST_TRIGGERS: ReadonlySet<string> = new Set(EVENT_FLAGS.filter((flag) => flag !== 'deployment_events' && flag !== 'feature_flag_events'));
 
+/**
+ * One entry of a hook's event log (`GET /projects/:id/hooks/:hook_id/events`), as GitLab's
+ * "Project webhooks API" page shows it. `response_status` is a status code as a string, or
+ * `internal error` when the request got no answer (timeout, connection refused).
+ */
+export interface FakeHookEvent {
+  id: number;
+  hookId: number;
+  url: string;
+  trigger: string;
+  request_headers: Record<string, string>;
+  request_data: unknown;
+  response_status: string;
+  execution_duration: number;
+  created_at: string;
+}
+
+/** GitLab's `web_hook_event_resend` limit: 5 resends a minute per hook and user. */
+export const FAKE_RESEND_LIMIT_PER_MINUTE = 5;
+
 export interface FakeGitLabOptions {
+  /** The stand-in's clock (the resend limit's minute), default Date.now. */
+  now?: () => number;
   /** Tokens with the Maintainer role on every project. */
   maintainerTokens?: string[];
   /** Tokens with only the Developer role: hook endpoints answer 403. */
@@ -127,6 +151,13 @@ export class FakeGitLab {
   readonly projects: FakeProject[] = [];
   /** Answers served, in order, to requests matching a method and path (see script). */
   private readonly scripts: { method: string; path: RegExp; answers: ScriptedAnswer[] }[] = [];
+  /** Every hook's event log, oldest first (served newest first, as GitLab does). */
+  readonly hookEvents: FakeHookEvent[] = [];
+  /** Resends GitLab accepted: hook event id and the receiver's status (or `internal error`). */
+  readonly resends: { hookId: number; eventId: number; responseStatus: string }[] = [];
+  /** Start times of resends, per `<hook id>:<token>` (the 5/min limit). */
+  private readonly resendTimes = new Map<string, number[]>();
+  private nextHookEventId = 1000;
   private nextHookId = 1;
   private nextProjectId = 100;
   private server: Server | undefined;
@@ -166,6 +197,35 @@ export class FakeGitLab {
     };
     project.hooks.push(created);
     return created;
+  }
+
+  /**
+   * Logs a delivery attempt in the hook's event log, as GitLab does after each one. Headers are
+   * logged as sent, `X-Gitlab-Token` redacted.
+   */
+  logHookEvent(
+    hook: FakeHook,
+    entry: { headers: Record<string, string>; data: unknown; responseStatus: string | number; createdAt?: string; trigger?: string },
+  ): FakeHookEvent {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(entry.headers)) headers[canonicalHeader(name)] = name.toLowerCase() === 'x-gitlab-token' ? '[REDACTED]' : value;
+    const event: FakeHookEvent = {
+      id: this.nextHookEventId++,
+      hookId: hook.id,
+      url: hook.url,
+      trigger: entry.trigger ?? 'push_hooks',
+      request_headers: headers,
+      request_data: entry.data,
+      response_status: String(entry.responseStatus),
+      execution_duration: 0.01,
+      created_at: entry.createdAt ?? new Date(this.clock()).toISOString(),
+    };
+    this.hookEvents.push(event);
+    return event;
+  }
+
+  private clock(): number {
+    return (this.options.now ?? Date.now)();
   }
 
   /** The log GitLab serves for a job (`GET /projects/:id/jobs/:job_id/trace`). */
@@ -321,6 +381,39 @@ export class FakeGitLab {
       hook.disabled_until = null;
       return send(201, { message: '201 Created' });
     }
+    if (segments.length === 5 && segments[4] === 'events' && method === 'GET') {
+      const status = url.searchParams.get('status');
+      const events = this.hookEvents
+        .filter((event) => event.hookId === hook.id && matchesStatus(event.response_status, status))
+        .reverse()
+        .map(({ hookId: _hookId, ...event }) => event);
+      return this.paged(send, url, events);
+    }
+    if (segments.length === 7 && segments[4] === 'events' && segments[6] === 'resend' && method === 'POST') {
+      const logged = this.hookEvents.find((event) => event.hookId === hook.id && String(event.id) === segments[5]);
+      if (!logged) return send(404, { message: '404 Not found' });
+      const limitKey = `${hook.id}:${String(token)}`;
+      const now = this.clock();
+      const recent = (this.resendTimes.get(limitKey) ?? []).filter((at) => now - at < 60_000);
+      if (recent.length >= FAKE_RESEND_LIMIT_PER_MINUTE) {
+        this.resendTimes.set(limitKey, recent);
+        return send(429, { message: 'This endpoint has been requested too many times. Try again later.' }, { 'Retry-After': '60' });
+      }
+      this.resendTimes.set(limitKey, [...recent, now]);
+      // GitLab sends the logged request again (same headers, Idempotency-Key included) and logs the attempt.
+      const headers: Record<string, string> = { ...logged.request_headers, ...(hook.token ? { 'X-Gitlab-Token': hook.token } : {}) };
+      let responseStatus: string;
+      try {
+        const answer = await fetch(hook.url, { method: 'POST', headers, body: JSON.stringify(logged.request_data) });
+        await answer.text();
+        responseStatus = String(answer.status);
+      } catch {
+        responseStatus = 'internal error';
+      }
+      this.logHookEvent(hook, { headers, data: logged.request_data, responseStatus, trigger: logged.trigger });
+      this.resends.push({ hookId: hook.id, eventId: logged.id, responseStatus });
+      return send(201, { response_status: responseStatus });
+    }
     return send(405, { error: '405 Method Not Allowed' });
   }
 
@@ -416,6 +509,24 @@ function renderTemplate(template: string, payload: Record<string, unknown>): str
     return typeof value === 'string' || value === undefined ? json.slice(1, -1) : json;
   });
   return JSON.stringify(JSON.parse(rendered));
+}
+
+/** GitLab's event log filter: `successful`, `client_failure`, `server_failure` (5xx and `internal error`), or a status code. */
+function matchesStatus(responseStatus: string, filter: string | null): boolean {
+  if (filter === null || filter === '') return true;
+  const code = /^\d+$/.test(responseStatus) ? Number(responseStatus) : null;
+  if (filter === 'successful') return code !== null && code >= 200 && code < 300;
+  if (filter === 'client_failure') return code !== null && code >= 400 && code < 500;
+  if (filter === 'server_failure') return code === null || code >= 500;
+  return responseStatus === filter;
+}
+
+/** `idempotency-key` -> `Idempotency-Key`, as GitLab's log shows header names. */
+function canonicalHeader(name: string): string {
+  return name
+    .split('-')
+    .map((part) => (part.length > 0 ? part[0]!.toUpperCase() + part.slice(1).toLowerCase() : part))
+    .join('-');
 }
 
 /** A hook as GitLab's API shows it: no token, flags at the top level. */

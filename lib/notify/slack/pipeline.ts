@@ -1,5 +1,5 @@
 import { flakyLabel } from '../flaky.js';
-import { MAX_LISTED_JOBS, sourceLabel, type PipelineFacts } from '../pipeline-facts.js';
+import { lateLine, MAX_LISTED_JOBS, sourceLabel, type LateNotice, type PipelineFacts } from '../pipeline-facts.js';
 import type { JobExcerpts } from '../job-excerpts.js';
 import type { AlsoFailing, StreakInfo } from '../ref-streak.js';
 import { escapeSlack, formatDuration, humanize, slackLink, slackText } from '../text.js';
@@ -26,6 +26,8 @@ export interface PipelineFailedOptions {
   flaky?: Readonly<Record<string, number>>;
   /** Why the failed jobs' log excerpts cannot follow in the thread (no GitLab API token...): one line. */
   excerptsUnavailable?: string;
+  /** Sent late (a delivery recovered from GitLab's hook log): one context line says so. */
+  late?: LateNotice;
 }
 
 /** A Slack member id (`U…`, `W…` on Enterprise Grid); anything else is not written into `<@…>`. */
@@ -129,6 +131,7 @@ export function formatPipelineFailed(facts: PipelineFacts, options: PipelineFail
       ['Merge request', mergeRequestLine(facts)],
     ]),
     jobs === undefined ? undefined : section(jobs),
+    options.late && !resolved ? context(`:hourglass: ${slackText(lateLine(options.late, refKind(facts)), 300)}`) : undefined,
     options.excerptsUnavailable && !resolved ? context(`log excerpt unavailable: ${slackText(options.excerptsUnavailable, 300)}`) : undefined,
     resolved
       ? context(`:white_check_mark: Fixed by ${slackLink(resolved.pipelineUrl, `pipeline #${resolved.pipelineId}`)}${streak ? ` · ${streak}` : ''}`)

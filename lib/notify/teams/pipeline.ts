@@ -1,4 +1,4 @@
-import { MAX_LISTED_JOBS, sourceLabel, type PipelineFacts } from '../pipeline-facts.js';
+import { lateLine, MAX_LISTED_JOBS, sourceLabel, type LateNotice, type PipelineFacts } from '../pipeline-facts.js';
 import type { JobExcerpts } from '../job-excerpts.js';
 import type { AlsoFailing, StreakInfo } from '../ref-streak.js';
 import { escapeTeams, formatDuration, humanize, teamsLink, teamsText } from '../text.js';
@@ -40,6 +40,8 @@ export interface PipelineFailedCardOptions {
   excerpts?: JobExcerpts;
   /** The commit author as a Teams user (lib/notify/mentions): a `cc <at>Name</at>` line. */
   authorMention?: { id: string; name: string };
+  /** Sent late (a delivery recovered from GitLab's hook log): one line says so. */
+  late?: LateNotice;
 }
 
 function statusLine(facts: PipelineFacts, options: PipelineFailedCardOptions): string | undefined {
@@ -75,6 +77,7 @@ export function pipelineFailedCard(facts: PipelineFacts, options: PipelineFailed
     const body: Array<CardElement | undefined> = [
       textBlock(`❌ Pipeline #${facts.pipelineId} failed on ${teamsText(facts.ref, MAX.ref)}`, { size: 'Large', weight: 'Bolder', color: 'Attention' }),
       status === undefined ? undefined : textBlock(status, { spacing: 'Small' }),
+      options.late ? textBlock(`⏳ ${teamsText(lateLine(options.late, refKind(facts)), 300)}`, { isSubtle: true, size: 'Small', spacing: 'Small' }) : undefined,
       factSet([...commonFacts(facts, level), ['Failed stages', facts.failedStages.length > 0 ? teamsText(facts.failedStages.join(', '), 500) : undefined]]),
     ];
     if (jobLines.length > 0) {

@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RECOVERY_TIMEOUT } from '../../cdk/bridge-stack.js';
+import { ENV } from '../../lib/env.js';
+import { METRIC_NAMES } from '../../lib/metrics-names.js';
+import { bundledBridge, resourcesOfType, synthBridge } from './support/synth.js';
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+
+let synth: Awaited<ReturnType<typeof bundledBridge>>;
+
+beforeAll(async () => {
+  synth = await bundledBridge();
+  // The first synth in a process loads cdk-nag and the template validation (~10 s on a busy machine): paid here.
+  synth.app.synth();
+}, 120_000);
+afterAll(() => synth?.cleanup());
+
+const logicalIdOf = (construct: { node: { defaultChild?: unknown } }) =>
+  synth.stack.getLogicalId(construct.node.defaultChild as Parameters<typeof synth.stack.getLogicalId>[0]);
+const refTo = (construct: { node: { defaultChild?: unknown } }) => ({ Ref: logicalIdOf(construct) });
+const arnOf = (construct: { node: { defaultChild?: unknown } }) => ({ 'Fn::GetAtt': [logicalIdOf(construct), 'Arn'] });
+const actionsOf = (statement: Statement) => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
+
+describe('the scheduled recovery function', () => {
+  it('runs every 10 minutes by default on an EventBridge rule targeting the function', () => {
+    const rule = synth.json.Resources[logicalIdOf(synth.stack.recoverySchedule)];
+    expect(rule?.Properties).toMatchObject({ ScheduleExpression: 'rate(10 minutes)', State: 'ENABLED' });
+    expect(JSON.stringify(rule?.Properties?.Targets)).toContain(logicalIdOf(synth.stack.recovery.function));
+    const permissions = resourcesOfType(synth.json, 'AWS::Lambda::Permission').filter(
+      ([, permission]) => permission.Properties?.Principal === 'events.amazonaws.com',
+    );
+    expect(permissions).toHaveLength(1);
+    expect(permissions[0]?.[1].Properties?.FunctionName).toEqual(arnOf(synth.stack.recovery.function));
+  });
+
+  it('takes its interval, projects and mode from context', () => {
+    const other = synthBridge({ config: 'none', recoveryInterval: '30', recoveryProjects: 'group/a,group/b', recoveryMode: 'resend' }, { bundle: false });
+    try {
+      const rule = resourcesOfType(other.json, 'AWS::Events::Rule')[0]?.[1];
+      expect(rule?.Properties?.ScheduleExpression).toBe('rate(30 minutes)');
+      const recovery = other.json.Resources[other.stack.getLogicalId(other.stack.recovery.function.node.defaultChild as never)];
+      expect((recovery?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+        [ENV.recoveryProjects]: 'group/a,group/b',
+        [ENV.recoveryMode]: 'resend',
+      });
+    } finally {
+      other.cleanup();
+    }
+  }, 60_000);
+
+  it('may write and read items, send to the queue and read the GitLab API token, nothing else', () => {
+    const roleId = logicalIdOf(synth.stack.recovery.role);
+    const statements = resourcesOfType(synth.json, 'AWS::IAM::Policy')
+      .filter(([, policy]) => JSON.stringify(policy.Properties?.Roles) === JSON.stringify([{ Ref: roleId }]))
+      .flatMap(([, policy]) => (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+    expect(statements).toContainEqual(expect.objectContaining({ Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: arnOf(synth.stack.table.table) }));
+    expect(statements).toContainEqual(expect.objectContaining({ Action: 'sqs:SendMessage', Resource: arnOf(synth.stack.queues.queue) }));
+    expect(statements).toContainEqual(expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: refTo(synth.stack.secrets.gitlabApi) }));
+    expect(statements.flatMap(actionsOf).sort()).toEqual(
+      [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'secretsmanager:GetSecretValue',
+        'sqs:SendMessage',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ].sort(),
+    );
+    // Not the webhook secret: recovery never needs a webhook token.
+    expect(JSON.stringify(statements)).not.toContain(logicalIdOf(synth.stack.secrets.gitlab));
+    const props = synth.json.Resources[logicalIdOf(synth.stack.recovery.function)]?.Properties;
+    expect(props?.Timeout).toBe(RECOVERY_TIMEOUT.toSeconds());
+  });
+
+  it('has its own error alarm, a hook-problems alarm and a failures alarm to the topic, and a dashboard widget', () => {
+    const topic = refTo(synth.stack.monitoring.topic);
+    const alarms = resourcesOfType(synth.json, 'AWS::CloudWatch::Alarm');
+    const errors = alarms.filter(
+      ([, alarm]) =>
+        alarm.Properties?.MetricName === 'Errors' && JSON.stringify(alarm.Properties?.Dimensions).includes(logicalIdOf(synth.stack.recovery.function)),
+    );
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.[1].Properties?.AlarmActions).toEqual([topic]);
+    for (const metric of [METRIC_NAMES.hookProblems, METRIC_NAMES.recoveryFailed]) {
+      const matching = alarms.filter(([, alarm]) => alarm.Properties?.MetricName === metric);
+      expect(matching, metric).toHaveLength(1);
+      expect(matching[0]?.[1].Properties?.Dimensions).toEqual([{ Name: 'service', Value: 'recovery' }]);
+    }
+    const dashboard = resourcesOfType(synth.json, 'AWS::CloudWatch::Dashboard')[0]?.[1];
+    expect(JSON.stringify(dashboard?.Properties?.DashboardBody)).toContain(METRIC_NAMES.recovered);
+    // Health as GitLab sees it: the worst share as a metric, each project's share from the recovery logs.
+    expect(JSON.stringify(dashboard?.Properties?.DashboardBody)).toContain(METRIC_NAMES.hookFailureShare);
+    expect(JSON.stringify(dashboard?.Properties?.DashboardBody)).toContain('hook health');
+  });
+
+  it('synthesizes with no cdk-nag findings', () => {
+    expect(
+      synth.validationReport.pluginReports.flatMap((report) => report.violations.map((violation) => `${report.pluginName}: ${violation.ruleName}`)),
+    ).toEqual([]);
+  });
+});
