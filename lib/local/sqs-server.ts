@@ -109,6 +109,9 @@ function keepReceiveCountOnVisibilityChange(queue: EmulatedQueue): void {
       record.MessageId,
     );
     if (entry) {
+      // With no delay the message is visible now, as in AWS (the package would mark it delayed
+      // until its next timer tick, so a listing right after the change would miss it).
+      if (seconds <= 0) (entry as { delayed?: boolean }).delayed = false;
       entry.record.attributes.ApproximateReceiveCount = record.attributes.ApproximateReceiveCount ?? '1';
       if (record.attributes.ApproximateFirstReceiveTimestamp)
         entry.record.attributes.ApproximateFirstReceiveTimestamp = record.attributes.ApproximateFirstReceiveTimestamp;
