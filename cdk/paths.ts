@@ -7,6 +7,7 @@ export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const FUNCTION_ENTRIES = {
   receiver: fileURLToPath(new URL('../functions/receiver.ts', import.meta.url)),
   worker: fileURLToPath(new URL('../functions/worker.ts', import.meta.url)),
+  digest: fileURLToPath(new URL('../functions/digest.ts', import.meta.url)),
 } as const;
 
 export const LOCK_FILE = fileURLToPath(new URL('../package-lock.json', import.meta.url));

@@ -14,6 +14,7 @@ import { SqsDeliveryQueue, SqsVisibility } from '../queue/sqs-queue.js';
 import { createApiGatewayHandler } from '../receiver/api-gateway.js';
 import { WEBHOOK_PATH } from '../receiver/webhook-path.js';
 import type { Credentials } from '../secrets/credentials.js';
+import { digestFlusher } from '../notify/digest.js';
 import { DynamoDbStateStore } from '../state/dynamodb-state-store.js';
 import { createPlanners } from '../../functions/planners.js';
 import type { BridgeLogger } from '../logger.js';
@@ -51,6 +52,8 @@ export interface LocalBridgeOptions {
   maxAttempts?: number;
   /** Seconds a failed delivery waits before the next attempt. */
   retryDelaySeconds?: number;
+  /** How often the quiet-hours digests are checked (routes with `quietHours` only); default 60 s. */
+  digestIntervalMs?: number;
 }
 
 export interface LocalBridge {
@@ -104,11 +107,12 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
   const deliveries = new DynamoDbDeliveryStore({ client: dynamo.client, tableName: LOCAL_TABLE_NAME });
   const queue = new SqsDeliveryQueue(sqs.client, sqs.queueUrl);
   const receiver = createApiGatewayHandler({ deliveries, queue, auth: async () => auth, log: options.log });
+  const state = new DynamoDbStateStore(dynamo.client, LOCAL_TABLE_NAME);
   const worker = createSqsBatchHandler(
     {
       deliveries,
       effects: new DynamoDbEffectLedger({ client: dynamo.client, tableName: LOCAL_TABLE_NAME }),
-      state: new DynamoDbStateStore(dynamo.client, LOCAL_TABLE_NAME),
+      state,
       planners: createPlanners({
         config: options.config,
         credentials: options.credentials,
@@ -147,6 +151,19 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
     before = page.nextBefore;
   }
 
+  // Quiet-hours digests go out when their window ends: the bridge's own timer (the scheduled
+  // Lambda in AWS). One check at a time; a failed check is logged and the next one tries again.
+  const flush = digestFlusher({ config: options.config, credentials: options.credentials, state, print: options.print, log: options.log });
+  let flushing: Promise<unknown> | undefined;
+  const digestTimer = flush
+    ? setInterval(() => {
+        flushing ??= flush(new Date())
+          .catch((error: Error) => options.log.error('quiet-hours digest check failed', { error: error.message }))
+          .finally(() => (flushing = undefined));
+      }, options.digestIntervalMs ?? 60_000)
+    : undefined;
+  digestTimer?.unref();
+
   let healthy = true;
   const http = await startHttpAdapter({ handler: receiver, port: options.port, host, maxBodyBytes: DEFAULTS.maxBodyBytes, healthy: () => healthy });
   return {
@@ -165,6 +182,8 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
     // for the receiver calls in flight; then the poller, which waits for its batch; SQS; dynalite.
     stop: async () => {
       healthy = false;
+      clearInterval(digestTimer);
+      await flushing;
       await http.close();
       await poller.stop();
       await sqs.close();
