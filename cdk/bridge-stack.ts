@@ -10,6 +10,7 @@ import { BridgeFunction } from './constructs/bridge-function.js';
 import { BridgeSecrets } from './constructs/bridge-secrets.js';
 import { DeliveryQueue } from './constructs/delivery-queue.js';
 import { DeliveryTable } from './constructs/delivery-table.js';
+import { DigestSchedule } from './constructs/digest-schedule.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { WebhookApi } from './constructs/webhook-api.js';
 import { FUNCTION_ENTRIES } from './paths.js';
@@ -49,6 +50,15 @@ export const WORKER_BATCH_SIZE = DEFAULTS.workerBatchSize;
 export const RECOVERY_TIMEOUT = Duration.minutes(5);
 export const RECOVERY_MEMORY_MB = 256;
 
+/**
+ * Quiet-hours digests: a run reads one state item per quiet destination and window and posts
+ * the few that are due (a Slack or Teams call each, bounded to about 10 s). Every 5 minutes, so
+ * a digest arrives within 5 minutes of its window's end.
+ */
+export const DIGEST_TIMEOUT = Duration.seconds(60);
+export const DIGEST_MEMORY_MB = 256;
+export const DIGEST_EVERY = Duration.minutes(5);
+
 /** Function and access logs: a month covers incident review; the delivery log keeps the rest. */
 export const LOG_RETENTION = RetentionDays.ONE_MONTH;
 
@@ -65,6 +75,9 @@ export class GitLabBridgeStack extends Stack {
   readonly worker: BridgeFunction;
   readonly recovery: BridgeFunction;
   readonly recoverySchedule: Rule;
+
+  readonly digest: BridgeFunction;
+  readonly digestSchedule: DigestSchedule;
   readonly webhookApi: WebhookApi;
   readonly monitoring: Monitoring;
 
@@ -161,6 +174,25 @@ export class GitLabBridgeStack extends Stack {
       schedule: Schedule.rate(Duration.minutes(settings.recovery.intervalMinutes)),
       targets: [new LambdaFunction(this.recovery.function, { retryAttempts: 0 })],
     });
+
+    // The same config as the worker (quietHours are route options); it only reads and writes
+    // digest items (state items, with their locks) and posts to Slack and Teams.
+    const digestEnv: Partial<Record<EnvName, string>> = {};
+    if (workerEnv[ENV.configPath]) digestEnv[ENV.configPath] = workerEnv[ENV.configPath];
+    this.digest = new BridgeFunction(this, 'Digest', {
+      entry: FUNCTION_ENTRIES.digest,
+      description: 'gitlab-bridge digest: posts quiet-hours digests when their window ends',
+      timeout: DIGEST_TIMEOUT,
+      memorySize: DIGEST_MEMORY_MB,
+      logRetention: LOG_RETENTION,
+      removalPolicy,
+      environment: digestEnv,
+      extraFiles: settings.routingConfigPath ? [{ source: settings.routingConfigPath, name: SHIPPED_CONFIG_NAME }] : [],
+    });
+    this.digest.bindTable(ENV.tableName, this.table.table, ['GetItem', 'PutItem', 'DeleteItem']);
+    this.digest.bindSecret(ENV.slackSecretId, this.secrets.slack);
+    this.digest.bindSecret(ENV.teamsSecretId, this.secrets.teams);
+    this.digestSchedule = new DigestSchedule(this, 'DigestSchedule', { target: this.digest.function, every: DIGEST_EVERY });
 
     this.webhookApi = new WebhookApi(this, 'Webhook', {
       receiver: this.receiver.function,

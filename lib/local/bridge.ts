@@ -19,6 +19,7 @@ import { createApiGatewayHandler } from '../receiver/api-gateway.js';
 import { WEBHOOK_PATH } from '../receiver/webhook-path.js';
 import type { Credentials } from '../secrets/credentials.js';
 import { unsentOutlet } from '../secrets/unsent.js';
+import { digestFlusher } from '../notify/digest.js';
 import { DynamoDbStateStore } from '../state/dynamodb-state-store.js';
 import { createPlanners } from '../../functions/planners.js';
 import type { BridgeLogger } from '../logger.js';
@@ -64,6 +65,8 @@ export interface LocalBridgeOptions {
   retryDelaySeconds?: number;
   /** Batches the worker processes at once (LOCAL_WORKER_CONCURRENCY); default DEFAULT_LOCAL_WORKER_CONCURRENCY. */
   workerConcurrency?: number;
+  /** How often the quiet-hours digests are checked (routes with `quietHours` only); default 60 s. */
+  digestIntervalMs?: number;
 }
 
 export interface LocalBridge {
@@ -119,11 +122,12 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
   const deliveries = new DynamoDbDeliveryStore({ client: dynamo.client, tableName: LOCAL_TABLE_NAME });
   const queue = new SqsDeliveryQueue(sqs.client, sqs.queueUrl);
   const receiver = createApiGatewayHandler({ deliveries, queue, auth: async () => auth, log: options.log });
+  const state = new DynamoDbStateStore(dynamo.client, LOCAL_TABLE_NAME);
   const worker = createSqsBatchHandler(
     {
       deliveries,
       effects: new DynamoDbEffectLedger({ client: dynamo.client, tableName: LOCAL_TABLE_NAME }),
-      state: new DynamoDbStateStore(dynamo.client, LOCAL_TABLE_NAME),
+      state,
       planners: createPlanners({
         config: options.config,
         credentials: options.credentials,
@@ -168,7 +172,6 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
   // Recovery on a timer (docs/recovery.md): one scan at a time, never failing the bridge.
   const recoveryOptions = options.recovery;
   const recoveryConfig = options.config.recovery;
-  const state = new DynamoDbStateStore(dynamo.client, LOCAL_TABLE_NAME);
   const opsOutlets = new Outlets(options.credentials, {
     ...(options.config.slack?.apiUrl ? { slack: { apiUrl: options.config.slack.apiUrl } } : {}),
     unsent: unsentOutlet(options.print),
@@ -209,6 +212,18 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
     timers.push(setTimeout(() => void recoverNow(), recoveryOptions.initialDelayMs ?? 5_000).unref());
     timers.push(setInterval(() => void recoverNow(), recoveryOptions.intervalMs).unref());
   }
+  // Quiet-hours digests go out when their window ends: the bridge's own timer (the scheduled
+  // Lambda in AWS). One check at a time; a failed check is logged and the next one tries again.
+  const flush = digestFlusher({ config: options.config, credentials: options.credentials, state, print: options.print, log: options.log });
+  let flushing: Promise<unknown> | undefined;
+  const digestTimer = flush
+    ? setInterval(() => {
+        flushing ??= flush(new Date())
+          .catch((error: Error) => options.log.error('quiet-hours digest check failed', { error: error.message }))
+          .finally(() => (flushing = undefined));
+      }, options.digestIntervalMs ?? 60_000)
+    : undefined;
+  digestTimer?.unref();
 
   let healthy = true;
   const http = await startHttpAdapter({ handler: receiver, port: options.port, host, maxBodyBytes: DEFAULTS.maxBodyBytes, healthy: () => healthy });
@@ -231,6 +246,8 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
       healthy = false;
       for (const timer of timers) clearTimeout(timer);
       await scanning;
+      clearInterval(digestTimer);
+      await flushing;
       await http.close();
       await poller.stop();
       await sqs.close();

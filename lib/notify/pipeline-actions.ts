@@ -27,6 +27,8 @@ import {
   type RefFailureState,
 } from './ref-streak.js';
 import { renderStreakParent } from './streak-parent.js';
+import { heldAction, type QuietHold } from './digest.js';
+import { breaksThrough } from './quiet-hours.js';
 import { keeping, type Outlets } from './outlets.js';
 import { formatPipelineExcerpts, formatPipelineFailed, formatPipelineFailedReply, formatPipelinePassed, formatPipelineRecovered } from './slack/pipeline.js';
 import type { SlackMessage } from './slack/block-kit.js';
@@ -75,6 +77,8 @@ interface PipelinePlanContext {
   log?: BridgeLogger;
   /** Set when the delivery was recovered from GitLab's hook log: when GitLab tried to send it. */
   late?: { receivedAt: string };
+  /** The destination's quiet-hours hold at this moment, if any (./digest.ts). */
+  quiet?: (target: TargetRoutes) => QuietHold | undefined;
 }
 
 /** Attempts at a streak write after its notice was posted, and the pause before each retry. */
@@ -125,7 +129,9 @@ export async function isProtectedRef(event: PipelineEvent, ref: string, state: S
 /** The actions a pipeline event calls for at each destination. */
 export async function planPipeline(event: PipelineEvent, targets: readonly TargetRoutes[], context: PipelinePlanContext): Promise<PlannedAction[]> {
   const facts = pipelineFacts(event);
-  const needsProtection = targets.some((target) => target.routes.some((route) => route.branches === 'protected'));
+  const needsProtection = targets.some((target) =>
+    target.routes.some((route) => route.branches === 'protected' || route.options.quietHours?.breakThrough === 'protected'),
+  );
   const refFacts: RefFacts = {
     ref: facts.ref,
     isTag: facts.isTag,
@@ -171,7 +177,23 @@ async function planForTarget(facts: PipelineFacts, refFacts: RefFacts, target: T
   }
 
   const failureKey = refFailureKey(target.id, facts.projectKey, facts.ref);
+  // Quiet hours: the notice goes to the digest (a failure that breaks through posts as usual).
+  const hold = context.quiet?.(target);
+  const held = (notice: Omit<PlannedAction, 'run'>, text: string, onHeld?: () => Promise<unknown>) =>
+    heldAction(
+      notice,
+      target,
+      hold!,
+      { text: `${text} (${facts.projectPath})`, url: facts.pipelineUrl },
+      {
+        state: context.state,
+        outlets: context.outlets,
+        ...(onHeld ? { onHeld } : {}),
+      },
+    );
+  const onRef = `on ${facts.isTag ? 'tag' : 'branch'} ${facts.ref}`;
   if (facts.status === 'failed') {
+    if (hold && !breaksThrough(watching, refFacts)) return [held(base('failed', `pipeline #${id} failed notice`), `pipeline #${id} failed ${onRef}`)];
     // Mentions unless a route sending here turns them off (`mentionAuthors: false`).
     const mentionAuthor = watching.every((route) => route.options.mentionAuthors !== false) ? context.author : undefined;
     const failed = base('failed', `pipeline #${id} failed notice`);
@@ -199,6 +221,17 @@ async function planForTarget(facts: PipelineFacts, refFacts: RefFacts, target: T
     failure !== undefined &&
     compareRuns({ pipelineId: id, round: facts.round }, latestFailure(failure)) >= 0 &&
     (failure.resolvedBy === undefined || failure.resolvedBy === id);
+  if (ends && onRecovery && hold) {
+    // Held: the ref is green all the same, so the next failure is a new one.
+    const markResolved = () => withStreakLock(context.state, failureKey, base('recovered', '').key, () => markGreen(context.state, failureKey, facts));
+    return [
+      held(
+        base('recovered', `pipeline #${id} recovered notice (after #${failure.pipelineId})`),
+        `pipeline #${id} ${onRef} passed again after #${failure.pipelineId}`,
+        markResolved,
+      ),
+    ];
+  }
   if (ends && onRecovery) return recoveryActions(facts, failure, target, failureKey, context);
   // No recovery is announced, but the ref is green now: the next failure is a new one, not
   // "still failing". Written while planning, under the streak lock and from a fresh read, so a
@@ -210,6 +243,7 @@ async function planForTarget(facts: PipelineFacts, refFacts: RefFacts, target: T
     return [skip('passed', `pipeline #${id} passed notice`, 'pipeline passed; only broken pipelines notify (notifyOnlyBrokenPipelines)')];
   }
   const passed = base('passed', `pipeline #${id} passed notice`);
+  if (hold) return [held(passed, `pipeline #${id} passed ${onRef}`)];
   return [
     {
       ...passed,

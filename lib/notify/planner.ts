@@ -16,6 +16,8 @@ import { planPipeline, refProtectionKey } from './pipeline-actions.js';
 import type { SlackSenderOptions } from './slack/slack-sender.js';
 import { filterTargets, mergeRequestFilterFacts, mergeRequestFilteredAction, pipelineFilterFacts, pipelineFilteredAction } from './route-filters.js';
 import { targetsOf } from './targets.js';
+import { holdActions, quietHold } from './digest.js';
+import { mergeRequestAction, mergeRequestFacts } from './merge-request-facts.js';
 
 /** Wiring a test or the local bridge may change; production uses the defaults. */
 export interface NotifyPlannerOptions {
@@ -67,6 +69,7 @@ export function createNotifyPlanner(deps: PlannerDeps, options: NotifyPlannerOpt
           outlets,
           mentions: mentions.withGitLab(gitlab),
           now: context.now,
+          quiet: (target) => quietHold(target, context.now()),
           ...(gitlab ? { gitlab } : {}),
           ...(deps.log ? { log: deps.log } : {}),
           ...(context.delivery.recovered ? { late: { receivedAt: context.delivery.receivedAt } } : {}),
@@ -91,12 +94,19 @@ export function createNotifyPlanner(deps: PlannerDeps, options: NotifyPlannerOpt
         const filtered = filterTargets(routed, mergeRequestFilterFacts(event), mergeRequestFilteredAction(event, context.delivery.id));
         if (filtered.targets.length === 0) return filtered.skipped;
         const gitlab = deps.gitlab ? withGitLabBudget(deps.gitlab) : undefined;
-        const planned = await planMergeRequest(event, filtered.targets, {
+        let planned = await planMergeRequest(event, filtered.targets, {
           state: context.state,
           outlets,
           deliveryId: context.delivery.id,
           mentions: mentions.withGitLab(gitlab),
         });
+        // Quiet hours: a destination's notice goes to its digest instead.
+        const facts = mergeRequestFacts(event);
+        const text = `MR !${facts.iid} ${mergeRequestAction(event) ?? 'updated'}: ${facts.title} (${facts.projectPath})${facts.actor ? `, by ${facts.actor}` : ''}`;
+        for (const target of filtered.targets) {
+          const hold = quietHold(target, context.now());
+          if (hold) planned = holdActions(planned, target, hold, { text, url: facts.url }, { state: context.state, outlets });
+        }
         return [...filtered.skipped, ...planned];
       }),
       // Only to remember which branches are protected (see isProtectedRef); a push this cannot

@@ -87,6 +87,46 @@ export const TeamsTargetSchema = z
   })
   .refine((target) => target.webhook !== undefined || (target.webhooks?.length ?? 0) > 0, 'set "webhook" or "webhooks"');
 
+/** Weekday names `days` takes, as `Intl` gives them in English (`Mon`...). */
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+const ClockTimeSchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'write a time as HH:MM, 00:00 to 23:59');
+
+/**
+ * Failures that still post at once during quiet hours:
+ * - `default`: failures on the project's default branch (the default)
+ * - `protected`: failures on protected branches and tags (the default branch included)
+ * - `none`: every notice waits for the digest
+ */
+export const BREAK_THROUGH = ['default', 'protected', 'none'] as const;
+export type BreakThrough = (typeof BREAK_THROUGH)[number];
+
+export const QuietHoursSchema = z
+  .strictObject({
+    /** IANA time zone the times are in: `Europe/Berlin`, `UTC`. */
+    timezone: z.string().refine(isTimeZone, 'unknown time zone: use an IANA name such as "Europe/Berlin"'),
+    /** Start of the quiet window, local time `HH:MM`. */
+    from: ClockTimeSchema,
+    /** End of the quiet window, local time `HH:MM`; earlier than `from` means the next day. */
+    to: ClockTimeSchema,
+    /** Weekdays on which a window starts (`fri` for Friday 19:00 to Saturday 08:00); every day when absent. */
+    days: z.array(z.enum(WEEKDAYS)).min(1, 'list at least one weekday').optional(),
+    /** Which failures still post at once; the rest wait for the digest. */
+    breakThrough: z.enum(BREAK_THROUGH).default('default'),
+  })
+  .refine((quiet) => quiet.from !== quiet.to, '"from" and "to" must differ');
+export type QuietHours = z.infer<typeof QuietHoursSchema>;
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const RouteOptionsSchema = z.strictObject({
   /** Only failed pipelines notify (GitLab's "Notify only broken pipelines", on by default). */
   notifyOnlyBrokenPipelines: z.boolean().default(true),
@@ -117,6 +157,11 @@ export const RouteOptionsSchema = z.strictObject({
    * one of these branches (patterns as in `branches`). Branch and tag pipelines are not filtered by it.
    */
   targetBranches: z.array(BranchPatternSchema).min(1, 'list at least one branch pattern').optional(),
+  /**
+   * Hours in which merge request and recovery notices (and failures that do not break through)
+   * are held, then posted as one digest when the window ends (docs/notices.md: Quiet hours).
+   */
+  quietHours: QuietHoursSchema.optional(),
 });
 export type RouteOptions = z.infer<typeof RouteOptionsSchema>;
 

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
@@ -12,6 +13,10 @@ import { SECRET_PLACEHOLDERS } from '../../cdk/constructs/bridge-secrets.js';
 import { WEBHOOK_PATH } from '../../lib/receiver/webhook-path.js';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import { ENV } from '../../lib/env.js';
+import { digestKey, type DigestState } from '../../lib/notify/digest.js';
+import { windowsEndedBetween } from '../../lib/notify/quiet-hours.js';
+import { QuietHoursSchema } from '../../lib/routing/schema.js';
+import { DynamoDbStateStore } from '../../lib/state/dynamodb-state-store.js';
 import { toSqsEvent } from '../../lib/local/queue-poller.js';
 import type { LocalSqs } from '../../lib/local/sqs-server.js';
 import { METRICS_NAMESPACE, METRIC_NAMES, METRIC_SERVICE_DIMENSION } from '../../lib/metrics-names.js';
@@ -37,7 +42,7 @@ let secretsManager: LocalSecretsManager;
 let secretArns: Record<string, string>;
 
 type Resolved = { env: Record<string, string>; bundle: string };
-const resolved: Partial<Record<'receiver' | 'worker', Resolved>> = {};
+const resolved: Partial<Record<'receiver' | 'worker' | 'digest', Resolved>> = {};
 
 function fakeSecretArn(name: string): string {
   return `arn:aws:secretsmanager:${REGION}:123456789012:secret:${name}-AbCdEf`;
@@ -47,7 +52,7 @@ function fakeSecretArn(name: string): string {
  * The function's environment from the synthesized template, each CloudFormation reference
  * replaced by what it resolves to at deploy time, here pointing at the local stand-ins.
  */
-function resolveFunction(which: 'receiver' | 'worker'): Resolved {
+function resolveFunction(which: 'receiver' | 'worker' | 'digest'): Resolved {
   const id = synth.stack.getLogicalId(synth.stack[which].function.node.defaultChild as never);
   const props = synth.json.Resources[id]?.Properties as { Code: { S3Key: string }; Environment: { Variables: Record<string, unknown> } };
   const assetDir = join(synth.outdir, `asset.${props.Code.S3Key.replace(/\.zip$/, '')}`);
@@ -74,7 +79,7 @@ interface Invocation<T> {
   output: string;
 }
 
-function invoke<T>(which: 'receiver' | 'worker', event: unknown, overrides: Record<string, string> = {}): Promise<Invocation<T>> {
+function invoke<T>(which: 'receiver' | 'worker' | 'digest', event: unknown, overrides: Record<string, string> = {}): Promise<Invocation<T>> {
   const target = resolved[which];
   if (!target) throw new Error(`${which} not resolved`);
   const env = {
@@ -153,6 +158,8 @@ function httpApiEvent(headers: Record<string, string>, body: string): APIGateway
   };
 }
 
+// The run's one bundled synth (three functions since the digest one) can take longer than the
+// default hook timeout on a loaded 2-core machine.
 beforeAll(async () => {
   synth = await bundledBridge();
 
@@ -175,7 +182,8 @@ beforeAll(async () => {
   });
   resolved.receiver = resolveFunction('receiver');
   resolved.worker = resolveFunction('worker');
-});
+  resolved.digest = resolveFunction('digest');
+}, 90_000);
 
 afterAll(async () => {
   await Promise.all([sqs?.close(), table?.close(), secretsManager?.close()]);
@@ -258,4 +266,38 @@ describe('synthesized bundles', () => {
       await new Promise<void>((resolve) => stalled.close(() => resolve()));
     }
   }, 60_000);
+});
+
+describe('digest bundle', () => {
+  it('starts with the shipped config and, with no quiet hours configured, posts nothing', async () => {
+    expect(resolved.digest?.env[ENV.configPath]).toMatch(new RegExp(`${SHIPPED_CONFIG_NAME}$`));
+    const { result } = await invoke<{ posted: number }>('digest', {});
+    expect(result).toEqual({ posted: 0 });
+  });
+
+  it('finds a due digest in the table and, with the Slack secret still a placeholder, logs why it was not posted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'digest-config-'));
+    try {
+      const quietHours = { timezone: 'Europe/Berlin', from: '19:00', to: '08:00' };
+      const config = join(dir, 'bridge.config.json');
+      writeFileSync(config, JSON.stringify({ routes: [{ slack: { channel: 'C0DIGEST' }, options: { quietHours } }] }));
+      const now = new Date();
+      const window = windowsEndedBetween(QuietHoursSchema.parse(quietHours), new Date(now.getTime() - 86_400_000), now).at(-1)!;
+      const key = digestKey({ id: 'slack:C0DIGEST' }, window.end);
+      const state = new DynamoDbStateStore(table.client, table.tableName);
+      await state.put<DigestState>(key, {
+        target: { kind: 'slack', channel: 'C0DIGEST' },
+        end: window.end.toISOString(),
+        endLabel: '08:00 Europe/Berlin',
+        items: [{ key: 'slack:C0DIGEST:mr:1@acme/api:1:opened', text: 'MR !1 opened', url: 'https://gitlab.example.com/acme/api/-/merge_requests/1' }],
+      });
+      const { result, output } = await invoke<{ posted: number }>('digest', {}, { [ENV.configPath]: config });
+      expect(result).toEqual({ posted: 0 });
+      expect(output).toContain('quiet-hours digest not posted');
+      expect(output).toContain('no Slack bot token is configured');
+      expect((await state.get<DigestState>(key))?.postedAt).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

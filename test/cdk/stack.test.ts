@@ -7,7 +7,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBridgeApp } from '../../cdk/bridge-app.js';
-import { RECEIVER_TIMEOUT, SHIPPED_CONFIG_NAME, WORKER_BATCH_SIZE, WORKER_TIMEOUT } from '../../cdk/bridge-stack.js';
+import { DIGEST_EVERY, RECEIVER_TIMEOUT, SHIPPED_CONFIG_NAME, WORKER_BATCH_SIZE, WORKER_TIMEOUT } from '../../cdk/bridge-stack.js';
 import { SECRET_PLACEHOLDERS } from '../../cdk/constructs/bridge-secrets.js';
 import { VISIBILITY_TIMEOUT_FACTOR } from '../../cdk/constructs/delivery-queue.js';
 import { CLIENT_ERROR_RATE_ALARM_PERCENT, MIN_REQUESTS_FOR_RATE, THROTTLED_RATE_ALARM_PERCENT } from '../../cdk/constructs/monitoring.js';
@@ -35,13 +35,15 @@ function tempOutdir(): string {
   return dir;
 }
 
+// The run's one bundled synth (three functions since the digest one) can take longer than the
+// default hook timeout on a loaded 2-core machine.
 beforeAll(async () => {
   synth = await bundledBridge();
   configPath = synth.configPath;
   // The first synth in a process loads cdk-nag and aws-cdk-lib's validation (~10 s on a busy
   // 2-core machine, then ~0.1 s a synth): pay it here, so each test's time is its own synth.
   synth.app.synth();
-});
+}, 90_000);
 afterAll(() => {
   synth?.cleanup();
   for (const dir of [configDir, ...outdirs]) rmSync(dir, { recursive: true, force: true });
@@ -51,14 +53,14 @@ function logicalIdOf(construct: { node: { defaultChild?: unknown } }): string {
   return synth.stack.getLogicalId(construct.node.defaultChild as Parameters<typeof synth.stack.getLogicalId>[0]);
 }
 
-function functionProps(which: 'receiver' | 'worker'): Record<string, unknown> {
+function functionProps(which: 'receiver' | 'worker' | 'digest'): Record<string, unknown> {
   const id = logicalIdOf(synth.stack[which].function);
   const resource = synth.json.Resources[id];
   if (!resource?.Properties) throw new Error(`no function ${id}`);
   return resource.Properties;
 }
 
-function statementsOf(which: 'receiver' | 'worker'): Statement[] {
+function statementsOf(which: 'receiver' | 'worker' | 'digest'): Statement[] {
   const roleId = logicalIdOf(synth.stack[which].role);
   return resourcesOfType(synth.json, 'AWS::IAM::Policy')
     .filter(([, policy]) => JSON.stringify(policy.Properties?.Roles) === JSON.stringify([{ Ref: roleId }]))
@@ -70,7 +72,7 @@ const refTo = (construct: { node: { defaultChild?: unknown } }) => ({ Ref: logic
 const arnOf = (construct: { node: { defaultChild?: unknown } }) => ({ 'Fn::GetAtt': [logicalIdOf(construct), 'Arn'] });
 
 describe('Lambda functions', () => {
-  it.each(['receiver', 'worker'] as const)('%s runs Node 24 on arm64 with active tracing and ESM bundle entry', (which) => {
+  it.each(['receiver', 'worker', 'digest'] as const)('%s runs Node 24 on arm64 with active tracing and ESM bundle entry', (which) => {
     const props = functionProps(which);
     expect(props.Runtime).toBe('nodejs24.x');
     expect(props.Architectures).toEqual(['arm64']);
@@ -90,15 +92,16 @@ describe('Lambda functions', () => {
     expect(functionProps('worker').ReservedConcurrentExecutions).toBeUndefined();
   });
 
-  it('keeps function and access logs for a month (receiver, worker, recovery, API access)', () => {
+  it('keeps function and access logs for a month (receiver, worker, recovery, digest, API access)', () => {
     const logGroups = resourcesOfType(synth.json, 'AWS::Logs::LogGroup');
-    expect(logGroups).toHaveLength(4);
+    // Receiver, worker, recovery, digest function, API access logs.
+    expect(logGroups).toHaveLength(5);
     for (const [, group] of logGroups) expect(group.Properties?.RetentionInDays).toBe(30);
   });
 
   it('sets only variable names from lib/env.ts, and secret ids as references, never values', () => {
     const allowed = new Set<string>([...Object.values(ENV), 'NODE_OPTIONS']);
-    for (const which of ['receiver', 'worker'] as const) {
+    for (const which of ['receiver', 'worker', 'digest'] as const) {
       const variables = (functionProps(which).Environment as { Variables: Record<string, unknown> }).Variables;
       for (const name of Object.keys(variables)) expect(allowed, `${which} sets ${name}`).toContain(name);
       for (const name of [ENV.gitlabSecretId, ENV.slackSecretId, ENV.teamsSecretId, ENV.jiraSecretId, ENV.gitlabApiSecretId]) {
@@ -119,6 +122,22 @@ describe('Lambda functions', () => {
     const assetDir = join(synth.outdir, `asset.${s3Key.replace(/\.zip$/, '')}`);
     expect(readFileSync(join(assetDir, SHIPPED_CONFIG_NAME), 'utf8')).toBe(readFileSync(configPath, 'utf8'));
     expect(readFileSync(join(assetDir, 'index.mjs'), 'utf8').startsWith("import { createRequire } from 'module';")).toBe(true);
+  });
+});
+
+describe('quiet-hours digest schedule', () => {
+  it('runs the digest function every 5 minutes, with the worker’s routing config, and lets only EventBridge invoke it', () => {
+    const rule = onlyResource(synth.json, 'AWS::Events::Rule');
+    expect(DIGEST_EVERY.toMinutes()).toBe(5);
+    expect(rule.Properties?.ScheduleExpression).toBe('rate(5 minutes)');
+    expect(rule.Properties?.Targets).toEqual([expect.objectContaining({ Arn: arnOf(synth.stack.digest.function), RetryPolicy: { MaximumRetryAttempts: 0 } })]);
+    const permissions = resourcesOfType(synth.json, 'AWS::Lambda::Permission').filter(
+      ([, permission]) => JSON.stringify(permission.Properties?.FunctionName) === JSON.stringify(arnOf(synth.stack.digest.function)),
+    );
+    expect(permissions.map(([, permission]) => permission.Properties?.Principal)).toEqual(['events.amazonaws.com']);
+    const variables = (functionProps('digest').Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(variables[ENV.configPath]).toBe(`/var/task/${SHIPPED_CONFIG_NAME}`);
+    expect(variables[ENV.tableName]).toEqual(refTo(synth.stack.table.table));
   });
 });
 
@@ -207,7 +226,7 @@ describe('SQS queue and dead-letter queue', () => {
 
 describe('least privilege', () => {
   it('grants "*" resources only to X-Ray, and no wildcard actions at all', () => {
-    for (const which of ['receiver', 'worker'] as const) {
+    for (const which of ['receiver', 'worker', 'digest'] as const) {
       for (const statement of statementsOf(which)) {
         expect(statement.Effect).toBe('Allow');
         for (const action of actionsOf(statement)) expect(action).not.toContain('*');
@@ -265,6 +284,27 @@ describe('least privilege', () => {
     expect(queueStatement?.Resource).toEqual(arnOf(synth.stack.queues.queue));
     expect(actionsOf(queueStatement as Statement)).toContain('sqs:ChangeMessageVisibility');
     expect(statements.flatMap(actionsOf)).not.toContain('sqs:SendMessage');
+  });
+
+  it('lets the digest function use items and read the Slack and Teams secrets, nothing else', () => {
+    const statements = statementsOf('digest');
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'], Resource: arnOf(synth.stack.table.table) }),
+    );
+    const secretStatement = statements.find((statement) => actionsOf(statement).includes('secretsmanager:GetSecretValue'));
+    expect(secretStatement?.Resource).toEqual([refTo(synth.stack.secrets.slack), refTo(synth.stack.secrets.teams)]);
+    expect(statements.flatMap(actionsOf).sort()).toEqual(
+      [
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'secretsmanager:GetSecretValue',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ].sort(),
+    );
   });
 
   it('uses no managed policies (AWSLambdaBasicExecutionRole would allow writing every log group)', () => {

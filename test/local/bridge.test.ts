@@ -10,6 +10,10 @@ import { LOCAL_AWS, LOCAL_TABLE_NAME } from '../../lib/local/names.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parseWebhookAuth } from '../../lib/gitlab/webhook-auth.js';
 import { credentialsFromEnv } from '../../lib/secrets/credentials.js';
+import { digestKey, type DigestState } from '../../lib/notify/digest.js';
+import { windowsEndedBetween } from '../../lib/notify/quiet-hours.js';
+import { QuietHoursSchema } from '../../lib/routing/schema.js';
+import { DynamoDbStateStore } from '../../lib/state/dynamodb-state-store.js';
 import { gitlabHeaders, readFixture } from '../support/gitlab-fixtures.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'bridge-test-'));
@@ -206,6 +210,47 @@ describe('the local bridge (npm start)', () => {
       expect(sent.map((request) => request.outcome)).not.toContain('500');
     } finally {
       await again.stop();
+    }
+  });
+
+  it('prints a quiet-hours digest that is due from its own timer, once', async () => {
+    const quietHours = { timezone: 'Europe/Berlin', from: '19:00', to: '08:00' };
+    const bridge = await startLocalBridge({
+      port: 0,
+      dataDir,
+      tokens: ['local-token'],
+      config: parseConfig({ routes: [{ slack: { channel: 'C0LOCALQUIET' }, options: { quietHours } }] }),
+      credentials: credentialsFromEnv({}),
+      print: (text) => printed.push(text),
+      log: quiet,
+      digestIntervalMs: 100,
+    });
+    try {
+      const now = new Date();
+      const window = windowsEndedBetween(QuietHoursSchema.parse(quietHours), new Date(now.getTime() - 86_400_000), now).at(-1)!;
+      const state = new DynamoDbStateStore(new DynamoDBClient({ ...LOCAL_AWS, endpoint: bridge.dynamoEndpoint }), LOCAL_TABLE_NAME);
+      await state.put<DigestState>(digestKey({ id: 'slack:C0LOCALQUIET' }, window.end), {
+        target: { kind: 'slack', channel: 'C0LOCALQUIET' },
+        end: window.end.toISOString(),
+        endLabel: '08:00 Europe/Berlin',
+        items: [
+          {
+            key: 'slack:C0LOCALQUIET:mr:1@acme/api:7:opened',
+            text: 'MR !7 opened: Quiet please',
+            url: 'https://gitlab.example.com/acme/api/-/merge_requests/7',
+          },
+        ],
+      });
+      const digests = () => printed.filter((text) => text.includes('C0LOCALQUIET') && text.includes('held during quiet hours'));
+      await waitFor(
+        async () => digests().length,
+        (count) => count > 0,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(digests()).toHaveLength(1);
+      expect(digests()[0]).toContain('MR !7 opened: Quiet please');
+    } finally {
+      await bridge.stop();
     }
   });
 
