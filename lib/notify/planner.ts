@@ -12,6 +12,7 @@ import { MentionResolver } from './mentions/resolver.js';
 import { slackLookupFrom } from './mentions/slack-user-lookup.js';
 import { Outlets } from './outlets.js';
 import { planPipeline, refProtectionKey } from './pipeline-actions.js';
+import type { SlackPace } from './slack/pacing.js';
 import type { SlackSenderOptions } from './slack/slack-sender.js';
 import { filterTargets, mergeRequestFilterFacts, mergeRequestFilteredAction, pipelineFilterFacts, pipelineFilteredAction } from './route-filters.js';
 import { targetsOf } from './targets.js';
@@ -20,6 +21,8 @@ import { targetsOf } from './targets.js';
 export interface NotifyPlannerOptions {
   /** Overrides of the Slack client (retry policy, timeout); the API URL comes from the config. */
   slack?: Omit<SlackSenderOptions, 'apiUrl'>;
+  /** Slack's per-channel pace (./slack/pacing.ts); SLACK_PACE when absent. */
+  slackPace?: SlackPace;
 }
 
 /** Protection of a branch is remembered for a while; a later push refreshes it. */
@@ -36,6 +39,7 @@ export function createNotifyPlanner(deps: PlannerDeps, options: NotifyPlannerOpt
   const outlets = new Outlets(deps.credentials, {
     slack: { ...(deps.config.slack?.apiUrl ? { apiUrl: deps.config.slack.apiUrl } : {}), ...options.slack },
     unsent: unsentOutlet(deps.print),
+    ...(options.slackPace ? { slackPace: options.slackPace } : {}),
   });
 
   const slackApiUrl = deps.config.slack?.apiUrl;
@@ -61,7 +65,7 @@ export function createNotifyPlanner(deps: PlannerDeps, options: NotifyPlannerOpt
         if (targets.length === 0) return skipped;
         const planned = await planPipeline(event, targets, {
           state: context.state,
-          outlets,
+          outlets: outlets.pacedBy(context.state),
           mentions,
           now: context.now,
           ...(deps.gitlab ? { gitlab: deps.gitlab } : {}),
@@ -77,7 +81,7 @@ export function createNotifyPlanner(deps: PlannerDeps, options: NotifyPlannerOpt
         JobEventSchema,
         (event, context) => {
           const targets = targetsOf(routesFor(routes, 'pipeline', event.project.path_with_namespace));
-          return targets.length === 0 ? [] : planJob(event, targets, { state: context.state, outlets, now: context.now });
+          return targets.length === 0 ? [] : planJob(event, targets, { state: context.state, outlets: outlets.pacedBy(context.state), now: context.now });
         },
         { ifInvalid: 'skip' },
       ),
@@ -86,7 +90,12 @@ export function createNotifyPlanner(deps: PlannerDeps, options: NotifyPlannerOpt
         if (routed.length === 0) return [];
         const filtered = filterTargets(routed, mergeRequestFilterFacts(event), mergeRequestFilteredAction(event, context.delivery.id));
         if (filtered.targets.length === 0) return filtered.skipped;
-        const planned = await planMergeRequest(event, filtered.targets, { state: context.state, outlets, deliveryId: context.delivery.id, mentions });
+        const planned = await planMergeRequest(event, filtered.targets, {
+          state: context.state,
+          outlets: outlets.pacedBy(context.state),
+          deliveryId: context.delivery.id,
+          mentions,
+        });
         return [...filtered.skipped, ...planned];
       }),
       // Only to remember which branches are protected (see isProtectedRef); a push this cannot
