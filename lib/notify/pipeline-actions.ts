@@ -27,7 +27,7 @@ import {
   type RefFailureState,
 } from './ref-streak.js';
 import { renderStreakParent } from './streak-parent.js';
-import { decideStorm, foldIntoRollup, reflectRecovery, rollupLine, stormOptionsOf } from './rollup.js';
+import { decideStorm, foldIntoRollup, listInOpenRollup, reflectRecovery, rollupLine, stormOptionsOf } from './rollup.js';
 import { keeping, type Outlets } from './outlets.js';
 import { formatPipelineExcerpts, formatPipelineFailed, formatPipelineFailedReply, formatPipelinePassed, formatPipelineRecovered } from './slack/pipeline.js';
 import type { SlackMessage } from './slack/block-kit.js';
@@ -400,7 +400,25 @@ async function failureActions(
         return classifyFailure(facts, current) === 'continues' ? continueStreak(current!) : postNew(current);
       }),
   };
-  if (!updatePlanned) return [failed];
+  // While a storm's rollup is open, a failure replied in its ref's thread is listed there too,
+  // after the reply and apart from it (a busy rollup then retries the listing, not the reply).
+  const listed: PlannedAction[] = storm
+    ? [
+        {
+          key: `${base.key}:rollup`,
+          kind: 'slack',
+          target: base.target,
+          summary: `pipeline #${facts.pipelineId} listed in the storm rollup`,
+          after: { keys: [base.key], otherwise: 'no failure notice was posted in the thread' },
+          run: async (followed): Promise<ActionRunResult> => {
+            if (!followed?.get(base.key)?.thread_ts) return { skipped: 'not a thread reply' };
+            const line = { ...rollupLine(base.key, failureKey, facts), threaded: true };
+            return (await listInOpenRollup(state, outlets, target.id, storm, line, context.now?.() ?? new Date())) ?? { skipped: 'no storm rollup is open' };
+          },
+        },
+      ]
+    : [];
+  if (!updatePlanned) return [failed, ...listed];
   const updateKey = `${target.id}:pipeline:${facts.projectKey}:${planned!.pipelineId}:still-failing:${facts.pipelineId}${roundSuffix(facts.round)}`;
   const update: PlannedAction = {
     key: updateKey,
@@ -415,7 +433,7 @@ async function failureActions(
       return withStreakLock(state, failureKey, updateKey, updateParent);
     },
   };
-  return [failed, update];
+  return [failed, update, ...listed];
 }
 
 /**

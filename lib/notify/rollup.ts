@@ -120,6 +120,10 @@ export async function decideStorm(
     const since = at - options.windowSeconds * 1000;
     const storm = (await state.get<StormState>(key)) ?? { posted: [] };
     if (storm.posted.some((entry) => entry.line.effect === line.effect)) return { fold: false };
+    // A folded failure retried after its rollup closed (a long Retry-After) stays in that rollup.
+    if (storm.open && (await state.get<RollupState>(storm.open.key))?.lines.some((known) => known.effect === line.effect)) {
+      return { fold: true, rollup: storm.open.key };
+    }
     const open = storm.open && storm.open.lastAt >= since ? storm.open : undefined;
     const posted = storm.posted.filter((entry) => entry.at >= since);
     // The storm record names the recent rollups a recovery weeks later still marks: kept as long as they.
@@ -138,6 +142,25 @@ export async function decideStorm(
     await state.put<StormState>(key, { posted, open: { key: rollup, lastAt: at }, rollups }, ttl);
     return { fold: true, rollup };
   });
+}
+
+/**
+ * Lists `line` (a failure that went in its ref's thread) in the destination's rollup when one is
+ * open (a failure folded within the window); undefined when none is.
+ */
+export async function listInOpenRollup(
+  state: StateStore,
+  outlets: Outlets,
+  targetId: string,
+  options: StormOptions,
+  line: RollupLine,
+  now: Date,
+): Promise<FoldedResult | undefined> {
+  const open = (await state.get<StormState>(stormKey(targetId)))?.open;
+  if (!open || open.lastAt < now.getTime() - options.windowSeconds * 1000) return undefined;
+  const stored = await state.get<RollupState>(open.key);
+  if (!stored) return undefined;
+  return foldIntoRollup(state, outlets, open.key, stored.channel, line);
 }
 
 /** What a folded failure's effect keeps: the rollup message (ts, channel) and its state key. */

@@ -131,6 +131,18 @@ describe('storm folding', () => {
     expect(streak?.resolvedBy).toBe(recoveries[0]!.greenId);
   }, 90_000);
 
+  it('lists every failure of a storm of 3 pipelines on main in 10 projects, threads kept for refs posted before it', async () => {
+    harness.configure({ routes: [route({})] });
+    const failures = Array.from({ length: 30 }, (_, n): Failure => ({ project: n % 10, ref: 'main', id: idBase + n }));
+    await deliverAll(failures.map(failedEvent), 5);
+    expect(topLevel()).toHaveLength(6);
+    const shown = wire(rollupMessages()[0]!.blocks);
+    for (const failure of failures) expect(shown.split(`<${pipelineUrl(failure)}|#${failure.id}>`).length - 1).toBe(1);
+    // The refs posted before the storm keep their threads: their later failures are replies there.
+    const posted = topLevel().filter((message) => !message.text.includes('failing in'));
+    for (const notice of posted) expect(harness.slack.replies(notice.ts)).toHaveLength(2);
+  }, 90_000);
+
   it('folds a later failure of a folded ref into the rollup instead of posting it', async () => {
     harness.configure({ routes: [route({ threshold: 1 })] });
     const first: Failure = { project: 1, ref: 'main', id: idBase + 1 };
@@ -143,6 +155,21 @@ describe('storm folding', () => {
     expect(shown).toContain(`|#${again.id}>`);
     // The first notice was posted before the storm: listed too, marked as a notice of its own.
     expect(shown).toMatch(new RegExp(`#${first.id}>[^"]*own notice`));
+  }, 30_000);
+
+  it('keeps a folded failure in its rollup when its retry comes after the window closed', async () => {
+    harness.configure({ routes: [route({ threshold: 1, windowSeconds: 10 })] });
+    const first: Failure = { project: 1, ref: 'main', id: idBase + 1 };
+    const folded: Failure = { project: 2, ref: 'main', id: idBase + 2 };
+    await deliverAll([failedEvent(first)], 1);
+    // The rollup's first post is refused: the failure's line is stored, its delivery goes back to the queue.
+    harness.slack.failNext('chat.postMessage', { status: 429, retryAfterSeconds: 11 });
+    const id = await harness.storeDelivery(failedEvent(folded));
+    expect((await harness.run(id)).kind).toBe('retry');
+    await new Promise((resolve) => setTimeout(resolve, 11_000));
+    expect((await harness.run(id, { attempt: 2 })).kind).toBe('finished');
+    expect(noticeOf(folded)).toHaveLength(0);
+    expect(wire(rollupMessages()[0]?.blocks)).toContain(`|#${folded.id}>`);
   }, 30_000);
 
   it('posts every failure when the route sets no storm', async () => {

@@ -15,6 +15,8 @@ export interface RollupLine {
   pipelineUrl: string;
   /** Posted as a notice of its own before the storm folded (or in its ref's thread): not folded. */
   posted?: boolean;
+  /** Replied in its ref's thread (the ref's first failure had a notice of its own): not folded. */
+  threaded?: boolean;
   /** The green pipeline that ended the ref's streak. */
   fixedBy?: { pipelineId: number; pipelineUrl: string };
 }
@@ -37,7 +39,8 @@ function lineText(line: RollupLine): string {
   const pipeline = slackLink(line.pipelineUrl, `#${line.pipelineId}`);
   const where = `${slackLink(line.projectUrl, line.projectPath, 120)} on ${slackLink(line.refUrl, line.ref, 120)}`;
   const state = line.fixedBy ? `:white_check_mark: fixed by ${slackLink(line.fixedBy.pipelineUrl, `#${line.fixedBy.pipelineId}`)}` : ':x: failed';
-  return `• ${where}: ${pipeline} ${state}${line.posted ? ' (own notice)' : ''}`;
+  const note = line.posted ? ' (own notice)' : line.threaded ? " (in its ref's thread)" : '';
+  return `• ${where}: ${pipeline} ${state}${note}`;
 }
 
 /**
