@@ -2,8 +2,10 @@ import { ENV } from '../env.js';
 import type { EffectResult } from '../effects/ledger.js';
 import type { Credentials } from '../secrets/credentials.js';
 import type { UnsentOutlet } from '../secrets/unsent.js';
+import type { StateStore } from '../state/store.js';
 import { slackMessageText, teamsMessageText } from './readable.js';
 import type { SlackMessage } from './slack/block-kit.js';
+import { SlackPacer, type SlackPace } from './slack/pacing.js';
 import { SlackSender, type SlackSenderOptions } from './slack/slack-sender.js';
 import type { TeamsMessage } from './teams/adaptive-card.js';
 import { TeamsSender } from './teams/teams-sender.js';
@@ -37,12 +39,22 @@ const MISSING = {
 export class Outlets {
   private slackSender: { token: string; sender: SlackSender } | undefined;
   private readonly teams: TeamsSender;
+  private pacer: { state: StateStore; pacer: SlackPacer } | undefined;
 
   constructor(
     private readonly credentials: Credentials,
-    private readonly options: { slack?: SlackSenderOptions; teamsFetch?: typeof fetch; unsent: UnsentOutlet },
+    private readonly options: { slack?: SlackSenderOptions; teamsFetch?: typeof fetch; unsent: UnsentOutlet; slackPace?: SlackPace },
   ) {
     this.teams = new TeamsSender(options.teamsFetch ? { fetch: options.teamsFetch } : {});
+  }
+
+  /**
+   * Paces chat.postMessage per channel through `state` (./slack/pacing.ts) from now on. The
+   * worker's state store is the same for every delivery of a container; called per event.
+   */
+  pacedBy(state: StateStore): this {
+    if (this.pacer?.state !== state) this.pacer = { state, pacer: new SlackPacer(state, this.options.slackPace) };
+    return this;
   }
 
   private async slack(): Promise<SlackSender | undefined> {
@@ -62,6 +74,7 @@ export class Outlets {
         ...(threadTs ? { thread_ts: threadTs } : {}),
         ...message,
       });
+    await this.pacer?.pacer.take(channel);
     const posted = await sender.post(channel, message, threadTs);
     return { result: { ts: posted.ts, channel: posted.channel, ...(threadTs ? { thread_ts: threadTs } : {}) } };
   }

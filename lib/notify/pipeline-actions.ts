@@ -29,6 +29,7 @@ import {
 import { renderStreakParent } from './streak-parent.js';
 import { heldAction, type QuietHold } from './digest.js';
 import { breaksThrough } from './quiet-hours.js';
+import { decideStorm, foldIntoRollup, listInOpenRollup, reflectRecovery, rollupLine, stormOptionsOf } from './rollup.js';
 import { keeping, type Outlets } from './outlets.js';
 import { formatPipelineExcerpts, formatPipelineFailed, formatPipelineFailedReply, formatPipelinePassed, formatPipelineRecovered } from './slack/pipeline.js';
 import type { SlackMessage } from './slack/block-kit.js';
@@ -345,8 +346,24 @@ async function failureActions(
     }
   };
 
+  // Storm folding (./rollup.ts): past the channel's threshold a failure folds into the rollup.
+  const storm = target.target.kind === 'slack' ? stormOptionsOf(target.routes) : undefined;
+  const fold = async () => {
+    if (!storm || target.target.kind !== 'slack') return undefined;
+    const line = rollupLine(base.key, failureKey, facts);
+    const decision = await decideStorm(state, target.id, target.target.channel, storm, line, context.now?.() ?? new Date());
+    if (!decision.fold) return undefined;
+    return { rollup: decision.rollup, sent: await foldIntoRollup(state, outlets, decision.rollup, target.target.channel, line) };
+  };
+
   const postNew = async (current: RefFailureState | undefined): Promise<ActionRunResult> => {
     const kind = classifyFailure(facts, current);
+    const folded = await fold();
+    if (folded) {
+      // The streak starts without a parent notice: its later failures and its recovery go to the rollup's line.
+      if (kind === 'new') await putAfterPost(context, failureKey, startStreak(facts, compactPipelineFacts(facts), { rollup: folded.rollup }, facts.finishedAt));
+      return folded.sent;
+    }
     const options = {
       ...(kind === 'new' ? { newFailure: current === undefined ? ('unknown' as const) : ('after-green' as const) } : {}),
       ...withAlso(alsoFailing),
@@ -372,6 +389,14 @@ async function failureActions(
       const sent = await sendTeams({ streak, ...withAlso(alsoFailing) });
       if (next !== current) await putAfterPost(context, failureKey, next);
       return sent;
+    }
+    if (!current.ts && current.rollup) {
+      // The streak's first failure was folded: so is this one while the storm lasts.
+      const folded = await fold();
+      if (folded) {
+        if (next !== current || next.rollup !== folded.rollup) await putAfterPost(context, failureKey, { ...next, rollup: folded.rollup });
+        return folded.sent;
+      }
     }
     if (current.ts) {
       let sent;
@@ -413,7 +438,25 @@ async function failureActions(
         return classifyFailure(facts, current) === 'continues' ? continueStreak(current!) : postNew(current);
       }),
   };
-  if (!updatePlanned) return [failed];
+  // While a storm's rollup is open, a failure replied in its ref's thread is listed there too,
+  // after the reply and apart from it (a busy rollup then retries the listing, not the reply).
+  const listed: PlannedAction[] = storm
+    ? [
+        {
+          key: `${base.key}:rollup`,
+          kind: 'slack',
+          target: base.target,
+          summary: `pipeline #${facts.pipelineId} listed in the storm rollup`,
+          after: { keys: [base.key], otherwise: 'no failure notice was posted in the thread' },
+          run: async (followed): Promise<ActionRunResult> => {
+            if (!followed?.get(base.key)?.thread_ts) return { skipped: 'not a thread reply' };
+            const line = { ...rollupLine(base.key, failureKey, facts), threaded: true };
+            return (await listInOpenRollup(state, outlets, target.id, storm, line, context.now?.() ?? new Date())) ?? { skipped: 'no storm rollup is open' };
+          },
+        },
+      ]
+    : [];
+  if (!updatePlanned) return [failed, ...listed];
   const updateKey = `${target.id}:pipeline:${facts.projectKey}:${planned!.pipelineId}:still-failing:${facts.pipelineId}${roundSuffix(facts.round)}`;
   const update: PlannedAction = {
     key: updateKey,
@@ -422,11 +465,13 @@ async function failureActions(
     summary: `pipeline #${planned!.pipelineId} failure notice updated: still failing at #${facts.pipelineId}`,
     after: { keys: [base.key], otherwise: 'no failure notice was posted in the thread' },
     run: async (followed): Promise<ActionRunResult> => {
-      if (!followed?.get(base.key)?.thread_ts) return { skipped: `the notice of #${facts.pipelineId} is the parent itself (posted top-level)` };
+      const notice = followed?.get(base.key);
+      if (notice?.rollup) return { skipped: `the failure of #${facts.pipelineId} was folded into the storm rollup` };
+      if (!notice?.thread_ts) return { skipped: `the notice of #${facts.pipelineId} is the parent itself (posted top-level)` };
       return withStreakLock(state, failureKey, updateKey, updateParent);
     },
   };
-  return [failed, update];
+  return [failed, update, ...listed];
 }
 
 /**
@@ -445,6 +490,8 @@ function excerptAction(facts: PipelineFacts, target: TargetRoutes, failedKey: st
     after: { keys: [failedKey], otherwise: 'the failure notice was not posted' },
     run: async (followed): Promise<ActionRunResult> => {
       const parent = followed?.get(failedKey);
+      // A folded failure has no thread of its own; the rollup links its pipeline.
+      if (parent?.rollup) return { skipped: 'the failure was folded into the storm rollup: no thread to reply in' };
       const excerpts = (await fetchJobExcerpts(facts, context.gitlab)) ?? { unavailable: 'no failed job to read' };
       // A notice that went into a red streak's thread is itself a reply: its excerpts join that thread.
       return context.outlets.slackPost(parent?.channel ?? channel, formatPipelineExcerpts(facts, excerpts), parent?.thread_ts ?? parent?.ts);
@@ -483,6 +530,7 @@ function recoveryActions(
   // recorded meanwhile, keeps the ref red.
   const markResolved = () => withStreakLock(context.state, failureKey, key, () => markGreen(context.state, failureKey, facts, sameFailure));
   const reservation = `${failureKey}:recovery:${failure.pipelineId}${failureRound}`;
+  const fixedBy = { pipelineId: facts.pipelineId, pipelineUrl: facts.pipelineUrl };
   const reply: PlannedAction = {
     key,
     kind: target.target.kind,
@@ -500,6 +548,12 @@ function recoveryActions(
       const parentNow = sameFailure(current) ? current : failure;
       try {
         await recordFlaky();
+        if (target.target.kind === 'slack' && !parentNow.ts && parentNow.rollup) {
+          // Folded: the rollup's line says it, no thread reply.
+          const shown = await reflectRecovery(context.state, context.outlets, target.id, failureKey, fixedBy, parentNow.rollup);
+          await markResolved();
+          return shown ?? { skipped: `no storm rollup lists the failure of #${failure.pipelineId} any more` };
+        }
         if (target.target.kind === 'slack') {
           const channel = parentNow.channel ?? target.target.channel;
           const message = formatPipelineRecovered(facts, { ...failed, flakyJobs });
@@ -525,7 +579,23 @@ function recoveryActions(
       }
     },
   };
-  if (target.target.kind !== 'slack' || !failure.ts || !failure.channel) return [reply];
+  // A recovery announced in a thread also marks the ref's lines in the storm's rollups (those
+  // posted before the storm folded), after the reply and apart from it.
+  const rollupFixed: PlannedAction[] =
+    target.target.kind === 'slack' && failure.ts && stormOptionsOf(target.routes)
+      ? [
+          {
+            key: `${key}:rollup`,
+            kind: 'slack',
+            target: name,
+            summary: `storm rollup lines of #${failure.pipelineId} marked fixed by #${facts.pipelineId}`,
+            after: { keys: [key], otherwise: 'this pipeline did not announce the recovery' },
+            run: async (): Promise<ActionRunResult> =>
+              (await reflectRecovery(context.state, context.outlets, target.id, failureKey, fixedBy)) ?? { skipped: 'no storm rollup lists this ref' },
+          },
+        ]
+      : [];
+  if (target.target.kind !== 'slack' || !failure.ts || !failure.channel) return [reply, ...rollupFixed];
   const parent: PlannedAction = {
     key: `${target.id}:pipeline:${facts.projectKey}:${failure.pipelineId}:fixed${failureRound}`,
     kind: 'slack',
@@ -557,5 +627,5 @@ function recoveryActions(
       }
     },
   };
-  return [reply, parent];
+  return [reply, parent, ...rollupFixed];
 }

@@ -13,6 +13,7 @@ import { MentionResolver } from './mentions/resolver.js';
 import { slackLookupFrom } from './mentions/slack-user-lookup.js';
 import { Outlets } from './outlets.js';
 import { planPipeline, refProtectionKey } from './pipeline-actions.js';
+import type { SlackPace } from './slack/pacing.js';
 import type { SlackSenderOptions } from './slack/slack-sender.js';
 import { filterTargets, mergeRequestFilterFacts, mergeRequestFilteredAction, pipelineFilterFacts, pipelineFilteredAction } from './route-filters.js';
 import { targetsOf } from './targets.js';
@@ -23,6 +24,8 @@ import { mergeRequestAction, mergeRequestFacts } from './merge-request-facts.js'
 export interface NotifyPlannerOptions {
   /** Overrides of the Slack client (retry policy, timeout); the API URL comes from the config. */
   slack?: Omit<SlackSenderOptions, 'apiUrl'>;
+  /** Slack's per-channel pace (./slack/pacing.ts); SLACK_PACE when absent. */
+  slackPace?: SlackPace;
 }
 
 /** Protection of a branch is remembered for a while; a later push refreshes it. */
@@ -39,6 +42,7 @@ export function createNotifyPlanner(deps: PlannerDeps, options: NotifyPlannerOpt
   const outlets = new Outlets(deps.credentials, {
     slack: { ...(deps.config.slack?.apiUrl ? { apiUrl: deps.config.slack.apiUrl } : {}), ...options.slack },
     unsent: unsentOutlet(deps.print),
+    ...(options.slackPace ? { slackPace: options.slackPace } : {}),
   });
 
   const slackApiUrl = deps.config.slack?.apiUrl;
@@ -66,7 +70,7 @@ export function createNotifyPlanner(deps: PlannerDeps, options: NotifyPlannerOpt
         const gitlab = deps.gitlab ? withGitLabBudget(deps.gitlab) : undefined;
         const planned = await planPipeline(event, targets, {
           state: context.state,
-          outlets,
+          outlets: outlets.pacedBy(context.state),
           mentions: mentions.withGitLab(gitlab),
           now: context.now,
           quiet: (target) => quietHold(target, context.now()),
@@ -84,7 +88,7 @@ export function createNotifyPlanner(deps: PlannerDeps, options: NotifyPlannerOpt
         JobEventSchema,
         (event, context) => {
           const targets = targetsOf(routesFor(routes, 'pipeline', event.project.path_with_namespace));
-          return targets.length === 0 ? [] : planJob(event, targets, { state: context.state, outlets, now: context.now });
+          return targets.length === 0 ? [] : planJob(event, targets, { state: context.state, outlets: outlets.pacedBy(context.state), now: context.now });
         },
         { ifInvalid: 'skip' },
       ),
@@ -96,7 +100,7 @@ export function createNotifyPlanner(deps: PlannerDeps, options: NotifyPlannerOpt
         const gitlab = deps.gitlab ? withGitLabBudget(deps.gitlab) : undefined;
         let planned = await planMergeRequest(event, filtered.targets, {
           state: context.state,
-          outlets,
+          outlets: outlets.pacedBy(context.state),
           deliveryId: context.delivery.id,
           mentions: mentions.withGitLab(gitlab),
         });

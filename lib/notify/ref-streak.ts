@@ -45,6 +45,12 @@ export interface RefFailureState {
    * MAX_COUNTED_RUNS: a replayed or retried failure already counted is not counted again.
    */
   counted?: string[];
+  /**
+   * Slack, storm folding (./rollup.ts): the rollup message's state key when the streak's first
+   * failure was folded into it instead of posted (then there is no `ts`): later failures and the
+   * recovery go to that rollup's line instead of a thread.
+   */
+  rollup?: string;
 }
 
 /** A pipeline run: its id and round (finish time as digits, '' when unknown). */
@@ -150,7 +156,12 @@ function latestOf(facts: PipelineFacts): FailedRun & { jobNames: string[] } {
 }
 
 /** A new streak whose first failure (and parent notice) is `facts`; `parentFacts` compacted by the caller. */
-export function startStreak(facts: PipelineFacts, parentFacts: PipelineFacts, parent: { ts?: string; channel?: string }, since?: string): RefFailureState {
+export function startStreak(
+  facts: PipelineFacts,
+  parentFacts: PipelineFacts,
+  parent: { ts?: string; channel?: string; rollup?: string },
+  since?: string,
+): RefFailureState {
   return {
     pipelineId: facts.pipelineId,
     pipelineUrl: facts.pipelineUrl,

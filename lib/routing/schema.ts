@@ -127,6 +127,14 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
+export const StormSchema = z.strictObject({
+  /** Top-level failure notices a channel gets within the window before the next ones fold. */
+  threshold: z.number().int().min(1).max(50).default(5),
+  /** The window, in seconds; a rollup stays open while failures keep folding within it. */
+  windowSeconds: z.number().int().min(10).max(3600).default(120),
+});
+export type StormOptions = z.infer<typeof StormSchema>;
+
 export const RouteOptionsSchema = z.strictObject({
   /** Only failed pipelines notify (GitLab's "Notify only broken pipelines", on by default). */
   notifyOnlyBrokenPipelines: z.boolean().default(true),
@@ -162,6 +170,12 @@ export const RouteOptionsSchema = z.strictObject({
    * are held, then posted as one digest when the window ends (docs/notices.md: Quiet hours).
    */
   quietHours: QuietHoursSchema.optional(),
+  /**
+   * Storm folding at the Slack channels this route sends to: once `threshold` failure notices
+   * went top-level within `windowSeconds`, the next failures fold into one rollup message updated
+   * in place. Off when absent; `{}` takes the defaults (5 notices in 120 s).
+   */
+  storm: StormSchema.optional(),
 });
 export type RouteOptions = z.infer<typeof RouteOptionsSchema>;
 
