@@ -19,6 +19,8 @@ export const ENV = {
   jiraSecretId: 'JIRA_SECRET_ID',
   /** Secrets Manager secret id holding the GitLab API token the worker reads job logs and users with. */
   gitlabApiSecretId: 'GITLAB_API_SECRET_ID',
+  /** Secrets Manager secret id holding the Slack app's signing secret(s) (read by the receiver only). */
+  slackSigningSecretId: 'SLACK_SIGNING_SECRET_ID',
   /** Path of the routing config file (bridge.config.json). */
   configPath: 'BRIDGE_CONFIG',
   /** Days a delivery record is kept before DynamoDB's TTL removes it. */
@@ -37,6 +39,8 @@ export const ENV = {
   slackBotToken: 'SLACK_BOT_TOKEN',
   slackChannel: 'SLACK_CHANNEL',
   slackApiUrl: 'SLACK_API_URL',
+  /** Slack app signing secret(s) the receiver verifies `POST /slack/interactions` with (comma-separated during a rotation). */
+  slackSigningSecret: 'SLACK_SIGNING_SECRET',
   teamsWebhookUrl: 'TEAMS_WEBHOOK_URL',
   jiraHost: 'JIRA_HOST',
   jiraEmail: 'JIRA_EMAIL',

@@ -51,6 +51,8 @@ export interface LocalBridgeOptions {
   maxAttempts?: number;
   /** Seconds a failed delivery waits before the next attempt. */
   retryDelaySeconds?: number;
+  /** SLACK_SIGNING_SECRET: the Slack app's signing secret(s) for `POST /slack/interactions`; none: clicks are refused (401). */
+  slackSigningSecrets?: string[];
 }
 
 export interface LocalBridge {
@@ -103,7 +105,8 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
   const auth = options.auth ?? webhookAuthFromEnv(tokens.join(','), (options.signingKeys ?? []).join(','));
   const deliveries = new DynamoDbDeliveryStore({ client: dynamo.client, tableName: LOCAL_TABLE_NAME });
   const queue = new SqsDeliveryQueue(sqs.client, sqs.queueUrl);
-  const receiver = createApiGatewayHandler({ deliveries, queue, auth: async () => auth, log: options.log });
+  const signingSecrets = options.slackSigningSecrets ?? [];
+  const receiver = createApiGatewayHandler({ deliveries, queue, auth: async () => auth, log: options.log }, { signingSecrets: async () => signingSecrets });
   const worker = createSqsBatchHandler(
     {
       deliveries,

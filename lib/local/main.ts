@@ -64,6 +64,7 @@ async function main(): Promise<void> {
     dataDir,
     tokens: splitCommaList(env[ENV.gitlabWebhookToken]),
     signingKeys: splitCommaList(env[ENV.gitlabSigningKey]),
+    slackSigningSecrets: splitCommaList(env[ENV.slackSigningSecret]),
     ...(auth ? { auth } : {}),
     config,
     credentials: credentialsFromEnv(env),

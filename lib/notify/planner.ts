@@ -64,6 +64,7 @@ export function createNotifyPlanner(deps: PlannerDeps, options: NotifyPlannerOpt
           outlets,
           mentions,
           now: context.now,
+          ...(deps.config.interactions?.retry.enabled ? { retryButton: true } : {}),
           ...(deps.gitlab ? { gitlab: deps.gitlab } : {}),
           ...(deps.log ? { log: deps.log } : {}),
         });

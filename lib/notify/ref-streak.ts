@@ -45,6 +45,8 @@ export interface RefFailureState {
    * MAX_COUNTED_RUNS: a replayed or retried failure already counted is not counted again.
    */
   counted?: string[];
+  /** The parent notice offers "Retry failed jobs" (docs/notices.md: Retry from Slack); its re-renders keep it. */
+  retryOffered?: boolean;
 }
 
 /** A pipeline run: its id and round (finish time as digits, '' when unknown). */
@@ -150,7 +152,12 @@ function latestOf(facts: PipelineFacts): FailedRun & { jobNames: string[] } {
 }
 
 /** A new streak whose first failure (and parent notice) is `facts`; `parentFacts` compacted by the caller. */
-export function startStreak(facts: PipelineFacts, parentFacts: PipelineFacts, parent: { ts?: string; channel?: string }, since?: string): RefFailureState {
+export function startStreak(
+  facts: PipelineFacts,
+  parentFacts: PipelineFacts,
+  parent: { ts?: string; channel?: string; retryOffered?: boolean },
+  since?: string,
+): RefFailureState {
   return {
     pipelineId: facts.pipelineId,
     pipelineUrl: facts.pipelineUrl,

@@ -27,7 +27,7 @@ export interface WebhookResponse {
 
 /** Counters the receiver emits (EMF metrics in AWS). */
 export interface ReceiverMetrics {
-  count(name: 'received' | 'rejected' | 'duplicate' | 'ignored' | 'failed'): void;
+  count(name: 'received' | 'rejected' | 'duplicate' | 'ignored' | 'failed' | 'slackRejected'): void;
 }
 
 export interface ReceiverDeps {
