@@ -308,7 +308,12 @@ async function failureActions(
     const mention = author && mentions ? mentions.teams(author) : undefined;
     const sent = await outlets.teamsPost(
       target.target.webhook,
-      pipelineFailedCard(facts, { ...options, ...(await teamsExcerpts()), ...(mention?.mention ? { authorMention: mention.mention } : {}) }),
+      pipelineFailedCard(facts, {
+        ...options,
+        ...(await teamsExcerpts()),
+        ...(mention?.mention ? { authorMention: mention.mention } : {}),
+        ...(context.retryButton ? { retryLink: true } : {}),
+      }),
     );
     if (sent.dryRun && author && mention) mentions?.printWould(`Teams webhook "${target.target.webhook}"`, [[author, mention]]);
     return sent;

@@ -41,8 +41,12 @@ export function signSlackRequest(secret: string, timestamp: number | string, bod
   return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:`).update(body).digest('hex')}`;
 }
 
-/** SLACK_SIGNING_SECRET: one secret, or several separated by commas (the old and the new during a rotation). */
+/**
+ * SLACK_SIGNING_SECRET or its secret's value: one secret, or several separated by commas (the
+ * old and the new during a rotation). The stack's placeholder (`REPLACE_ME: ...`) is none.
+ */
 export function parseSigningSecrets(value: string | undefined): string[] {
+  if (value?.trimStart().startsWith('REPLACE_ME')) return [];
   return (value ?? '')
     .split(',')
     .map((secret) => secret.trim())

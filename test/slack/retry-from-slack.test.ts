@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatDeliveryDetail } from '../../cli/format/deliveries.js';
 import { resolveConfig } from '../../lib/config/resolve.js';
 import type { DeliveryRecord } from '../../lib/deliveries/record.js';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
@@ -187,6 +188,11 @@ describe('retry from Slack', () => {
     });
     expect(slack.responses.at(-1)!.body).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('not allowed') });
     expect(retriesOf(40)).toHaveLength(0);
+    // `deliveries show`: who clicked, when, what came of it; the response_url is not printed.
+    const shown = formatDeliveryDetail(record);
+    expect(shown).toMatch(/Clicked by: +@eve \(UEVE\)/);
+    expect(shown).toMatch(/Result: +refused: UEVE is not in interactions.retry.allowed/);
+    expect(shown).not.toContain('/actions/');
   });
 
   it('tells the clicker in plain words when GitLab refuses (403), and a later click may try again', async () => {
