@@ -7,7 +7,14 @@ import type { DeliveryRecord } from '../../lib/deliveries/record.js';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import { startLocalBridge, type LocalBridge } from '../../lib/local/bridge.js';
 import { LOCAL_AWS, LOCAL_TABLE_NAME } from '../../lib/local/names.js';
+import { DynamoDbEffectLedger } from '../../lib/effects/dynamodb-ledger.js';
+import { createGitLabAccess } from '../../lib/gitlab/access.js';
+import { gitlabClientFactory } from '../../lib/gitlab/api-client.js';
 import { credentialsFromEnv } from '../../lib/secrets/credentials.js';
+import { encodeRetryValue, readInteraction } from '../../lib/slack/interaction.js';
+import { DynamoDbStateStore } from '../../lib/state/dynamodb-state-store.js';
+import { processDelivery } from '../../lib/worker/process-delivery.js';
+import { createPlanners } from '../../functions/planners.js';
 import { signSlackRequest } from '../../lib/slack/verify-signature.js';
 import { pipelineEvent } from '../fixtures/builders/pipeline.js';
 import { gitlabHeaders } from '../support/gitlab-fixtures.js';
@@ -27,17 +34,20 @@ let slack: SlackServer;
 let gitlab: FakeGitLab;
 let bridge: LocalBridge;
 let store: DynamoDbDeliveryStore;
+let dynamo: DynamoDBClient;
+let config: ReturnType<typeof resolveConfig>;
+let env: Record<string, string>;
 
 beforeAll(async () => {
   slack = await startSlackServer();
   gitlab = await startFakeGitLab({ maintainerTokens: [API_TOKEN], tokenScopes: { [API_TOKEN]: ['api'] } });
   // UALICE by name, UBOB through the user group SRELEASE; UEVE is neither.
   slack.addUserGroup('SRELEASE', ['UBOB', 'UCAROL']);
-  const env = { SLACK_BOT_TOKEN: slack.token, SLACK_CHANNEL: '#ci', SLACK_API_URL: slack.apiUrl, GITLAB_API_TOKEN: API_TOKEN };
+  env = { SLACK_BOT_TOKEN: slack.token, SLACK_CHANNEL: '#ci', SLACK_API_URL: slack.apiUrl, GITLAB_API_TOKEN: API_TOKEN };
   bridge = await startLocalBridge({
     port: 0,
     tokens: ['local-token'],
-    config: { ...resolveConfig(env), interactions: { retry: { enabled: true, allowed: ['UALICE', 'SRELEASE'] } } },
+    config: (config = { ...resolveConfig(env), interactions: { retry: { enabled: true, allowed: ['UALICE', 'SRELEASE'] } } }),
     credentials: credentialsFromEnv(env),
     gitlabUrl: gitlab.url,
     slackSigningSecrets: ['old-rotated-secret', SIGNING_SECRET],
@@ -45,7 +55,8 @@ beforeAll(async () => {
     print: () => {},
     log: { info: () => {}, warn: () => {}, error: () => {} },
   });
-  store = new DynamoDbDeliveryStore({ client: new DynamoDBClient({ ...LOCAL_AWS, endpoint: bridge.dynamoEndpoint }), tableName: LOCAL_TABLE_NAME });
+  dynamo = new DynamoDBClient({ ...LOCAL_AWS, endpoint: bridge.dynamoEndpoint });
+  store = new DynamoDbDeliveryStore({ client: dynamo, tableName: LOCAL_TABLE_NAME });
 }, 60_000);
 
 afterAll(async () => {
@@ -243,5 +254,70 @@ describe('retry from Slack', () => {
   ])('answers %s (signed) with 400', async (_name, body) => {
     const response = await fetch(interactionsUrl(), { method: 'POST', headers: signedHeaders(body), body });
     expect(response.status).toBe(400);
+  });
+
+  it('announces a pipeline that fails, passes on retry and fails again each time (each run keys apart by its finish time)', async () => {
+    // The ref green again first (pipeline #40, retried above, passed).
+    await sendPipeline({ id: 40, status: 'success', failedJobs: 0, attributes: { finished_at: '2026-11-30 11:30:00 UTC' } });
+    await sendPipeline({ id: 41, status: 'failed', failedJobs: [{ name: 'e2e' }], attributes: { finished_at: '2026-11-30 12:30:00 UTC' } });
+    await sendPipeline({ id: 41, status: 'success', failedJobs: 0, attributes: { finished_at: '2026-11-30 12:40:00 UTC' } });
+    const before = slack.messages.length;
+    const again = await sendPipeline({ id: 41, status: 'failed', failedJobs: [{ name: 'e2e' }], attributes: { finished_at: '2026-11-30 12:50:00 UTC' } });
+    expect(again.outcomes.find((outcome) => outcome.summary === 'pipeline #41 failed notice')?.status).toBe('sent');
+    const announced = slack.messages.slice(before);
+    expect(announced.some((message) => message.threadTs === undefined && message.text.includes('pipeline #41'))).toBe(true);
+    // Its new notice offers a retry of this attempt (a new round), not the first one's.
+    const latest = announced.find((message) => message.threadTs === undefined)!;
+    expect(JSON.parse(retryButton(latest)!.value)).toMatchObject({ id: 41, r: '20261130125000' });
+  });
+
+  it('two workers handling clicks at the same moment (two Lambda instances) still retry once', async () => {
+    // The local bridge's worker runs a batch in order; in AWS two instances can take two clicks at
+    // once. Two workers over the bridge's own DynamoDB, the real planners and the GitLab stand-in.
+    const credentials = credentialsFromEnv(env);
+    const planners = createPlanners({ config, credentials, gitlab: createGitLabAccess({ credentials, gitlabUrl: gitlab.url, client: gitlabClientFactory }) });
+    const worker = {
+      deliveries: store,
+      effects: new DynamoDbEffectLedger({ client: dynamo, tableName: LOCAL_TABLE_NAME }),
+      state: new DynamoDbStateStore(dynamo, LOCAL_TABLE_NAME),
+      planners,
+      maxAttempts: 3,
+    };
+    const value = encodeRetryValue({
+      projectId: PROJECT,
+      projectPath: 'gitlab-org/gitlab-test',
+      projectKey: `${PROJECT}@gitlab-org/gitlab-test`,
+      pipelineId: 60,
+      round: '1',
+      pipelineUrl: 'https://gitlab.example.com/gitlab-org/gitlab-test/-/pipelines/60',
+    });
+    const message = { channel: 'CRACE', ts: '1700000000.000001', text: 'Failed: pipeline #60', blocks: [], history: [] };
+    const ids = await Promise.all(
+      ['UALICE', 'UBOB'].map(async (user) => {
+        const payload = JSON.parse(new URLSearchParams(clickBody(message, user, { action_id: 'retry_pipeline', value })).get('payload')!) as unknown;
+        const read = readInteraction(payload);
+        if (!('interaction' in read)) throw new Error('not a retry click');
+        const id = `race-${user}`;
+        const now = new Date();
+        await store.create({
+          id,
+          receivedAt: now.toISOString(),
+          event: 'Slack Interaction',
+          objectKind: 'slack_action',
+          projectId: PROJECT,
+          projectPath: 'gitlab-org/gitlab-test',
+          ref: null,
+          headers: {},
+          payload: JSON.stringify(read.interaction),
+          status: 'queued',
+          expiresAt: Math.floor(now.getTime() / 1000) + 3600,
+        });
+        return id;
+      }),
+    );
+    await Promise.all(ids.map((deliveryId) => processDelivery({ v: 1, deliveryId }, 1, worker)));
+    expect(retriesOf(60)).toHaveLength(1);
+    const outcomes = await Promise.all(ids.map(async (id) => (await store.get(id))!.outcomes[0]!));
+    expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['sent', 'skipped']);
   });
 });
