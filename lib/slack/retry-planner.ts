@@ -146,7 +146,12 @@ export function createSlackActionPlanner(deps: PlannerDeps, options: RetryPlanne
       gitlabStatus,
       deliveryId: context.delivery.id,
     };
-    await state.put<RetryRecord>(`${key}:done`, record, { ttlDays: RETRY_RECORD_TTL_DAYS });
+    // GitLab retried: a throw now would release the click's effect and a queue retry would retry
+    // the pipeline again. A record that cannot be written is logged; the reservation's lease still
+    // keeps other clicks off for RETRY_LEASE_SECONDS.
+    const recorded = await putWithRetries(state, `${key}:done`, record);
+    if (!recorded)
+      deps.log?.error('pipeline retried but its retry record could not be stored', { deliveryId: context.delivery.id, pipelineId: value.pipelineId });
     const blocks = markRetried(interaction.message?.blocks ?? [], retriedText(who, at));
     const reply = blocks
       ? await answer(interaction.response_url, { replace_original: true, text: interaction.message?.text ?? `Pipeline #${value.pipelineId} retried`, blocks })
@@ -181,6 +186,18 @@ export function createSlackActionPlanner(deps: PlannerDeps, options: RetryPlanne
     }
     return false;
   }
+}
+
+async function putWithRetries(state: StateStore, key: string, record: RetryRecord): Promise<boolean> {
+  for (let attempt = 1; attempt <= 3; attempt += 1) {
+    try {
+      await state.put<RetryRecord>(key, record, { ttlDays: RETRY_RECORD_TTL_DAYS });
+      return true;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
+  return false;
 }
 
 function ephemeral(text: string): SlackResponse {
