@@ -7,6 +7,7 @@ import { resolveConfig } from '../config/resolve.js';
 import { ENV } from '../env.js';
 import { ConfigError } from '../errors.js';
 import { credentialsFromEnv } from '../secrets/credentials.js';
+import { SLACK_INTERACTIONS_PATH } from '../receiver/webhook-path.js';
 import { startLocalBridge } from './bridge.js';
 import { LOCAL_AWS, LOCAL_PORT } from './names.js';
 import { readLocalWebhookAuth } from './webhook-auth-setting.js';
@@ -88,6 +89,13 @@ async function main(): Promise<void> {
     // Counts only: the document holds secrets.
     const keys = auth.signingKeys.length + [...auth.projects.values()].reduce((sum, entry) => sum + entry.signingKeys.length, 0);
     write(`  webhook auth  ${ENV.gitlabWebhookAuth}: ${auth.tokens.length} global token(s), ${keys} signing key(s), ${auth.projects.size} project rule(s)`);
+  }
+  // Shown once the Retry button is on: its clicks need the Slack app's signing secret (a count, never the value).
+  if (config.interactions?.retry.enabled) {
+    const secrets = splitCommaList(env[ENV.slackSigningSecret]).length;
+    write(
+      `  slack clicks  ${bridge.url}${SLACK_INTERACTIONS_PATH}   (${secrets > 0 ? `${secrets} signing secret(s)` : `set ${ENV.slackSigningSecret}; until then clicks get 401`})`,
+    );
   }
   if (bridge.requeued > 0) write(`  requeued      ${bridge.requeued} unfinished deliveries from the last run`);
   write('');
