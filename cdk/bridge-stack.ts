@@ -114,6 +114,8 @@ export class GitLabBridgeStack extends Stack {
     this.receiver.bindTable(ENV.tableName, this.table.table, ['PutItem', 'GetItem']);
     this.receiver.bindQueueSender(ENV.queueUrl, this.queues.queue);
     this.receiver.bindSecret(ENV.gitlabSecretId, this.secrets.gitlab);
+    // Only the receiver verifies Slack's button clicks; the worker never reads the signing secret.
+    this.receiver.bindSecret(ENV.slackSigningSecretId, this.secrets.slackSigning);
 
     const workerEnv: Partial<Record<EnvName, string>> = { [ENV.maxAttempts]: String(settings.maxAttempts) };
     if (settings.routingConfigPath) workerEnv[ENV.configPath] = BridgeFunction.deployedPath(SHIPPED_CONFIG_NAME);
@@ -222,7 +224,13 @@ export class GitLabBridgeStack extends Stack {
     output(STACK_OUTPUTS.slackSecretName, this.secrets.names.slack, 'Secret to put the Slack bot token in');
     output(STACK_OUTPUTS.teamsSecretName, this.secrets.names.teams, 'Secret to put the Teams webhook URLs in');
     output(STACK_OUTPUTS.jiraSecretName, this.secrets.names.jira, 'Secret to put the Jira credentials in');
-    output(STACK_OUTPUTS.gitlabApiSecretName, this.secrets.names.gitlabApi, 'Secret to put the GitLab API token (read_api) in');
+    output(STACK_OUTPUTS.gitlabApiSecretName, this.secrets.names.gitlabApi, 'Secret to put the GitLab API token (read_api; api for the Retry button) in');
+    output(
+      STACK_OUTPUTS.slackInteractionsUrl,
+      this.webhookApi.slackInteractionsUrl,
+      'Slack app: Interactivity & Shortcuts > Request URL (docs/slack-app-manifest.yaml)',
+    );
+    output(STACK_OUTPUTS.slackSigningSecretName, this.secrets.names.slackSigning, "Secret to put the Slack app's signing secret in");
     output(STACK_OUTPUTS.tableName, this.table.table.tableName, 'DynamoDB table with the delivery log');
     output(STACK_OUTPUTS.queueUrl, this.queues.queue.queueUrl, 'Queue between receiver and worker');
     output(STACK_OUTPUTS.queueName, this.queues.queue.queueName, 'Queue between receiver and worker');

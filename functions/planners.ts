@@ -5,9 +5,10 @@
  */
 import { createJiraPlanner } from '../lib/jira/planner.js';
 import { createNotifyPlanner } from '../lib/notify/planner.js';
+import { createSlackActionPlanner } from '../lib/slack/retry-planner.js';
 import type { Planner, PlannerDeps } from '../lib/worker/action.js';
 
-/** Every planner the worker consults, in order: chat notices, then Jira. */
+/** Every planner the worker consults, in order: chat notices, then Jira, then clicks on notices' buttons. */
 export function createPlanners(deps: PlannerDeps): Planner[] {
-  return [createNotifyPlanner(deps), createJiraPlanner(deps)];
+  return [createNotifyPlanner(deps), createJiraPlanner(deps), createSlackActionPlanner(deps)];
 }

@@ -14,20 +14,26 @@ import { emfMetrics, jsonLogger } from '../lib/observability.js';
 import { SqsDeliveryQueue } from '../lib/queue/sqs-queue.js';
 import { createApiGatewayHandler } from '../lib/receiver/api-gateway.js';
 import { CachedSecretsManagerReader } from '../lib/secrets/secret-reader.js';
+import { parseSigningSecrets } from '../lib/slack/verify-signature.js';
 
 const tableName = requireEnv(ENV.tableName);
 const queueUrl = requireEnv(ENV.queueUrl);
 const gitlabSecretId = requireEnv(ENV.gitlabSecretId);
+// Optional: without a Slack app, POST /slack/interactions answers 401.
+const slackSigningSecretId = process.env[ENV.slackSigningSecretId] || undefined;
 const aws = boundedAwsClientConfig(RECEIVER_AWS_CALLS);
 const secrets = new CachedSecretsManagerReader(new SecretsManagerClient(aws));
 
-export const handler = createApiGatewayHandler({
-  deliveries: new DynamoDbDeliveryStore({ client: new DynamoDBClient(aws), tableName }),
-  queue: new SqsDeliveryQueue(new SQSClient(aws), queueUrl),
-  auth: async () => parseWebhookAuth(await secrets.read(gitlabSecretId)),
-  retentionDays: intEnv(ENV.retentionDays, DEFAULTS.retentionDays),
-  maxBodyBytes: intEnv(ENV.maxBodyBytes, DEFAULTS.maxBodyBytes),
-  signatureToleranceSeconds: intEnv(ENV.signatureToleranceSeconds, DEFAULTS.signatureToleranceSeconds),
-  metrics: emfMetrics('receiver'),
-  log: jsonLogger('receiver'),
-});
+export const handler = createApiGatewayHandler(
+  {
+    deliveries: new DynamoDbDeliveryStore({ client: new DynamoDBClient(aws), tableName }),
+    queue: new SqsDeliveryQueue(new SQSClient(aws), queueUrl),
+    auth: async () => parseWebhookAuth(await secrets.read(gitlabSecretId)),
+    retentionDays: intEnv(ENV.retentionDays, DEFAULTS.retentionDays),
+    maxBodyBytes: intEnv(ENV.maxBodyBytes, DEFAULTS.maxBodyBytes),
+    signatureToleranceSeconds: intEnv(ENV.signatureToleranceSeconds, DEFAULTS.signatureToleranceSeconds),
+    metrics: emfMetrics('receiver'),
+    log: jsonLogger('receiver'),
+  },
+  { signingSecrets: async () => (slackSigningSecretId ? parseSigningSecrets(await secrets.read(slackSigningSecretId)) : []) },
+);

@@ -23,6 +23,8 @@ export const ENV = {
   recoveryProjects: 'RECOVERY_PROJECTS',
   /** Recovery: `ingest` (default: record from GitLab's hook log) or `resend` (GitLab resends, 5 a minute per hook). */
   recoveryMode: 'RECOVERY_MODE',
+  /** Secrets Manager secret id holding the Slack app's signing secret(s) (read by the receiver only). */
+  slackSigningSecretId: 'SLACK_SIGNING_SECRET_ID',
   /** Path of the routing config file (bridge.config.json). */
   configPath: 'BRIDGE_CONFIG',
   /** Days a delivery record is kept before DynamoDB's TTL removes it. */
@@ -41,6 +43,8 @@ export const ENV = {
   slackBotToken: 'SLACK_BOT_TOKEN',
   slackChannel: 'SLACK_CHANNEL',
   slackApiUrl: 'SLACK_API_URL',
+  /** Slack app signing secret(s) the receiver verifies `POST /slack/interactions` with (comma-separated during a rotation). */
+  slackSigningSecret: 'SLACK_SIGNING_SECRET',
   teamsWebhookUrl: 'TEAMS_WEBHOOK_URL',
   jiraHost: 'JIRA_HOST',
   jiraEmail: 'JIRA_EMAIL',

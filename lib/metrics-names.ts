@@ -26,6 +26,8 @@ export const METRIC_NAMES = {
   received: 'DeliveriesReceived',
   /** Receiver: a request was refused with 401 (missing or wrong token or signature; count). */
   rejected: 'DeliveriesRejected',
+  /** Receiver: a Slack interaction refused with 401 (missing, stale or wrong signature; count). */
+  slackRejected: 'SlackInteractionsRejected',
   /** Receiver: a redelivery of an already recorded delivery (count). */
   duplicate: 'DeliveriesDuplicate',
   /** Worker: a delivery finished processing (count). */

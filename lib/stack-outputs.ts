@@ -10,6 +10,9 @@ export const STACK_OUTPUTS = {
   teamsSecretName: 'TeamsSecretName',
   jiraSecretName: 'JiraSecretName',
   gitlabApiSecretName: 'GitLabApiSecretName',
+  /** The Slack app's Interactivity Request URL (Retry from Slack). */
+  slackInteractionsUrl: 'SlackInteractionsUrl',
+  slackSigningSecretName: 'SlackSigningSecretName',
   tableName: 'TableName',
   queueUrl: 'QueueUrl',
   queueName: 'QueueName',

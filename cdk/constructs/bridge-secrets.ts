@@ -21,13 +21,14 @@ export const SECRET_PLACEHOLDERS = {
   teams: `${PLACEHOLDER_PREFIX}: put {"<name>":"<Teams Workflows webhook URL>"} here`,
   jira: `${PLACEHOLDER_PREFIX}: put {"email":"...","apiToken":"..."} or {"bearerToken":"..."} here`,
   gitlabApi: `${PLACEHOLDER_PREFIX}: put a GitLab project or group access token (read_api) here`,
+  slackSigning: `${PLACEHOLDER_PREFIX}: put the Slack app's signing secret here (two, comma-separated, while rotating)`,
 } as const;
 
 /** Length of the generated GitLab webhook token (alphanumeric; GitLab accepts any string). */
 export const GITLAB_TOKEN_LENGTH = 48;
 
 /**
- * The five secrets the bridge reads at runtime. The functions get their ids (ARNs) in the
+ * The six secrets the bridge reads at runtime. The functions get their ids (ARNs) in the
  * environment and read the values from Secrets Manager; no value is in the template or in any
  * environment variable. Named `<stack>/...` so the commands in docs/deploy.md can name them.
  */
@@ -39,8 +40,10 @@ export class BridgeSecrets extends Construct {
   readonly jira: Secret;
   /** GitLab API token the worker reads job logs and users with (not the webhook token above). */
   readonly gitlabApi: Secret;
+  /** The Slack app's signing secret(s): only the receiver reads it, to verify button clicks. */
+  readonly slackSigning: Secret;
   /** The secrets' names as written (the secretName attribute is derived from the ARN at deploy time). */
-  readonly names: { gitlab: string; slack: string; teams: string; jira: string; gitlabApi: string };
+  readonly names: { gitlab: string; slack: string; teams: string; jira: string; gitlabApi: string; slackSigning: string };
 
   constructor(scope: Construct, id: string, props: BridgeSecretsProps) {
     super(scope, id);
@@ -52,6 +55,7 @@ export class BridgeSecrets extends Construct {
       teams: `${prefix}/teams-webhooks`,
       jira: `${prefix}/jira-credentials`,
       gitlabApi: `${prefix}/gitlab-api-token`,
+      slackSigning: `${prefix}/slack-signing-secret`,
     };
 
     this.gitlab = new Secret(this, 'GitLabWebhook', {
@@ -77,7 +81,15 @@ export class BridgeSecrets extends Construct {
       removalPolicy,
     );
 
-    for (const secret of [this.gitlab, this.slack, this.teams, this.jira, this.gitlabApi]) {
+    this.slackSigning = this.placeholder(
+      'SlackSigning',
+      this.names.slackSigning,
+      "Slack app signing secret(s) the receiver verifies the Retry button's clicks with.",
+      SECRET_PLACEHOLDERS.slackSigning,
+      removalPolicy,
+    );
+
+    for (const secret of [this.gitlab, this.slack, this.teams, this.jira, this.gitlabApi, this.slackSigning]) {
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
         reason:

@@ -9,7 +9,7 @@ import { Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 
 import { METRICS_NAMESPACE } from '../../lib/metrics-names.js';
-import { WEBHOOK_PATH } from '../../lib/receiver/webhook-path.js';
+import { SLACK_INTERACTIONS_PATH, WEBHOOK_PATH } from '../../lib/receiver/webhook-path.js';
 
 export interface WebhookApiProps {
   receiver: IFunction;
@@ -63,6 +63,10 @@ export class WebhookApi extends Construct {
   readonly accessLogs: LogGroup;
   /** The full URL to paste into GitLab. */
   readonly webhookUrl: string;
+  /** `POST /slack/interactions`: the Slack app's interactivity route (the same receiver). */
+  readonly slackRoute: HttpRoute;
+  /** The Slack app's Interactivity Request URL (docs/slack-app-manifest.yaml). */
+  readonly slackInteractionsUrl: string;
 
   constructor(scope: Construct, id: string, props: WebhookApiProps) {
     super(scope, id);
@@ -75,6 +79,11 @@ export class WebhookApi extends Construct {
       path: WEBHOOK_PATH,
       methods: [HttpMethod.POST],
       integration: new HttpLambdaIntegration('Receiver', props.receiver),
+    }) as [HttpRoute];
+    [this.slackRoute] = this.api.addRoutes({
+      path: SLACK_INTERACTIONS_PATH,
+      methods: [HttpMethod.POST],
+      integration: new HttpLambdaIntegration('SlackInteractions', props.receiver),
     }) as [HttpRoute];
 
     this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
@@ -99,6 +108,12 @@ export class WebhookApi extends Construct {
     });
     // stage.url ends with "/" for the $default stage.
     this.webhookUrl = `${this.stage.url.replace(/\/$/, '')}${WEBHOOK_PATH}`;
+    this.slackInteractionsUrl = `${this.stage.url.replace(/\/$/, '')}${SLACK_INTERACTIONS_PATH}`;
+    Validations.of(this.slackRoute).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        "Slack's interactivity requests cannot present IAM, JWT or Cognito credentials; they carry X-Slack-Signature (HMAC-SHA256 with the app's signing secret), which the receiver verifies in constant time, with a 5-minute timestamp window, before parsing or writing anything. Refused requests get 401 and are counted in SlackInteractionsRejected.",
+    });
 
     Validations.of(this.route).acknowledge({
       id: 'AwsSolutions-APIG4',

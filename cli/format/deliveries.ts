@@ -1,4 +1,5 @@
-import { redactHeaders, type ActionOutcome, type DeliveryRecord, type DeliverySummary } from '../../lib/deliveries/record.js';
+import { REDACTED, redactHeaders, type ActionOutcome, type DeliveryRecord, type DeliverySummary } from '../../lib/deliveries/record.js';
+import { SLACK_ACTION_KIND } from '../../lib/slack/interaction.js';
 import { classifyDelivery, type StatusClass } from '../delivery-filters.js';
 import { renderTable, shortTime } from './table.js';
 
@@ -43,10 +44,44 @@ export function deliveryJson(record: DeliveryRecord): Record<string, unknown> {
 
 function parsePayload(payload: string): unknown {
   try {
-    return JSON.parse(payload);
+    return withoutResponseUrl(JSON.parse(payload));
   } catch {
     return payload;
   }
+}
+
+/**
+ * A Slack click's `response_url` lets whoever holds it post into the channel (for 30 minutes, 5
+ * times): the worker needs it, a terminal does not.
+ */
+function withoutResponseUrl(payload: unknown): unknown {
+  if (typeof payload !== 'object' || payload === null || !('response_url' in payload)) return payload;
+  return { ...payload, response_url: REDACTED };
+}
+
+/** Who clicked what, for a `slack_action` delivery (lib/slack/interaction.ts). */
+function interactionFields(record: DeliveryRecord): [string, string][] {
+  if (record.objectKind !== SLACK_ACTION_KIND) return [];
+  const payload = parsePayload(record.payload) as {
+    user?: { id?: string; username?: string };
+    action?: { action_id?: string; action_ts?: string };
+    container?: { channel_id?: string; message_ts?: string };
+  };
+  const clickedAt = payload.action?.action_ts ? `${shortTime(new Date(Number(payload.action.action_ts) * 1000).toISOString())} UTC` : '-';
+  const who = payload.user?.username ? `@${payload.user.username} (${payload.user.id ?? '?'})` : (payload.user?.id ?? '-');
+  const result = record.outcomes.map((outcome) =>
+    outcome.status === 'sent'
+      ? `retried (${outcomeNote(outcome)})`
+      : outcome.status === 'skipped'
+        ? (outcome.reason ?? 'skipped')
+        : `failed: ${outcome.error ?? ''}`,
+  );
+  return [
+    ['Clicked by', who],
+    ['Clicked', clickedAt],
+    ['Button', `${payload.action?.action_id ?? '-'} on message ${payload.container?.message_ts ?? '-'} in ${payload.container?.channel_id ?? '-'}`],
+    ['Result', result.join('; ') || '(not processed yet)'],
+  ];
 }
 
 function outcomeNote(outcome: ActionOutcome): string {
@@ -77,6 +112,7 @@ export function formatDeliveryDetail(record: DeliveryRecord): string {
     ['Attempts', String(record.attempts)],
     ['Updated', `${shortTime(record.updatedAt)} UTC`],
     ['Expires', record.expiresAt ? `${shortTime(new Date(record.expiresAt * 1000).toISOString())} UTC` : '-'],
+    ...interactionFields(record),
   ];
   const width = Math.max(...fields.map(([name]) => name.length));
   let text = fields.map(([name, value]) => `${`${name}:`.padEnd(width + 2)}${value}`).join('\n') + '\n';

@@ -221,5 +221,42 @@ export class GitLabClient implements GitLabApi {
   }
 }
 
+/** The token's scopes are read once an hour: a re-scoped token shows (or loses) the retry button within that. */
+const SCOPES_CACHE_MS = 3_600_000;
+
+/** GitLabClient with the retry button's calls (the notices' reads are in GitLabClient itself). */
+export class GitLabRetryClient extends GitLabClient {
+  private scopes: { at: number; value: Promise<string[]> } | undefined;
+
+  constructor(private readonly retryOptions: GitLabRequestOptions) {
+    super(retryOptions);
+  }
+
+  async retryPipeline(projectId: number, pipelineId: number): Promise<{ id: number; status: string }> {
+    const body = await gitlabRequest(
+      this.retryOptions,
+      { method: 'POST', path: `projects/${projectId}/pipelines/${pipelineId}/retry`, idempotent: false },
+      (response) => response.json() as Promise<unknown>,
+    );
+    const pipeline = body as { id?: unknown; status?: unknown } | null;
+    return { id: typeof pipeline?.id === 'number' ? pipeline.id : pipelineId, status: typeof pipeline?.status === 'string' ? pipeline.status : 'unknown' };
+  }
+
+  tokenScopes(): Promise<string[]> {
+    const now = (this.retryOptions.now ?? Date.now)();
+    if (this.scopes && now - this.scopes.at < SCOPES_CACHE_MS) return this.scopes.value;
+    const value = gitlabRequest(this.retryOptions, { path: 'personal_access_tokens/self' }, async (response) => {
+      const body = (await response.json()) as { scopes?: unknown } | null;
+      return Array.isArray(body?.scopes) ? body.scopes.filter((scope): scope is string => typeof scope === 'string') : [];
+    });
+    this.scopes = { at: now, value };
+    // A failed read is not cached: the next notice asks again.
+    value.catch(() => {
+      if (this.scopes?.value === value) this.scopes = undefined;
+    });
+    return value;
+  }
+}
+
 /** How the worker and the local bridge build a client for an instance root and token (see ./access.ts). */
-export const gitlabClientFactory = (root: string, token: string): GitLabApi => new GitLabClient({ url: root, token });
+export const gitlabClientFactory = (root: string, token: string): GitLabApi => new GitLabRetryClient({ url: root, token });

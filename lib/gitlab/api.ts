@@ -12,6 +12,18 @@ export interface GitLabApi {
   jobTrace(projectId: number, jobId: number, maxBytes: number): Promise<string>;
   /** `GET /users/:id`; `public_email` is empty or absent unless the user made it public. */
   user(userId: number): Promise<GitLabUser>;
+  /**
+   * `POST /projects/:id/pipelines/:pipeline_id/retry`: retries the pipeline's failed (and
+   * canceled) jobs; the pipeline keeps its id. Not idempotent: only a 429 is retried. Throws
+   * GitLabUnavailable (its `status` says 403, 404...) when GitLab refuses.
+   * Optional: clients written before the retry button lack it (the button is then not offered).
+   */
+  retryPipeline?(projectId: number, pipelineId: number): Promise<{ id: number; status: string }>;
+  /**
+   * The scopes of the token itself (`GET /personal_access_tokens/self`, which answers for
+   * project and group access tokens too): the retry button needs `api`.
+   */
+  tokenScopes?(): Promise<string[]>;
 }
 
 export interface GitLabUser {

@@ -67,6 +67,8 @@ export interface LocalBridgeOptions {
   workerConcurrency?: number;
   /** How often the quiet-hours digests are checked (routes with `quietHours` only); default 60 s. */
   digestIntervalMs?: number;
+  /** SLACK_SIGNING_SECRET: the Slack app's signing secret(s) for `POST /slack/interactions`; none: clicks are refused (401). */
+  slackSigningSecrets?: string[];
 }
 
 export interface LocalBridge {
@@ -121,7 +123,8 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
   const auth = options.auth ?? webhookAuthFromEnv(tokens.join(','), (options.signingKeys ?? []).join(','));
   const deliveries = new DynamoDbDeliveryStore({ client: dynamo.client, tableName: LOCAL_TABLE_NAME });
   const queue = new SqsDeliveryQueue(sqs.client, sqs.queueUrl);
-  const receiver = createApiGatewayHandler({ deliveries, queue, auth: async () => auth, log: options.log });
+  const signingSecrets = options.slackSigningSecrets ?? [];
+  const receiver = createApiGatewayHandler({ deliveries, queue, auth: async () => auth, log: options.log }, { signingSecrets: async () => signingSecrets });
   const state = new DynamoDbStateStore(dynamo.client, LOCAL_TABLE_NAME);
   const worker = createSqsBatchHandler(
     {

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WEBHOOK_PATH } from '../receiver/webhook-path.js';
+import { SLACK_INTERACTIONS_PATH, WEBHOOK_PATH } from '../receiver/webhook-path.js';
 
 export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResult>;
 
@@ -74,7 +74,7 @@ export interface HttpAdapter {
 }
 
 /**
- * The local stand-in for API Gateway: `POST /webhooks/gitlab` goes to the receiver handler,
+ * The local stand-in for API Gateway: `POST /webhooks/gitlab` and `POST /slack/interactions` go to the receiver handler,
  * `GET /healthz` answers 200, anything else 404.
  */
 export async function startHttpAdapter(options: {
@@ -103,7 +103,7 @@ export async function startHttpAdapter(options: {
       send(options.healthy() ? 200 : 503, { ok: options.healthy() });
       return;
     }
-    if (path !== WEBHOOK_PATH) {
+    if (path !== WEBHOOK_PATH && path !== SLACK_INTERACTIONS_PATH) {
       send(404, { error: `not found; GitLab webhooks go to POST ${WEBHOOK_PATH}` });
       return;
     }

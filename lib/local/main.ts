@@ -7,6 +7,7 @@ import { resolveConfig } from '../config/resolve.js';
 import { ENV } from '../env.js';
 import { ConfigError } from '../errors.js';
 import { credentialsFromEnv } from '../secrets/credentials.js';
+import { SLACK_INTERACTIONS_PATH } from '../receiver/webhook-path.js';
 import { startLocalBridge } from './bridge.js';
 import { parseLocalWorkerConcurrency } from './queue-poller.js';
 import { LOCAL_AWS, LOCAL_PORT } from './names.js';
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
     dataDir,
     tokens: splitCommaList(env[ENV.gitlabWebhookToken]),
     signingKeys: splitCommaList(env[ENV.gitlabSigningKey]),
+    slackSigningSecrets: splitCommaList(env[ENV.slackSigningSecret]),
     ...(auth ? { auth } : {}),
     config,
     credentials: credentialsFromEnv(env),
@@ -105,6 +107,13 @@ async function main(): Promise<void> {
   if (env[ENV.gitlabApiToken]) {
     write(
       `  recovery      every ${config.recovery?.intervalMinutes ?? 10} min: failed deliveries in GitLab's hook log of ${config.recovery?.projects ? `${config.recovery.projects.length} project(s)` : 'the projects the token maintains'} (docs/recovery.md)`,
+    );
+  }
+  // Shown once the Retry button is on: its clicks need the Slack app's signing secret (a count, never the value).
+  if (config.interactions?.retry.enabled) {
+    const secrets = splitCommaList(env[ENV.slackSigningSecret]).length;
+    write(
+      `  slack clicks  ${bridge.url}${SLACK_INTERACTIONS_PATH}   (${secrets > 0 ? `${secrets} signing secret(s)` : `set ${ENV.slackSigningSecret}; until then clicks get 401`})`,
     );
   }
   if (bridge.requeued > 0) write(`  requeued      ${bridge.requeued} unfinished deliveries from the last run`);

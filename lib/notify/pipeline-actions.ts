@@ -1,4 +1,4 @@
-import type { GitLabAccess } from '../gitlab/api.js';
+import type { GitLabAccess, GitLabApi } from '../gitlab/api.js';
 import { projectKey } from '../gitlab/project-identity.js';
 import type { PipelineEvent } from '../gitlab/schemas.js';
 import { describeBranchFilter, matchesBranches, type RefFacts } from '../routing/match.js';
@@ -26,7 +26,7 @@ import {
   type AlsoFailing,
   type RefFailureState,
 } from './ref-streak.js';
-import { renderStreakParent } from './streak-parent.js';
+import { renderStreakParent, retryButtonValue } from './streak-parent.js';
 import { heldAction, type QuietHold } from './digest.js';
 import { breaksThrough } from './quiet-hours.js';
 import { decideStorm, foldIntoRollup, listInOpenRollup, reflectRecovery, rollupLine, stormOptionsOf } from './rollup.js';
@@ -60,6 +60,19 @@ function roundSuffix(round: string | undefined): string {
  */
 const RECOVERY_LEASE_SECONDS = 120;
 
+/**
+ * Whether the GitLab token may retry pipelines: GitLab's retry endpoint needs the `api` scope
+ * (`read_api` only reads). A failed lookup means no button, never a failed notice.
+ */
+async function mayRetryPipelines(api: GitLabApi): Promise<boolean> {
+  if (!api.retryPipeline || !api.tokenScopes) return false;
+  try {
+    return (await api.tokenScopes()).includes('api');
+  } catch {
+    return false;
+  }
+}
+
 /** Pipeline statuses that end a pipeline and can notify. */
 const NOTIFIED_STATUSES = new Set(['failed', 'success']);
 
@@ -80,6 +93,8 @@ interface PipelinePlanContext {
   late?: { receivedAt: string };
   /** The destination's quiet-hours hold at this moment, if any (./digest.ts). */
   quiet?: (target: TargetRoutes) => QuietHold | undefined;
+  /** `interactions.retry.enabled`: Slack failure notices may offer "Retry failed jobs". */
+  retryButton?: boolean;
 }
 
 /** Attempts at a streak write after its notice was posted, and the pause before each retry. */
@@ -203,12 +218,16 @@ async function planForTarget(facts: PipelineFacts, refFacts: RefFacts, target: T
     // one line and no reply is planned. Teams cards fetch theirs when sent.
     let excerptsUnavailable: string | undefined;
     let excerpts = false;
+    let retryOffered = false;
     if (facts.failedJobCount > 0 && target.target.kind === 'slack' && context.gitlab) {
       const access = await context.gitlab.forProject(facts.projectUrl);
       if (access.unavailable !== undefined) excerptsUnavailable = access.unavailable;
-      else excerpts = true;
+      else {
+        excerpts = true;
+        retryOffered = context.retryButton === true && (await mayRetryPipelines(access.api));
+      }
     }
-    const actions = await failureActions(facts, target, failureKey, failed, context, mentionAuthor, excerptsUnavailable);
+    const actions = await failureActions(facts, target, failureKey, failed, context, mentionAuthor, excerptsUnavailable, retryOffered);
     return excerpts ? [...actions, excerptAction(facts, target, failed.key, context)] : actions;
   }
 
@@ -292,6 +311,7 @@ async function failureActions(
   context: PipelinePlanContext,
   author?: ChatPerson,
   excerptsUnavailable?: string,
+  retryOffered = false,
 ): Promise<PlannedAction[]> {
   const { state, outlets, mentions } = context;
   const targetBranch = facts.mergeRequest?.targetBranch;
@@ -325,7 +345,12 @@ async function failureActions(
     const mention = author && mentions ? mentions.teams(author) : undefined;
     const sent = await outlets.teamsPost(
       target.target.webhook,
-      pipelineFailedCard(facts, { ...options, ...(await teamsExcerpts()), ...(mention?.mention ? { authorMention: mention.mention } : {}) }),
+      pipelineFailedCard(facts, {
+        ...options,
+        ...(await teamsExcerpts()),
+        ...(mention?.mention ? { authorMention: mention.mention } : {}),
+        ...(context.retryButton ? { retryLink: true } : {}),
+      }),
     );
     if (sent.dryRun && author && mention) mentions?.printWould(`Teams webhook "${target.target.webhook}"`, [[author, mention]]);
     return sent;
@@ -370,6 +395,7 @@ async function failureActions(
       ...(excerptsUnavailable ? { excerptsUnavailable } : {}),
       // A recovered failure is announced even when the ref has passed since ('stale'), and says so.
       ...(context.late ? { late: { failedAt: context.late.receivedAt, recoveredSince: kind === 'stale' } } : {}),
+      ...(retryOffered ? { retry: { value: retryButtonValue(facts) } } : {}),
     };
     const { sent, authorMention } =
       target.target.kind === 'slack'
@@ -377,7 +403,7 @@ async function failureActions(
         : { sent: await sendTeams(options), authorMention: undefined };
     // A printed notice (local mode) starts the streak too, so the recovery shows up (unthreaded).
     const ids = sent.result && 'ts' in sent.result ? { ts: sent.result.ts, channel: sent.result.channel } : {};
-    const parent = { ...ids, ...(authorMention ? { authorMention } : {}) };
+    const parent = { ...ids, ...(authorMention ? { authorMention } : {}), ...(retryOffered ? { retryOffered } : {}) };
     if (kind === 'new') await putAfterPost(context, failureKey, startStreak(facts, compactPipelineFacts(facts), parent, facts.finishedAt));
     return sent;
   };

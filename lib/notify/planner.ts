@@ -75,6 +75,7 @@ export function createNotifyPlanner(deps: PlannerDeps, options: NotifyPlannerOpt
           now: context.now,
           quiet: (target) => quietHold(target, context.now()),
           ...(gitlab ? { gitlab } : {}),
+          ...(deps.config.interactions?.retry.enabled ? { retryButton: true } : {}),
           ...(deps.log ? { log: deps.log } : {}),
           ...(context.delivery.recovered ? { late: { receivedAt: context.delivery.receivedAt } } : {}),
         });

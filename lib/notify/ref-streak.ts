@@ -51,6 +51,8 @@ export interface RefFailureState {
    * recovery go to that rollup's line instead of a thread.
    */
   rollup?: string;
+  /** The parent notice offers "Retry failed jobs" (docs/notices.md: Retry from Slack); its re-renders keep it. */
+  retryOffered?: boolean;
 }
 
 /** A pipeline run: its id and round (finish time as digits, '' when unknown). */
@@ -159,7 +161,7 @@ function latestOf(facts: PipelineFacts): FailedRun & { jobNames: string[] } {
 export function startStreak(
   facts: PipelineFacts,
   parentFacts: PipelineFacts,
-  parent: { ts?: string; channel?: string; rollup?: string },
+  parent: { ts?: string; channel?: string; rollup?: string; retryOffered?: boolean },
   since?: string,
 ): RefFailureState {
   return {

@@ -1,3 +1,4 @@
+import { encodeRetryValue, retryStateKey, type RetryRecord } from '../slack/interaction.js';
 import type { StateStore } from '../state/store.js';
 import { flakyMarks } from './flaky.js';
 import { streakInfo, type RefFailureState } from './ref-streak.js';
@@ -29,11 +30,37 @@ export async function renderStreakParent(
     (failure.resolvedBy !== undefined
       ? { pipelineId: failure.resolvedBy, pipelineUrl: `${failure.facts.projectUrl}/-/pipelines/${failure.resolvedBy}` }
       : undefined);
+  const retry = failure.retryOffered ? await retryOption(state, failure) : undefined;
   const options = {
     streak: streakInfo(failure),
+    ...(retry ? { retry } : {}),
     flaky,
     ...(failure.authorMention ? { authorMention: failure.authorMention } : {}),
     ...(fixed ? { resolvedBy: fixed } : {}),
   };
   return { view: JSON.stringify(options), message: formatPipelineFailed(failure.facts, options) };
+}
+
+/**
+ * The notice's retry button, or "Retried by" once someone used it: read from the retry's own
+ * state key (written by lib/slack/retry-planner.ts), so a re-render never brings the button back.
+ */
+async function retryOption(state: StateStore, failure: RefFailureState): Promise<{ value: string } | { retriedBy: string; at: number }> {
+  const { facts } = failure;
+  const round = facts.round ?? '';
+  const done = await state.get<RetryRecord>(`${retryStateKey(facts.projectKey, facts.pipelineId, round)}:done`);
+  if (done) return { retriedBy: done.by, at: done.at };
+  return { value: retryButtonValue(facts) };
+}
+
+/** The retry button's value for a notice's pipeline. */
+export function retryButtonValue(facts: RefFailureState['facts']): string {
+  return encodeRetryValue({
+    projectId: facts.projectId,
+    projectPath: facts.projectPath,
+    projectKey: facts.projectKey,
+    pipelineId: facts.pipelineId,
+    round: facts.round ?? '',
+    pipelineUrl: facts.pipelineUrl,
+  });
 }

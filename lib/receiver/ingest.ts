@@ -12,7 +12,7 @@ import type { DeliveryQueue } from '../queue/queue.js';
 
 /** Counters the receiver emits (EMF metrics in AWS). */
 export interface ReceiverMetrics {
-  count(name: 'received' | 'rejected' | 'duplicate' | 'ignored' | 'failed'): void;
+  count(name: 'received' | 'rejected' | 'duplicate' | 'ignored' | 'failed' | 'slackRejected'): void;
 }
 
 /** What recording and queueing a delivery needs: the receiver's and recovery's shared dependencies. */

@@ -3,3 +3,5 @@
  * that cdk/ and the CLI can import it without loading the receiver.
  */
 export const WEBHOOK_PATH = '/webhooks/gitlab';
+/** Slack's interactivity Request URL (button clicks), on the same API as the webhook route. */
+export const SLACK_INTERACTIONS_PATH = '/slack/interactions';

@@ -3,7 +3,7 @@ import type { BridgeConfig } from '../config/schema.js';
 import type { DeliveryRecord } from '../deliveries/record.js';
 import type { EffectResult } from '../effects/ledger.js';
 import type { GitLabAccess } from '../gitlab/api.js';
-import type { HandledObjectKind } from '../gitlab/object-kinds.js';
+import type { DeliveryKind } from './delivery-kinds.js';
 import type { BridgeLogger } from '../logger.js';
 import type { Credentials } from '../secrets/credentials.js';
 import type { StateStore } from '../state/store.js';
@@ -112,4 +112,4 @@ export interface EventHandler<Event = unknown> {
  */
 // `any`: each entry has its own event type; `on` checks a handler against its schema where the
 // table is written, and the worker only passes it what that schema parsed.
-export type EventTable = { readonly [Kind in HandledObjectKind]?: EventHandler<any> };
+export type EventTable = { readonly [Kind in DeliveryKind]?: EventHandler<any> };

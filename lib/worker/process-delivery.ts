@@ -4,12 +4,12 @@ import type { DeliveryStore } from '../deliveries/store.js';
 import type { EffectLedger, EffectResult } from '../effects/ledger.js';
 import { DownstreamRateLimited, EffectInProgress, WaitsForRetry, describeError, isRetryable } from '../errors.js';
 import { summarizeEvent } from '../gitlab/events.js';
-import { isHandledObjectKind } from '../gitlab/object-kinds.js';
 import { printable } from '../gitlab/printable.js';
 import { normalizeProjectPath } from '../gitlab/project-identity.js';
 import type { QueueMessage } from '../queue/queue.js';
 import type { StateStore } from '../state/store.js';
 import type { ActionRunResult, EventHandler, PlannedAction, Planner } from './action.js';
+import { deliveryKind } from './delivery-kinds.js';
 import { planEvent } from './event-table.js';
 
 export interface WorkerDeps {
@@ -85,7 +85,7 @@ export async function processDelivery(message: QueueMessage, attempt: number, de
 
   // Each planner's event table says which kinds it handles; a planner the config leaves idle
   // still counts, so its event is `done` with no actions rather than `ignored`.
-  const kind = isHandledObjectKind(delivery.objectKind) ? delivery.objectKind : undefined;
+  const kind = deliveryKind(delivery.objectKind);
   const planners = kind
     ? deps.planners.flatMap((planner) => {
         const handler: EventHandler | undefined = planner.events[kind];

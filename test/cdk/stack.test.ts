@@ -12,7 +12,7 @@ import { SECRET_PLACEHOLDERS } from '../../cdk/constructs/bridge-secrets.js';
 import { VISIBILITY_TIMEOUT_FACTOR } from '../../cdk/constructs/delivery-queue.js';
 import { CLIENT_ERROR_RATE_ALARM_PERCENT, MIN_REQUESTS_FOR_RATE, THROTTLED_RATE_ALARM_PERCENT } from '../../cdk/constructs/monitoring.js';
 import { THROTTLED_METRIC_NAME } from '../../cdk/constructs/webhook-api.js';
-import { WEBHOOK_PATH } from '../../lib/receiver/webhook-path.js';
+import { SLACK_INTERACTIONS_PATH, WEBHOOK_PATH } from '../../lib/receiver/webhook-path.js';
 import { TABLE } from '../../lib/deliveries/table.js';
 import { ENV } from '../../lib/env.js';
 import { ConfigError } from '../../lib/errors.js';
@@ -238,11 +238,14 @@ describe('least privilege', () => {
     }
   });
 
-  it('lets the receiver put and get items, send to the queue and read only the GitLab secret', () => {
+  it('lets the receiver put and get items, send to the queue and read only the GitLab secret and the Slack signing secret', () => {
     const statements = statementsOf('receiver');
     expect(statements).toContainEqual(expect.objectContaining({ Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: arnOf(synth.stack.table.table) }));
     expect(statements).toContainEqual(expect.objectContaining({ Action: 'sqs:SendMessage', Resource: arnOf(synth.stack.queues.queue) }));
-    expect(statements).toContainEqual(expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: refTo(synth.stack.secrets.gitlab) }));
+    const secretStatement = statements.find((statement) => actionsOf(statement).includes('secretsmanager:GetSecretValue'));
+    expect(secretStatement?.Resource).toEqual([refTo(synth.stack.secrets.gitlab), refTo(synth.stack.secrets.slackSigning)]);
+    const vars = (functionProps('receiver').Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(vars[ENV.slackSigningSecretId]).toEqual(refTo(synth.stack.secrets.slackSigning));
     // The GitLab API token is the worker's alone: the receiver never calls GitLab.
     expect(JSON.stringify(statements)).not.toContain(logicalIdOf(synth.stack.secrets.gitlabApi));
     const receiverVars = (functionProps('receiver').Environment as { Variables: Record<string, unknown> }).Variables;
@@ -282,6 +285,9 @@ describe('least privilege', () => {
     const workerVars = (functionProps('worker').Environment as { Variables: Record<string, unknown> }).Variables;
     expect(workerVars[ENV.gitlabApiSecretId]).toEqual(refTo(synth.stack.secrets.gitlabApi));
     expect(JSON.stringify(secretStatement?.Resource)).not.toContain(logicalIdOf(synth.stack.secrets.gitlab));
+    // The Slack signing secret is the receiver's alone: it verifies the clicks, the worker acts on them.
+    expect(JSON.stringify(statements)).not.toContain(logicalIdOf(synth.stack.secrets.slackSigning));
+    expect(workerVars).not.toHaveProperty(ENV.slackSigningSecretId);
     const queueStatement = statements.find((statement) => actionsOf(statement).includes('sqs:ReceiveMessage'));
     expect(queueStatement?.Resource).toEqual(arnOf(synth.stack.queues.queue));
     expect(actionsOf(queueStatement as Statement)).toContain('sqs:ChangeMessageVisibility');
@@ -317,7 +323,7 @@ describe('least privilege', () => {
 describe('secrets', () => {
   it('generates the GitLab token at deploy time and writes only REPLACE_ME placeholders for the others', () => {
     const secrets = resourcesOfType(synth.json, 'AWS::SecretsManager::Secret');
-    expect(secrets).toHaveLength(5);
+    expect(secrets).toHaveLength(6);
     const gitlab = synth.json.Resources[logicalIdOf(synth.stack.secrets.gitlab)];
     expect(gitlab?.Properties?.SecretString).toBeUndefined();
     expect(gitlab?.Properties?.GenerateSecretString).toMatchObject({ PasswordLength: 48, ExcludePunctuation: true });
@@ -358,6 +364,10 @@ describe('webhook API', () => {
   it('is an HTTP API routing POST /webhooks/gitlab to the receiver with payload format 2.0', () => {
     synth.template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
     synth.template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `POST ${WEBHOOK_PATH}` });
+    // Slack's interactivity Request URL, on the same API and receiver (issue 12).
+    synth.template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `POST ${SLACK_INTERACTIONS_PATH}` });
+    synth.template.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
+    expect(JSON.stringify(synth.json.Outputs?.[STACK_OUTPUTS.slackInteractionsUrl]?.Value)).toContain(`${SLACK_INTERACTIONS_PATH}"`);
     synth.template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
       IntegrationType: 'AWS_PROXY',
       PayloadFormatVersion: '2.0',

@@ -37,6 +37,8 @@ export interface HarnessOptions {
   people?: Record<string, unknown>;
   /** GitLab's API for the planners: a GitLabClient on this stand-in URL and token, or any GitLabAccess. */
   gitlab?: { url: string; token: string; timeoutMs?: number } | GitLabAccess;
+  /** The config's `interactions` (Retry from Slack). */
+  interactions?: Record<string, unknown>;
 }
 
 /**
@@ -76,7 +78,12 @@ export class NotifyHarness {
   /** (Re)configures the worker; each call starts from fresh routes and credentials. */
   configure(options: HarnessOptions): { config: BridgeConfig; planners: Planner[] } {
     const config = parseConfig(
-      { slack: { apiUrl: this.slack.apiUrl }, routes: options.routes, ...(options.people ? { people: options.people } : {}) },
+      {
+        slack: { apiUrl: this.slack.apiUrl },
+        routes: options.routes,
+        ...(options.people ? { people: options.people } : {}),
+        ...(options.interactions ? { interactions: options.interactions } : {}),
+      },
       'test config',
     );
     const token = options.slackToken === undefined ? this.slack.token : options.slackToken;

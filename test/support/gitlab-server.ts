@@ -109,6 +109,8 @@ export interface FakeGitLabOptions {
   developerTokens?: string[];
   /** Page size cap, to make pagination observable in tests (GitLab's is 100). */
   maxPerPage?: number;
+  /** Scopes `GET /personal_access_tokens/self` reports per token (default `read_api`). */
+  tokenScopes?: Record<string, string[]>;
 }
 
 /**
@@ -311,6 +313,15 @@ export class FakeGitLab {
     }
     if (segments[0] === 'projects' && segments.length === 5 && segments[2] === 'jobs' && segments[4] === 'trace' && method === 'GET') {
       return this.serveTrace(`${decodeURIComponent(segments[1]!)}/${segments[3]}`, send, response);
+    }
+    if (segments[0] === 'personal_access_tokens' && segments[1] === 'self' && segments.length === 2 && method === 'GET') {
+      return send(200, { id: 1, name: 'bridge', revoked: false, active: true, scopes: this.options.tokenScopes?.[token as string] ?? ['read_api'] });
+    }
+    // Retry of a pipeline's failed jobs: GitLab answers 201 with the pipeline (same id), now pending.
+    if (segments[0] === 'projects' && segments.length === 5 && segments[2] === 'pipelines' && segments[4] === 'retry' && method === 'POST') {
+      const scopes = this.options.tokenScopes?.[token as string] ?? ['read_api'];
+      if (!scopes.includes('api')) return send(403, { error: 'insufficient_scope' });
+      return send(201, { id: Number(segments[3]), project_id: Number(decodeURIComponent(segments[1]!)), status: 'pending' });
     }
     if (segments[0] !== 'projects') return send(404, { error: '404 Not Found' });
 

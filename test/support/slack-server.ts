@@ -66,6 +66,16 @@ export interface SlackServer {
   addUser(email: string, id: string): void;
   /** Every `users.lookupByEmail` call so far. */
   lookups(): SlackCall[];
+  /**
+   * A click's `response_url` for a message (`/actions/<channel>/<ts>`), like Slack's
+   * `https://hooks.slack.com/actions/...`: an ephemeral body is recorded in `responses`, a
+   * `replace_original` one also replaces the message (its history grows, as with chat.update).
+   */
+  responseUrl(channel: string, ts: string): string;
+  /** Bodies posted to response URLs, in order. */
+  responses: Array<{ channel: string; ts: string; body: Record<string, unknown> }>;
+  /** A user group `usergroups.users.list` answers with. */
+  addUserGroup(id: string, members: string[]): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -103,8 +113,24 @@ export async function startSlackServer(options: { token?: string } = {}): Promis
       : nameOrId;
   const nextTs = () => `${clock + Math.floor(++sequence / 1000)}.${String(sequence % 1000).padStart(6, '0')}`;
 
+  const responses: SlackServer['responses'] = [];
+  const groups = new Map<string, string[]>();
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const raw = await readBody(request);
+    const action = /^\/actions\/([^/]+)\/([^/?]+)$/.exec(request.url ?? '');
+    if (action) {
+      const [, channel, ts] = action as unknown as [string, string, string];
+      const body = JSON.parse(raw || '{}') as Record<string, unknown>;
+      responses.push({ channel, ts, body });
+      if (body.replace_original === true) {
+        const message = messages.find((candidate) => candidate.channel === channel && candidate.ts === ts);
+        if (!message) return send(response, 404, { ok: false, error: 'message_not_found' });
+        message.text = typeof body.text === 'string' ? body.text : '';
+        message.blocks = Array.isArray(body.blocks) ? body.blocks : [];
+        message.history.push({ text: message.text, blocks: message.blocks });
+      }
+      return send(response, 200, { ok: true });
+    }
     const method = (request.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
     const contentType = request.headers['content-type'];
     let params: Record<string, unknown>;
@@ -154,6 +180,10 @@ export async function startSlackServer(options: { token?: string } = {}): Promis
       message.history.push({ text, blocks });
       return send(response, 200, { ok: true, channel, ts: message.ts, text });
     }
+    if (method === 'usergroups.users.list') {
+      const members = groups.get(typeof params.usergroup === 'string' ? params.usergroup : '');
+      return members ? send(response, 200, { ok: true, users: members }) : send(response, 200, { ok: false, error: 'no_such_subteam' });
+    }
     if (method === 'users.lookupByEmail') {
       const email = typeof params.email === 'string' ? params.email.toLowerCase() : '';
       if (email === '') return send(response, 200, { ok: false, error: 'invalid_email' });
@@ -173,6 +203,9 @@ export async function startSlackServer(options: { token?: string } = {}): Promis
   return {
     apiUrl: `http://127.0.0.1:${port}/api/`,
     token,
+    responses,
+    responseUrl: (channel, ts) => `http://127.0.0.1:${port}/actions/${channel}/${ts}`,
+    addUserGroup: (id, members) => void groups.set(id, members),
     calls,
     messages,
     channelMessages: (id) => messages.filter((message) => message.channel === id && message.threadTs === undefined),

@@ -4,6 +4,7 @@ import { createPlanners } from '../../functions/planners.js';
 import { parseConfig } from '../../lib/config/load.js';
 import { InvalidPayload } from '../../lib/errors.js';
 import { HANDLED_OBJECT_KINDS, isHandledObjectKind } from '../../lib/gitlab/object-kinds.js';
+import { SLACK_ACTION_KIND } from '../../lib/slack/interaction.js';
 import type { EventTable } from '../../lib/worker/action.js';
 import { on, parseEvent } from '../../lib/worker/event-table.js';
 
@@ -15,10 +16,10 @@ const credentials = {
 };
 
 describe('event tables', () => {
-  it("the receiver queues exactly the kinds some planner's table handles", () => {
+  it("the receiver queues exactly the kinds some planner's table handles (GitLab's and Slack's clicks)", () => {
     const planners = createPlanners({ config: parseConfig({ routes: [] }), credentials });
     const handled = new Set(planners.flatMap((planner) => Object.keys(planner.events)));
-    expect([...handled].sort()).toEqual([...HANDLED_OBJECT_KINDS].sort());
+    expect([...handled].sort()).toEqual([...HANDLED_OBJECT_KINDS, SLACK_ACTION_KIND].sort());
   });
 
   it.each([

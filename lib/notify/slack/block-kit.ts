@@ -56,8 +56,12 @@ export interface ContextBlock {
 export interface ButtonElement {
   type: 'button';
   text: TextObject & { type: 'plain_text' };
-  url: string;
+  /** A link button; absent on an action button (Slack posts its click to the app's interactivity URL). */
+  url?: string;
   action_id: string;
+  /** An action button's payload, at most SLACK_LIMITS.buttonValue characters. */
+  value?: string;
+  style?: 'primary' | 'danger';
 }
 export interface ActionsBlock {
   type: 'actions';
@@ -111,6 +115,13 @@ export function buttons(entries: ReadonlyArray<{ text: string; url: string | und
     });
   }
   return elements.length > 0 ? { type: 'actions', elements } : undefined;
+}
+
+/** An action button (no URL): Slack posts its click, with `value`, to the app's interactivity Request URL. */
+export function actionButton(text: string, actionId: string, value: string): ButtonElement | undefined {
+  // Slack refuses a button whose value exceeds 2,000 characters (Block Kit reference: Button element).
+  if (value.length > 2000) return undefined;
+  return { type: 'button', text: { type: 'plain_text', text: clampMrkdwn(text, SLACK_LIMITS.buttonText), emoji: true }, action_id: actionId, value };
 }
 
 /** Assembles a message: drops absent blocks, keeps at most 50, clamps the fallback text. */

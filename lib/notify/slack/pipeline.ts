@@ -3,7 +3,8 @@ import { lateLine, MAX_LISTED_JOBS, sourceLabel, type LateNotice, type PipelineF
 import type { JobExcerpts } from '../job-excerpts.js';
 import type { AlsoFailing, StreakInfo } from '../ref-streak.js';
 import { escapeSlack, formatDuration, humanize, slackLink, slackText } from '../text.js';
-import { SLACK_LIMITS, buttons, context, fields, header, message, section, type SlackMessage } from './block-kit.js';
+import { RETRY_ACTION_ID } from '../../slack/interaction.js';
+import { SLACK_LIMITS, actionButton, buttons, context, fields, header, message, section, type SlackMessage } from './block-kit.js';
 
 /** Bounds on single user-supplied strings, well inside the block limits they end up in. */
 const MAX = { project: 200, ref: 200, title: 300, name: 100, jobName: 120, stage: 60 } as const;
@@ -28,6 +29,12 @@ export interface PipelineFailedOptions {
   excerptsUnavailable?: string;
   /** Sent late (a delivery recovered from GitLab's hook log): one context line says so. */
   late?: LateNotice;
+  /**
+   * The "Retry failed jobs" button (docs/notices.md: Retry from Slack): `value` offers it (the
+   * encoded RetryButtonValue); `retriedBy` (a Slack member id) and `at` (epoch seconds) replace it
+   * with "Retried by @x · 12:01" once someone used it. Not shown on a fixed notice.
+   */
+  retry?: { value: string } | { retriedBy: string; at: number };
 }
 
 /** A Slack member id (`U…`, `W…` on Enterprise Grid); anything else is not written into `<@…>`. */
@@ -115,6 +122,8 @@ export function formatPipelineFailed(facts: PipelineFacts, options: PipelineFail
     facts.commitTitle ? `: ${slackText(facts.commitTitle, MAX.title)}` : ''
   }`;
   const jobs = failedJobsText(facts, options.alsoFailing, options.flaky);
+  const offer = options.retry && 'value' in options.retry ? options.retry : undefined;
+  const retried = options.retry && 'retriedBy' in options.retry ? options.retry : undefined;
   const streak = streakText(options.streak, resolved ? 'Had been failing' : 'Failing');
   const status = resolved ? undefined : streak ? `:repeat: ${streak}` : newFailureText(facts, options.newFailure);
   return message(summary, [
@@ -136,11 +145,27 @@ export function formatPipelineFailed(facts: PipelineFacts, options: PipelineFail
     resolved
       ? context(`:white_check_mark: Fixed by ${slackLink(resolved.pipelineUrl, `pipeline #${resolved.pipelineId}`)}${streak ? ` · ${streak}` : ''}`)
       : undefined,
-    buttons([
-      { text: 'View pipeline', url: facts.pipelineUrl, actionId: 'view_pipeline' },
-      { text: 'View failures', url: facts.failedJobCount > 0 ? `${facts.pipelineUrl}/failures` : undefined, actionId: 'view_failures' },
-    ]),
+    retried ? context(retriedText(retried.retriedBy, retried.at)) : undefined,
+    withRetryButton(
+      buttons([
+        { text: 'View pipeline', url: facts.pipelineUrl, actionId: 'view_pipeline' },
+        { text: 'View failures', url: facts.failedJobCount > 0 ? `${facts.pipelineUrl}/failures` : undefined, actionId: 'view_failures' },
+      ]),
+      resolved || !offer ? undefined : actionButton('Retry failed jobs', RETRY_ACTION_ID, offer.value),
+    ),
   ]);
+}
+
+/** `:repeat: Retried by <@U…> · 12:01`, the time shown in each reader's own time zone (Slack's `<!date>`). */
+export function retriedText(memberId: string, atEpochSeconds: number): string {
+  const who = MEMBER_ID.test(memberId) ? `<@${memberId}>` : slackText(memberId, MAX.name);
+  const fallback = new Date(atEpochSeconds * 1000).toISOString().slice(11, 16);
+  return `:repeat: Retried by ${who} · <!date^${Math.floor(atEpochSeconds)}^{time}|${fallback} UTC>`;
+}
+
+function withRetryButton(block: ReturnType<typeof buttons>, button: ReturnType<typeof actionButton>): ReturnType<typeof buttons> {
+  if (!button) return block;
+  return { type: 'actions', elements: [...(block?.elements ?? []), button] };
 }
 
 /**

@@ -42,6 +42,13 @@ export interface PipelineFailedCardOptions {
   authorMention?: { id: string; name: string };
   /** Sent late (a delivery recovered from GitLab's hook log): one line says so. */
   late?: LateNotice;
+  /**
+   * `interactions.retry.enabled`: a "Retry in GitLab" link to the pipeline page, whose Retry
+   * button retries the failed jobs. A link, not a button the bridge acts on: Teams Workflows
+   * webhooks post cards one way and cannot receive card actions (Action.Submit/Action.Execute
+   * need a bot registration), so Teams gets the way to retry in GitLab instead (docs/notices.md).
+   */
+  retryLink?: boolean;
 }
 
 function statusLine(facts: PipelineFacts, options: PipelineFailedCardOptions): string | undefined {
@@ -91,6 +98,7 @@ export function pipelineFailedCard(facts: PipelineFacts, options: PipelineFailed
       [
         openUrl('View pipeline', facts.pipelineUrl),
         facts.failedJobCount > 0 ? openUrl('View failures', `${facts.pipelineUrl}/failures`) : undefined,
+        options.retryLink && facts.failedJobCount > 0 ? openUrl('Retry in GitLab', facts.pipelineUrl) : undefined,
         logs.show,
       ],
       author ? [author] : [],
