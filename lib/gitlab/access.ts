@@ -122,6 +122,8 @@ export function createGitLabAccess(options: GitLabAccessOptions): GitLabAccess {
     return {
       jobTrace: (projectId, jobId, maxBytes) => watch(() => api.jobTrace(projectId, jobId, maxBytes)),
       user: (userId) => watch(() => api.user(userId)),
+      ...(api.tokenScopes ? { tokenScopes: () => watch(() => api.tokenScopes!()) } : {}),
+      ...(api.retryPipeline ? { retryPipeline: (projectId: number, pipelineId: number) => api.retryPipeline!(projectId, pipelineId) } : {}),
     };
   };
   return {
@@ -192,6 +194,10 @@ export function withGitLabBudget(access: GitLabAccess, budgetMs: number = GITLAB
         api: {
           jobTrace: (projectId, jobId, maxBytes) => bounded(() => api.jobTrace(projectId, jobId, maxBytes)),
           user: (userId) => bounded(() => api.user(userId)),
+          // Whether the token may retry (the Retry button): one lookup, cached by the client.
+          ...(api.tokenScopes ? { tokenScopes: () => bounded(() => api.tokenScopes!()) } : {}),
+          // Not a lookup: a retry the clicker asked for is not cut short by the notice's budget.
+          ...(api.retryPipeline ? { retryPipeline: (projectId: number, pipelineId: number) => api.retryPipeline!(projectId, pipelineId) } : {}),
         },
       };
     },
