@@ -129,13 +129,7 @@ export function createGitLabAccess(options: GitLabAccessOptions): GitLabAccess {
   return {
     async forProject(projectWebUrl) {
       // With GITLAB_URL set, its root is used whatever the payload's web_url says: never the payload.
-      const where = configured ?? rootFromProject(projectWebUrl, options.allowLoopbackProject === true);
-      if (where.unavailable !== undefined) return { unavailable: where.unavailable };
-      const wasDown = down.get(where.root);
-      if (wasDown && wasDown.until > now()) {
-        return { unavailable: `${wasDown.reason} a moment ago; not asked again for up to ${GITLAB_DOWN_CACHE_MS / 60_000} min` };
-      }
-      if (wasDown) down.delete(where.root);
+      // The token first: without one, that is the line a notice shows (not where it would go).
       let token: string | undefined;
       try {
         token = await options.credentials.gitlabApiToken();
@@ -143,6 +137,13 @@ export function createGitLabAccess(options: GitLabAccessOptions): GitLabAccess {
         return { unavailable: readFailure(error) };
       }
       if (!token) return { unavailable: NO_GITLAB_API_TOKEN };
+      const where = configured ?? rootFromProject(projectWebUrl, options.allowLoopbackProject === true);
+      if (where.unavailable !== undefined) return { unavailable: where.unavailable };
+      const wasDown = down.get(where.root);
+      if (wasDown && wasDown.until > now()) {
+        return { unavailable: `${wasDown.reason} a moment ago; not asked again for up to ${GITLAB_DOWN_CACHE_MS / 60_000} min` };
+      }
+      if (wasDown) down.delete(where.root);
       const cached = clients.get(where.root);
       if (cached?.token === token) return { api: cached.api };
       let api: GitLabApi;

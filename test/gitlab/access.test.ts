@@ -105,6 +105,11 @@ describe('the GitLab instance root', () => {
 });
 
 describe('the GitLab API token', () => {
+  it('says no token is configured before anything about the instance (a self-managed project, no GITLAB_URL)', async () => {
+    const { access } = accessWith({});
+    expect(await access.forProject('https://gitlab.example.com/group/app')).toEqual({ unavailable: NO_GITLAB_API_TOKEN });
+  });
+
   it.each([{}, { GITLAB_API_TOKEN: '' }, { GITLAB_API_TOKEN: 'REPLACE_ME: put the token here' }])(
     'says no token is configured for %j, and builds no client',
     async (env) => {
