@@ -149,12 +149,14 @@ export class GitLabBridgeStack extends Stack {
     });
 
     // Recovery (docs/recovery.md): records what GitLab failed to deliver, from its hook event
-    // log, through the receiver's ingest code. Its own grants: write the table, send to the
-    // queue, read the GitLab API token; nothing else.
+    // log, through the receiver's ingest code, and tells the config's ops route what it found.
+    // Its own grants: write the table, send to the queue, read the GitLab API token and the
+    // Slack and Teams secrets (the ops notice); nothing else.
     const recoveryEnv: Partial<Record<EnvName, string>> = {
       [ENV.retentionDays]: String(settings.retentionDays),
       [ENV.recoveryMode]: settings.recovery.mode,
     };
+    if (workerEnv[ENV.configPath]) recoveryEnv[ENV.configPath] = workerEnv[ENV.configPath];
     if (settings.gitlabUrl) recoveryEnv[ENV.gitlabUrl] = settings.gitlabUrl;
     if (settings.recovery.projects) recoveryEnv[ENV.recoveryProjects] = settings.recovery.projects;
     this.recovery = new BridgeFunction(this, 'Recovery', {
@@ -167,10 +169,13 @@ export class GitLabBridgeStack extends Stack {
       // No reserved concurrency (new accounts cannot spare it): scans do not overlap because
       // the timeout (5 min) is at most the shortest schedule (-c recoveryInterval, 5 min or more).
       environment: recoveryEnv,
+      extraFiles: settings.routingConfigPath ? [{ source: settings.routingConfigPath, name: SHIPPED_CONFIG_NAME }] : [],
     });
     this.recovery.bindTable(ENV.tableName, this.table.table, ['GetItem', 'PutItem']);
     this.recovery.bindQueueSender(ENV.queueUrl, this.queues.queue);
     this.recovery.bindSecret(ENV.gitlabApiSecretId, this.secrets.gitlabApi);
+    this.recovery.bindSecret(ENV.slackSecretId, this.secrets.slack);
+    this.recovery.bindSecret(ENV.teamsSecretId, this.secrets.teams);
     this.recoverySchedule = new Rule(this, 'RecoverySchedule', {
       description: `gitlab-bridge: scan GitLab's hook event log every ${settings.recovery.intervalMinutes} minutes`,
       schedule: Schedule.rate(Duration.minutes(settings.recovery.intervalMinutes)),

@@ -58,6 +58,14 @@ export const MIN_REQUESTS_FOR_RATE = 20;
  */
 export const THROTTLED_RATE_ALARM_PERCENT = 1;
 
+/**
+ * Refused Slack clicks (401 on /slack/interactions) in 5 minutes that mean "look". Slack signs
+ * every genuine click, so a refusal is a signing secret that is unset, stale after a rotation or
+ * of another app (then every click fails, and a person who sees nothing clicks again), or someone
+ * probing the URL. Clicks are rare, so a few already say it.
+ */
+export const SLACK_REJECTED_ALARM_COUNT = 3;
+
 /** A bridge metric (EMF, namespace GitLabBridge) for one function. */
 export function bridgeMetric(name: MetricName, service: MetricService, statistic: string, label?: string): Metric {
   return new Metric({
@@ -168,6 +176,12 @@ export class Monitoring extends Construct {
       THROTTLED_RATE_ALARM_PERCENT,
     );
     alarm(
+      'SlackInteractionsRejected',
+      bridgeMetric(METRIC_NAMES.slackRejected, METRIC_SERVICES.receiver, 'Sum'),
+      `At least ${SLACK_REJECTED_ALARM_COUNT} Slack button clicks in 5 minutes got a 401 (SlackInteractionsRejected): the signing secret in GitLabBridge/slack-signing-secret is unset, stale or of another Slack app (docs/deploy.md), or someone is probing /slack/interactions. The access logs (status, ip) say which.`,
+      SLACK_REJECTED_ALARM_COUNT,
+    );
+    alarm(
       'QueueBacklogAge',
       props.queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum' }),
       `The oldest queued delivery waited over ${QUEUE_AGE_ALARM_SECONDS / 60} minutes: the worker is stuck, failing, or capped too low (workerMaxConcurrency).`,
@@ -217,6 +231,7 @@ export class Monitoring extends Construct {
         width: 12,
         left: [
           bridgeMetric(METRIC_NAMES.rejected, receiver, 'Sum', 'rejected (401)'),
+          bridgeMetric(METRIC_NAMES.slackRejected, receiver, 'Sum', 'Slack clicks rejected (401)'),
           bridgeMetric(METRIC_NAMES.duplicate, receiver, 'Sum', 'duplicate'),
           bridgeMetric(METRIC_NAMES.ignored, receiver, 'Sum', 'ignored (event not handled)'),
         ],

@@ -48,14 +48,21 @@ describe('the scheduled recovery function', () => {
     }
   }, 60_000);
 
-  it('may write and read items, send to the queue and read the GitLab API token, nothing else', () => {
+  it('may write and read items, send to the queue and read the GitLab API token and the Slack and Teams secrets, nothing else', () => {
     const roleId = logicalIdOf(synth.stack.recovery.role);
     const statements = resourcesOfType(synth.json, 'AWS::IAM::Policy')
       .filter(([, policy]) => JSON.stringify(policy.Properties?.Roles) === JSON.stringify([{ Ref: roleId }]))
       .flatMap(([, policy]) => (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
     expect(statements).toContainEqual(expect.objectContaining({ Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: arnOf(synth.stack.table.table) }));
     expect(statements).toContainEqual(expect.objectContaining({ Action: 'sqs:SendMessage', Resource: arnOf(synth.stack.queues.queue) }));
-    expect(statements).toContainEqual(expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: refTo(synth.stack.secrets.gitlabApi) }));
+    // The GitLab API token, and for the ops notice (docs/recovery.md) the Slack bot token and the Teams webhooks.
+    const secretReads = statements.filter((statement) => actionsOf(statement).includes('secretsmanager:GetSecretValue'));
+    expect(secretReads.flatMap((statement) => (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]))).toEqual([
+      refTo(synth.stack.secrets.gitlabApi),
+      refTo(synth.stack.secrets.slack),
+      refTo(synth.stack.secrets.teams),
+    ]);
+    expect(secretReads.flatMap(actionsOf)).toEqual(['secretsmanager:GetSecretValue']);
     expect(statements.flatMap(actionsOf).sort()).toEqual(
       [
         'dynamodb:GetItem',
@@ -68,8 +75,9 @@ describe('the scheduled recovery function', () => {
         'xray:PutTraceSegments',
       ].sort(),
     );
-    // Not the webhook secret: recovery never needs a webhook token.
-    expect(JSON.stringify(statements)).not.toContain(logicalIdOf(synth.stack.secrets.gitlab));
+    // Not the webhook secret, Jira's or Slack's signing secret: recovery never needs them.
+    for (const secret of [synth.stack.secrets.gitlab, synth.stack.secrets.jira, synth.stack.secrets.slackSigning])
+      expect(JSON.stringify(statements)).not.toContain(logicalIdOf(secret));
     const props = synth.json.Resources[logicalIdOf(synth.stack.recovery.function)]?.Properties;
     expect(props?.Timeout).toBe(RECOVERY_TIMEOUT.toSeconds());
   });

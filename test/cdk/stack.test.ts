@@ -10,7 +10,12 @@ import { createBridgeApp } from '../../cdk/bridge-app.js';
 import { DIGEST_EVERY, RECEIVER_TIMEOUT, SHIPPED_CONFIG_NAME, WORKER_BATCH_SIZE, WORKER_TIMEOUT } from '../../cdk/bridge-stack.js';
 import { SECRET_PLACEHOLDERS } from '../../cdk/constructs/bridge-secrets.js';
 import { VISIBILITY_TIMEOUT_FACTOR } from '../../cdk/constructs/delivery-queue.js';
-import { CLIENT_ERROR_RATE_ALARM_PERCENT, MIN_REQUESTS_FOR_RATE, THROTTLED_RATE_ALARM_PERCENT } from '../../cdk/constructs/monitoring.js';
+import {
+  CLIENT_ERROR_RATE_ALARM_PERCENT,
+  MIN_REQUESTS_FOR_RATE,
+  SLACK_REJECTED_ALARM_COUNT,
+  THROTTLED_RATE_ALARM_PERCENT,
+} from '../../cdk/constructs/monitoring.js';
 import { THROTTLED_METRIC_NAME } from '../../cdk/constructs/webhook-api.js';
 import { SLACK_INTERACTIONS_PATH, WEBHOOK_PATH } from '../../lib/receiver/webhook-path.js';
 import { TABLE } from '../../lib/deliveries/table.js';
@@ -436,6 +441,25 @@ describe('flood protection: throttled and refused webhook requests', () => {
     expect(byId.throttled?.MetricStat?.Metric).toEqual({ MetricName: THROTTLED_METRIC_NAME, Namespace: METRICS_NAMESPACE, Dimensions: apiDimension() });
     expect(byId.requests?.MetricStat?.Metric.MetricName).toBe('Count');
     expect(alarm.Metrics.find((query) => query.Expression)?.Expression).toBe('100 * FILL(throttled, 0) / requests');
+  });
+
+  it("alarms to the topic when Slack clicks are refused (401) by the receiver's signature check", () => {
+    const found = resourcesOfType(synth.json, 'AWS::CloudWatch::Alarm').find(
+      ([, alarm]) => alarm.Properties?.AlarmName === `${DEFAULT_STACK_NAME}-SlackInteractionsRejected`,
+    );
+    expect(found?.[1].Properties).toMatchObject({
+      MetricName: METRIC_NAMES.slackRejected,
+      Namespace: METRICS_NAMESPACE,
+      // The receiver emits it with this one dimension (functions/receiver.ts, emfMetrics('receiver')).
+      Dimensions: [{ Name: 'service', Value: 'receiver' }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: SLACK_REJECTED_ALARM_COUNT,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [refTo(synth.stack.monitoring.topic)],
+    });
+    expect(JSON.stringify(onlyResource(synth.json, 'AWS::CloudWatch::Dashboard').Properties.DashboardBody)).toContain(METRIC_NAMES.slackRejected);
   });
 
   it('charts the 4xx and throttled rates and the 429 count on the dashboard', () => {

@@ -222,6 +222,30 @@ describe('retry from Slack', () => {
     expect(retriesOf(40)).toHaveLength(2);
   });
 
+  it('tells the clicker in plain words when GitLab no longer knows the pipeline (404), to the clicker only', async () => {
+    // A notice whose pipeline was deleted in GitLab since: its button still carries the old id.
+    const value = encodeRetryValue({
+      projectId: PROJECT,
+      projectPath: 'gitlab-org/gitlab-test',
+      projectKey: `${PROJECT}@gitlab-org/gitlab-test`,
+      pipelineId: 46,
+      round: '20261130113000',
+      pipelineUrl: 'https://gitlab.example.com/gitlab-org/gitlab-test/-/pipelines/46',
+    });
+    const message = { channel: 'CDELETED', ts: '1700000000.004600', text: 'Failed: pipeline #46', blocks: [], history: [] };
+    gitlab.script('POST', new RegExp(`/pipelines/46/retry$`), [{ status: 404 }]);
+    const responsesBefore = slack.responses.length;
+    const body = clickBody(message, 'UCAROL', { action_id: 'retry_pipeline', value });
+    expect((await fetch(interactionsUrl(), { method: 'POST', headers: signedHeaders(body), body })).status).toBe(200);
+    const record = await finished(clickId(body));
+    expect(record.outcomes[0]).toMatchObject({ status: 'failed', retryable: false, error: expect.stringContaining('GitLab does not know pipeline #46') });
+    const replies = slack.responses.slice(responsesBefore);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(String(replies[0]!.body.text)).toBe("GitLab does not know pipeline #46 any more (deleted, or the bridge's token cannot see the project).");
+    expect(retriesOf(46)).toHaveLength(1);
+  });
+
   it('answers link button clicks (View pipeline) 200 and records nothing', async () => {
     const parent = parentOf(40);
     const body = clickBody(parent, 'UALICE', { action_id: 'view_pipeline', url: 'https://gitlab.example.com/p' });
