@@ -466,22 +466,26 @@ async function failureActions(
   };
   // While a storm's rollup is open, a failure replied in its ref's thread is listed there too,
   // after the reply and apart from it (a busy rollup then retries the listing, not the reply).
-  const listed: PlannedAction[] = storm
-    ? [
-        {
-          key: `${base.key}:rollup`,
-          kind: 'slack',
-          target: base.target,
-          summary: `pipeline #${facts.pipelineId} listed in the storm rollup`,
-          after: { keys: [base.key], otherwise: 'no failure notice was posted in the thread' },
-          run: async (followed): Promise<ActionRunResult> => {
-            if (!followed?.get(base.key)?.thread_ts) return { skipped: 'not a thread reply' };
-            const line = { ...rollupLine(base.key, failureKey, facts), threaded: true };
-            return (await listInOpenRollup(state, outlets, target.id, storm, line, context.now?.() ?? new Date())) ?? { skipped: 'no storm rollup is open' };
+  // Folding is on by default (issue 14): with only the defaults, the listing is planned when the
+  // failure is known to continue a streak, so a lone notice records no "not a thread reply" outcome.
+  const listable = updatePlanned || target.routes.some((route) => route.options.storm !== undefined && route.options.storm !== false);
+  const listed: PlannedAction[] =
+    storm && listable
+      ? [
+          {
+            key: `${base.key}:rollup`,
+            kind: 'slack',
+            target: base.target,
+            summary: `pipeline #${facts.pipelineId} listed in the storm rollup`,
+            after: { keys: [base.key], otherwise: 'no failure notice was posted in the thread' },
+            run: async (followed): Promise<ActionRunResult> => {
+              if (!followed?.get(base.key)?.thread_ts) return { skipped: 'not a thread reply' };
+              const line = { ...rollupLine(base.key, failureKey, facts), threaded: true };
+              return (await listInOpenRollup(state, outlets, target.id, storm, line, context.now?.() ?? new Date())) ?? { skipped: 'no storm rollup is open' };
+            },
           },
-        },
-      ]
-    : [];
+        ]
+      : [];
   if (!updatePlanned) return [failed, ...listed];
   const updateKey = `${target.id}:pipeline:${facts.projectKey}:${planned!.pipelineId}:still-failing:${facts.pipelineId}${roundSuffix(facts.round)}`;
   const update: PlannedAction = {

@@ -12,7 +12,7 @@
  * A line is keyed by its failure notice's effect key: a retry of a folded failure adds nothing.
  */
 import { BridgeError } from '../errors.js';
-import type { Route, StormOptions } from '../routing/schema.js';
+import { StormSchema, type Route, type StormOptions } from '../routing/schema.js';
 import type { StateStore } from '../state/store.js';
 import type { Outlets, Sent, SlackMessageIds } from './outlets.js';
 import type { PipelineFacts } from './pipeline-facts.js';
@@ -74,13 +74,20 @@ async function withLock<T>(state: StateStore, key: string, owner: string, work: 
   }
 }
 
+/** Storm folding when no route sending to a destination sets `storm`: 5 notices in 120 s (issue 14). */
+export const DEFAULT_STORM: StormOptions = StormSchema.parse({});
+
 /**
- * The storm options of the routes sending to a destination: the lowest threshold and the
- * longest window among those that set `storm`; undefined (no folding) when none does.
+ * The storm options of the routes sending to a destination. Folding is on by default: undefined
+ * (no folding) when any of them sets `storm: false` (as `mentionAuthors: false` does); otherwise
+ * the lowest threshold and the longest window among those that set `storm`, the defaults when
+ * none does.
  */
 export function stormOptionsOf(routes: readonly Route[]): StormOptions | undefined {
-  const set = routes.map((route) => route.options.storm).filter((storm): storm is StormOptions => storm !== undefined);
-  if (set.length === 0) return undefined;
+  const storms = routes.map((route) => route.options.storm);
+  if (storms.includes(false)) return undefined;
+  const set = storms.filter((storm): storm is StormOptions => storm !== undefined && storm !== false);
+  if (set.length === 0) return DEFAULT_STORM;
   return { threshold: Math.min(...set.map((storm) => storm.threshold)), windowSeconds: Math.max(...set.map((storm) => storm.windowSeconds)) };
 }
 

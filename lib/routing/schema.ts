@@ -173,9 +173,10 @@ export const RouteOptionsSchema = z.strictObject({
   /**
    * Storm folding at the Slack channels this route sends to: once `threshold` failure notices
    * went top-level within `windowSeconds`, the next failures fold into one rollup message updated
-   * in place. Off when absent; `{}` takes the defaults (5 notices in 120 s).
+   * in place. On by default (5 notices in 120 s, issue 14); `false` turns it off for the channels
+   * this route sends to, `{}` takes the defaults.
    */
-  storm: StormSchema.optional(),
+  storm: z.union([z.literal(false), StormSchema]).optional(),
 });
 export type RouteOptions = z.infer<typeof RouteOptionsSchema>;
 

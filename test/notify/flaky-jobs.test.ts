@@ -13,7 +13,9 @@ import { NotifyHarness } from './harness.js';
  */
 const harness = new NotifyHarness();
 const CHANNEL = 'C0FLAKY';
-const slackRoute: RouteInput = { name: 'ci', projects: ['gitlab-org/*'], events: ['pipeline'], slack: { channel: CHANNEL } };
+// storm: false: this file posts more than 5 failures to one channel within 2 minutes, and folding
+// (on by default, issue 14; test/notify/storm.test.ts) is not what it tests.
+const slackRoute: RouteInput = { name: 'ci', projects: ['gitlab-org/*'], events: ['pipeline'], slack: { channel: CHANNEL }, options: { storm: false } };
 const teamsRoute: RouteInput = { name: 'teams', projects: ['gitlab-org/*'], events: ['pipeline'], teams: { webhook: 'ops' } };
 const ROUND = ':20160812152629';
 

@@ -15,7 +15,9 @@ import { expectWithinSlackLimits } from './slack-limits.js';
 const harness = new NotifyHarness();
 const TOKEN = 'glpat-excerpttest000000000';
 const CHANNEL = 'C0EXCERPTS';
-const slackRoute: RouteInput = { name: 'ci', projects: ['**'], events: ['pipeline'], slack: { channel: CHANNEL } };
+// storm: false: this file posts more than 5 failures to one channel within 2 minutes, and folding
+// (on by default, issue 14; test/notify/storm.test.ts) is not what it tests.
+const slackRoute: RouteInput = { name: 'ci', projects: ['**'], events: ['pipeline'], slack: { channel: CHANNEL }, options: { storm: false } };
 const teamsRoute: RouteInput = { name: 'teams', projects: ['**'], events: ['pipeline'], teams: { webhook: 'ops' } };
 const trace = (name: string) => readFileSync(new URL(`../fixtures/traces/${name}`, import.meta.url), 'utf8');
 let gitlab: FakeGitLab;

@@ -16,7 +16,9 @@ import { startFakeGitLab } from '../support/gitlab-server.js';
  */
 const harness = new NotifyHarness();
 const CHANNEL = 'C0MENTIONS';
-const route: RouteInput = { projects: ['**'], events: ['pipeline', 'merge_request'], slack: { channel: CHANNEL } };
+// storm: false: this file posts more than 5 failures to one channel within 2 minutes, and folding
+// (on by default, issue 14; test/notify/storm.test.ts) is not what it tests.
+const route: RouteInput = { projects: ['**'], events: ['pipeline', 'merge_request'], slack: { channel: CHANNEL }, options: { storm: false } };
 
 beforeAll(() => harness.start());
 afterAll(() => harness.stop());
@@ -174,7 +176,7 @@ describe('the commit author in a Slack failure notice', () => {
   });
 
   it('mentionAuthors: false turns mentions off: no lookup, the name only', async () => {
-    harness.configure({ routes: [{ ...route, options: { mentionAuthors: false } }], people: { root: { slack: 'U0ROOT' } } });
+    harness.configure({ routes: [{ ...route, options: { mentionAuthors: false, storm: false } }], people: { root: { slack: 'U0ROOT' } } });
     const email = freshEmail();
     harness.slack.addUser(email, 'U0OFF');
     await harness.deliver(pipeline({ commitAuthorEmail: email }));
@@ -242,7 +244,7 @@ describe('reviewers in the merge request parent message', () => {
   });
 
   it('are not mentioned with mentionAuthors: false', async () => {
-    harness.configure({ routes: [{ ...route, options: { mentionAuthors: false } }], people: { sidneyjones: { slack: 'U0SIDNEY' } } });
+    harness.configure({ routes: [{ ...route, options: { mentionAuthors: false, storm: false } }], people: { sidneyjones: { slack: 'U0SIDNEY' } } });
     await harness.deliver(mergeRequestEvent({ projectId, iid: 4 }));
     expect(JSON.stringify(posts()[0]!.params.blocks)).toContain('*Reviewers*\\nSidney Jones');
   });

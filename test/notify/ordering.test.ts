@@ -12,9 +12,11 @@ import { NotifyHarness } from './harness.js';
  */
 const harness = new NotifyHarness();
 const CHANNEL = 'C0ORDERING';
+// storm: false: this file posts more than 5 failures to one channel within 2 minutes, and folding
+// (on by default, issue 14; test/notify/storm.test.ts) is not what it tests.
 const routes: RouteInput[] = [
   { name: 'reviews', projects: ['flightjs/**', 'attacker/**'], events: ['merge_request'], slack: { channel: CHANNEL } },
-  { name: 'ci', projects: ['gitlab-org/*'], events: ['pipeline'], slack: { channel: CHANNEL } },
+  { name: 'ci', projects: ['gitlab-org/*'], events: ['pipeline'], slack: { channel: CHANNEL }, options: { storm: false } },
 ];
 const SIDNEY = { id: 25, name: 'Sidney Jones', username: 'sjones' };
 

@@ -172,11 +172,30 @@ describe('storm folding', () => {
     expect(wire(rollupMessages()[0]?.blocks)).toContain(`|#${folded.id}>`);
   }, 30_000);
 
-  it('posts every failure when the route sets no storm', async () => {
+  it('folds the 6th failure when the route sets no storm: on by default, 5 notices in 120 s', async () => {
     harness.configure({ routes: [{ ...route({}), options: {} }] });
+    const failures = Array.from({ length: 6 }, (_, n): Failure => ({ project: n, ref: 'main', id: idBase + n }));
+    await deliverAll(failures.map(failedEvent), 1);
+    for (const failure of failures.slice(0, 5)) expect(noticeOf(failure)).toHaveLength(1);
+    expect(noticeOf(failures[5]!)).toHaveLength(0);
+    expect(topLevel()).toHaveLength(6);
+    expect(rollupMessages()).toHaveLength(1);
+    expect(wire(rollupMessages()[0]!.blocks)).toContain(`|#${failures[5]!.id}>`);
+  }, 30_000);
+
+  it('posts every failure when the route sets storm: false', async () => {
+    harness.configure({ routes: [{ ...route({}), options: { storm: false } }] });
     const failures = Array.from({ length: 8 }, (_, n): Failure => ({ project: n, ref: 'main', id: idBase + n }));
     await deliverAll(failures.map(failedEvent), 4);
     expect(topLevel()).toHaveLength(8);
+    expect(rollupMessages()).toHaveLength(0);
+  }, 30_000);
+
+  it('storm: false on one of two routes sending to a channel turns folding off there', async () => {
+    harness.configure({ routes: [route({ threshold: 2 }), { ...route({}), name: 'quiet', options: { storm: false } }] });
+    const failures = Array.from({ length: 4 }, (_, n): Failure => ({ project: n, ref: 'main', id: idBase + n }));
+    await deliverAll(failures.map(failedEvent), 1);
+    expect(topLevel()).toHaveLength(4);
     expect(rollupMessages()).toHaveLength(0);
   }, 30_000);
 

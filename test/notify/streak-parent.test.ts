@@ -17,7 +17,16 @@ import { NotifyHarness } from './harness.js';
 const harness = new NotifyHarness();
 const CHANNEL = 'C0PARENT';
 const TARGET = `slack:${CHANNEL}`;
-const route: RouteInput = { name: 'ci', projects: ['gitlab-org/*'], events: ['pipeline'], branches: 'all', slack: { channel: CHANNEL } };
+// storm: false: this file posts more than 5 failures to one channel within 2 minutes, and folding
+// (on by default, issue 14; test/notify/storm.test.ts) is not what it tests.
+const route: RouteInput = {
+  name: 'ci',
+  projects: ['gitlab-org/*'],
+  events: ['pipeline'],
+  branches: 'all',
+  slack: { channel: CHANNEL },
+  options: { storm: false },
+};
 const people = { root: { slack: 'U0ROOT' } };
 const ROUND = ':20160812152629';
 
@@ -175,7 +184,7 @@ describe('flaky marks go on the notice the parent shows', () => {
 
 describe('a green pipeline does not erase a newer failure', () => {
   it('without recovery notices: #103 failing while #102 is planned keeps the ref red', async () => {
-    harness.configure({ routes: [{ ...route, options: { notifyOnRecovery: false } }], people });
+    harness.configure({ routes: [{ ...route, options: { notifyOnRecovery: false, storm: false } }], people });
     await harness.deliver(failed(first + 1));
     const newer = await harness.storeDelivery(failed(first + 3));
     const hooks = faultyState(harness.state);
