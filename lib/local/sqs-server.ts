@@ -102,7 +102,9 @@ function answerLongPollOnFirstMessage(queue: EmulatedQueue): void {
   const setRecord = queue.setRecord.bind(queue);
   queue.setRecord = (input, messageId) => {
     const entry = setRecord(input, messageId);
-    for (const wake of waiters) wake();
+    // The package marks every new message delayed until a timer of DelaySeconds (0 included)
+    // fires; a timer set after it fires after it, when the message can be received.
+    if (waiters.size > 0) setTimeout(() => waiters.forEach((wake) => wake()), 0).unref();
     return entry;
   };
   const receive = queue.receive.bind(queue);
