@@ -288,18 +288,34 @@ function watchPosts(slack: SlackServer): { next(): Promise<number>; count(): num
   };
 }
 
+/**
+ * Channels the end-to-end and load deliveries are spread over. The bridge keeps to Slack's pace
+ * of about one message a second per channel (lib/notify/slack/pacing.ts: a burst of 3, then one
+ * a second), so notices to one channel arrive at 1/s whatever the bridge's speed: 200 notices in a
+ * row to #ci measured Slack's limit (median 1 s), not the bridge. Deliveries i go to channel
+ * i mod BENCH_CHANNELS through a route per channel, as a team with many projects would have.
+ */
+export const BENCH_CHANNELS = 50;
+
 async function startBenchBridge(slack: SlackServer): Promise<LocalBridge> {
   const env = slackEnv(slack);
-  return startLocalBridge({ port: 0, tokens: [BENCH_TOKEN], config: resolveConfig(env), credentials: credentialsFromEnv(env), print: () => {}, log: silent });
+  const base = resolveConfig(env);
+  const routes = Array.from({ length: BENCH_CHANNELS }, (_, c) => ({
+    ...base.routes[0]!,
+    name: `bench-${c}`,
+    projects: [`bench/ch${c}/**`],
+    slack: { channel: `#ci-${c}` },
+  }));
+  return startLocalBridge({ port: 0, tokens: [BENCH_TOKEN], config: { ...base, routes }, credentials: credentialsFromEnv(env), print: () => {}, log: silent });
 }
 
-/** A failed pipeline on the default branch of a project of its own: a first failure, so a new notice. */
+/** A failed pipeline on the default branch of a project of its own (routed to channel i mod BENCH_CHANNELS): a first failure, so a new notice. */
 function failedPipeline(i: number, prefix: string): string {
   return JSON.stringify(
     pipelineEvent({
       status: 'failed',
       projectId: 100_000 + i,
-      projectPath: `bench/${prefix}-${i}`,
+      projectPath: `bench/ch${((i % BENCH_CHANNELS) + BENCH_CHANNELS) % BENCH_CHANNELS}/${prefix}-${i}`,
       defaultBranch: 'main',
       ref: 'main',
       id: 10_000 + i,

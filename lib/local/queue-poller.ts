@@ -45,7 +45,9 @@ export const MAX_LOCAL_WORKER_CONCURRENCY = 64;
  * time). A standard queue orders nothing across batches, in AWS or here: two events of one merge
  * request or ref in different batches may run together, and the planners' state reservations
  * (lib/state) are what keep a thread's parent message single. Idle, one long poll is open at a
- * time: local-aws-sqs answers it as soon as a message arrives, so nothing waits on an interval.
+ * time: lib/local/sqs-server.ts makes local-aws-sqs answer it as soon as a message is sent, as
+ * AWS does (the package alone waits for a full batch or the end of the wait), so nothing waits on an
+ * interval.
  */
 export function startQueuePoller(options: {
   client: SQSClient;

@@ -44,7 +44,10 @@ export async function startSqsServer(port = 0): Promise<{ server: Server; endpoi
   const { service, requestHandler } = createRequestHandler({ port, hostname: '127.0.0.1', emulateQueueCreationLifecycle: false });
   const server = createServer((request, response) => {
     // Queues appear through CreateQueue; each is patched once, before any request can reach it.
-    for (const queue of service.Queues) keepReceiveCountOnVisibilityChange(queue as unknown as EmulatedQueue);
+    for (const queue of service.Queues) {
+      keepReceiveCountOnVisibilityChange(queue as unknown as EmulatedQueue);
+      answerLongPollOnFirstMessage(queue as unknown as EmulatedQueue);
+    }
     void requestHandler(request, response);
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
@@ -61,7 +64,10 @@ interface EmulatedQueue {
   delete(receiptHandle: string): boolean;
   changeVisibility(receiptHandle: string, visibilityTimeout: string): boolean;
   setRecord(input: { MessageBody: string; MessageAttributes?: unknown; DelaySeconds?: number }, messageId?: string): { record: EmulatedRecord } | undefined;
+  getAttributes(names: string[]): Record<string, string>;
+  ReceiveMessageWaitTimeSeconds?: number;
   [PATCHED]?: true;
+  [LONG_POLL_PATCHED]?: true;
 }
 interface EmulatedRecord {
   MessageId: string;
@@ -71,6 +77,70 @@ interface EmulatedRecord {
   attributes: Record<string, string>;
 }
 const PATCHED = Symbol('keepReceiveCountOnVisibilityChange');
+const LONG_POLL_PATCHED = Symbol('answerLongPollOnFirstMessage');
+
+/**
+ * How often a waiting long poll looks again for messages that became visible on a timer (a
+ * visibility timeout or a delay ending), which local-aws-sqs sets without a signal. New messages
+ * wake it at once; a retry is seconds away anyway, so 50 ms late is nothing.
+ */
+const LONG_POLL_RECHECK_MS = 50;
+
+/**
+ * local-aws-sqs answers a long poll (WaitTimeSeconds > 0) only when it has MaxNumberOfMessages
+ * messages or the wait is over, so the local worker, asking for a batch of 10, left a lone
+ * delivery waiting out its whole 1 s poll (issue 15: end-to-end median 1121 ms against ~60 ms of
+ * work). AWS answers as soon as any message is available. Emulated here: the poll sleeps until a
+ * message is sent (a signal from setRecord, no interval), then takes what is ready, up to its
+ * MaxNumberOfMessages, through the package's own receive (which marks them in flight). Short polls
+ * (WaitTimeSeconds 0) go to the package unchanged.
+ */
+function answerLongPollOnFirstMessage(queue: EmulatedQueue): void {
+  if (queue[LONG_POLL_PATCHED]) return;
+  queue[LONG_POLL_PATCHED] = true;
+  const waiters = new Set<() => void>();
+  const setRecord = queue.setRecord.bind(queue);
+  queue.setRecord = (input, messageId) => {
+    const entry = setRecord(input, messageId);
+    // The package marks every new message delayed until a timer of DelaySeconds (0 included)
+    // fires; a timer set after it fires after it, when the message can be received.
+    if (waiters.size > 0) setTimeout(() => waiters.forEach((wake) => wake()), 0).unref();
+    return entry;
+  };
+  const receive = queue.receive.bind(queue);
+  const ready = (): number => {
+    const attributes = queue.getAttributes(['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible']);
+    return Math.max(0, Number(attributes.ApproximateNumberOfMessages) - Number(attributes.ApproximateNumberOfMessagesNotVisible));
+  };
+  const nextMessage = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      waiters.add(done);
+    });
+  queue.receive = async (options) => {
+    const { WaitTimeSeconds, MaxNumberOfMessages } = (options ?? {}) as { WaitTimeSeconds?: unknown; MaxNumberOfMessages?: unknown };
+    const waitSeconds = Number(WaitTimeSeconds ?? queue.ReceiveMessageWaitTimeSeconds ?? 0);
+    if (!(waitSeconds > 0)) return receive(options);
+    const max = Number(MaxNumberOfMessages ?? 1) || 1;
+    const deadline = Date.now() + waitSeconds * 1000;
+    for (;;) {
+      const available = ready();
+      if (available > 0) {
+        const records = await receive({ ...(options as object), WaitTimeSeconds: 0, MaxNumberOfMessages: Math.min(max, available) });
+        if (records.length > 0) return records;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) return [];
+      await nextMessage(Math.min(LONG_POLL_RECHECK_MS, left));
+    }
+  };
+}
 
 /**
  * local-aws-sqs counts a ChangeMessageVisibility as a receive (it raises

@@ -83,6 +83,28 @@ describe('the local queue poller (Lambda SQS event source stand-in)', () => {
     expect(left.Attributes).toMatchObject({ ApproximateNumberOfMessages: '1', ApproximateNumberOfMessagesNotVisible: '1' });
   });
 
+  it('idle, hands a delivery to the worker as soon as it is queued, not when its long poll ends', async () => {
+    sqs = await startLocalSqs({ queueName: 'poller-idle' });
+    let handledAt: number | undefined;
+    const handler = async (): Promise<SQSBatchResponse> => {
+      handledAt ??= performance.now();
+      return { batchItemFailures: [] };
+    };
+    const poller = startQueuePoller({ client: sqs.client, queueUrl: sqs.queueUrl, queueArn: 'arn:aws:sqs:us-east-1:000000000000:q', handler, waitSeconds: 2 });
+    let sentAt = 0;
+    try {
+      // The poller's long poll is open on an empty queue when the delivery lands.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      sentAt = performance.now();
+      await sendMany(sqs, ['lone']);
+      for (let i = 0; i < 100 && handledAt === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      await poller.stop();
+    }
+    expect(handledAt).toBeDefined();
+    expect(handledAt! - sentAt).toBeLessThan(500);
+  });
+
   it.each([
     [undefined, DEFAULT_LOCAL_WORKER_CONCURRENCY],
     ['', DEFAULT_LOCAL_WORKER_CONCURRENCY],

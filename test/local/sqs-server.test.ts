@@ -37,6 +37,35 @@ describe('local SQS (local-aws-sqs behind lib/local/sqs-server.ts)', () => {
     expect(second?.Attributes?.ApproximateFirstReceiveTimestamp).toBe(first?.Attributes?.ApproximateFirstReceiveTimestamp);
   });
 
+  it('answers a long poll for a batch as soon as one message is sent, as AWS does, not when the batch is full or the wait is over', async () => {
+    sqs = await startLocalSqs({ queueName: 'long-poll-first' });
+    const local = sqs;
+    const start = performance.now();
+    const polling = local.client.send(new ReceiveMessageCommand({ QueueUrl: local.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 5 }));
+    // The poll is open and waiting on an empty queue when the message lands.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await local.client.send(new SendMessageCommand({ QueueUrl: local.queueUrl, MessageBody: 'lone' }));
+    const received = await polling;
+    expect(received.Messages?.map((message) => message.Body)).toEqual(['lone']);
+    expect(performance.now() - start).toBeLessThan(1000);
+    // Still a long poll: on an empty queue it waits out WaitTimeSeconds, then answers with nothing.
+    const emptyStart = performance.now();
+    const empty = await local.client.send(new ReceiveMessageCommand({ QueueUrl: local.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    expect(empty.Messages ?? []).toEqual([]);
+    expect(performance.now() - emptyStart).toBeGreaterThanOrEqual(950);
+  });
+
+  it('answers a long poll with a message whose visibility timeout ends while it waits', async () => {
+    sqs = await startLocalSqs({ queueName: 'long-poll-visible-again', visibilityTimeoutSeconds: 1 });
+    await sqs.client.send(new SendMessageCommand({ QueueUrl: sqs.queueUrl, MessageBody: 'again' }));
+    const first = await receiveOne(sqs, sqs.queueUrl);
+    expect(first?.Body).toBe('again');
+    const start = performance.now();
+    const second = await receiveOne(sqs, sqs.queueUrl, 5);
+    expect(second?.Body).toBe('again');
+    expect(performance.now() - start).toBeLessThan(2500);
+  });
+
   it('moves a message to the dead-letter queue after maxReceiveCount receives, delayed ones included, not before', async () => {
     sqs = await startLocalSqs({ maxReceiveCount: 2, visibilityTimeoutSeconds: 1, queueName: 'visibility-dlq' });
     await sqs.client.send(new SendMessageCommand({ QueueUrl: sqs.queueUrl, MessageBody: 'm' }));
