@@ -16,13 +16,12 @@ import { loadConfigFile } from '../lib/config/load.js';
 import { ENV, intEnv, requireEnv } from '../lib/env.js';
 import { gitlabInstanceRoot } from '../lib/gitlab/access.js';
 import { emfMetrics, jsonLogger } from '../lib/observability.js';
-import { Outlets } from '../lib/notify/outlets.js';
+import { configuredOutlets } from '../lib/notify/outlets.js';
 import { SqsDeliveryQueue } from '../lib/queue/sqs-queue.js';
 import { parseRecoveryMode, parseRecoveryProjects, runScheduledRecovery } from '../lib/recovery/scheduled.js';
 import { sendOpsNotice, type OpsRoute } from '../lib/recovery/watch.js';
 import { credentialsFromSecrets } from '../lib/secrets/credentials.js';
 import { CachedSecretsManagerReader } from '../lib/secrets/secret-reader.js';
-import { unsentOutlet } from '../lib/secrets/unsent.js';
 import { DynamoDbStateStore } from '../lib/state/dynamodb-state-store.js';
 
 /** Resends stop this long before the function's timeout, so the run ends cleanly and the next one resumes. */
@@ -69,7 +68,7 @@ function opsSettings(): { ops: OpsRoute | undefined; slackApiUrl: string | undef
 const { ops, slackApiUrl } = opsSettings();
 // Without the Slack token or the Teams webhook the refusing outlet throws a ConfigError naming
 // the secret, which sendOpsNotice returns and the handler logs.
-const outlets = new Outlets(credentials, { ...(slackApiUrl ? { slack: { apiUrl: slackApiUrl } } : {}), unsent: unsentOutlet(undefined) });
+const outlets = configuredOutlets(credentials, { slackApiUrl });
 
 export async function handler(_event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>) {
   const token = await credentials.gitlabApiToken();

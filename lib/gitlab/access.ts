@@ -61,6 +61,21 @@ export function gitlabInstanceRoot(url: string, what: string): Root {
   return { root: `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}` };
 }
 
+/**
+ * `api` with each lookup (job log, user, token scopes) run through `through` (a time budget, a
+ * down-cache). A pipeline retry is not a lookup: it passes as it is, so a retry the clicker asked
+ * for is neither cut short by a notice's budget nor taken for a sign that GitLab is down.
+ */
+function lookupsThrough(api: GitLabApi, through: <T>(call: () => Promise<T>) => Promise<T>): GitLabApi {
+  const { tokenScopes, retryPipeline } = api;
+  return {
+    jobTrace: (projectId, jobId, maxBytes) => through(() => api.jobTrace(projectId, jobId, maxBytes)),
+    user: (userId) => through(() => api.user(userId)),
+    ...(tokenScopes ? { tokenScopes: () => through(() => tokenScopes.call(api)) } : {}),
+    ...(retryPipeline ? { retryPipeline: (projectId: number, pipelineId: number) => retryPipeline.call(api, projectId, pipelineId) } : {}),
+  };
+}
+
 /** GitLab.com: the one instance whose address a payload may name (its origin is fixed and public). */
 export const GITLAB_COM = 'https://gitlab.com';
 
@@ -119,12 +134,7 @@ export function createGitLabAccess(options: GitLabAccessOptions): GitLabAccess {
         throw error;
       }
     };
-    return {
-      jobTrace: (projectId, jobId, maxBytes) => watch(() => api.jobTrace(projectId, jobId, maxBytes)),
-      user: (userId) => watch(() => api.user(userId)),
-      ...(api.tokenScopes ? { tokenScopes: () => watch(() => api.tokenScopes!()) } : {}),
-      ...(api.retryPipeline ? { retryPipeline: (projectId: number, pipelineId: number) => api.retryPipeline!(projectId, pipelineId) } : {}),
-    };
+    return lookupsThrough(api, watch);
   };
   return {
     async forProject(projectWebUrl) {
@@ -190,17 +200,7 @@ export function withGitLabBudget(access: GitLabAccess, budgetMs: number = GITLAB
       if (deadline !== undefined && deadline <= now()) return { unavailable: spent().reason };
       const result = await access.forProject(projectWebUrl);
       if (!result.api) return result;
-      const api = result.api;
-      return {
-        api: {
-          jobTrace: (projectId, jobId, maxBytes) => bounded(() => api.jobTrace(projectId, jobId, maxBytes)),
-          user: (userId) => bounded(() => api.user(userId)),
-          // Whether the token may retry (the Retry button): one lookup, cached by the client.
-          ...(api.tokenScopes ? { tokenScopes: () => bounded(() => api.tokenScopes!()) } : {}),
-          // Not a lookup: a retry the clicker asked for is not cut short by the notice's budget.
-          ...(api.retryPipeline ? { retryPipeline: (projectId: number, pipelineId: number) => api.retryPipeline!(projectId, pipelineId) } : {}),
-        },
-      };
+      return { api: lookupsThrough(result.api, bounded) };
     },
   };
 }

@@ -1,7 +1,7 @@
 import { shortRef } from '../gitlab/events.js';
 import { projectKey } from '../gitlab/project-identity.js';
 import { MergeRequestEventSchema, PushEventSchema, type MergeRequestEvent, type PushEvent } from '../gitlab/schemas.js';
-import { Outlets } from '../notify/outlets.js';
+import { configuredOutlets, Outlets } from '../notify/outlets.js';
 import { mergeRequestParent, redRefNotice, slackDestinations } from '../notify/slack-threads.js';
 import { unsentOutlet } from '../secrets/unsent.js';
 import type { PlanContext, PlannedAction, Planner, PlannerDeps } from '../worker/action.js';
@@ -31,7 +31,7 @@ export function createJiraPlanner(deps: PlannerDeps): Planner {
   // A session per delivery: credentials are read once, when its first action runs.
   const session = (jira: JiraConfig) => new JiraSession(deps.credentials, jira, unsent);
   // Built like the notify planner's: the Slack client is made on first use, from the credentials.
-  const outlets = new Outlets(deps.credentials, { ...(deps.config.slack?.apiUrl ? { slack: { apiUrl: deps.config.slack.apiUrl } } : {}), unsent });
+  const outlets = configuredOutlets(deps.credentials, { slackApiUrl: deps.config.slack?.apiUrl, print: deps.print });
   const echo = { deps, outlets, unsent };
   return {
     name: 'jira',

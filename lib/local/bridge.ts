@@ -10,7 +10,7 @@ import { createGitLabAccess } from '../gitlab/access.js';
 import type { GitLabApi } from '../gitlab/api.js';
 import { gitlabClientFactory } from '../gitlab/api-client.js';
 import { webhookAuthFromEnv, type WebhookAuth } from '../gitlab/webhook-auth.js';
-import { Outlets } from '../notify/outlets.js';
+import { configuredOutlets } from '../notify/outlets.js';
 import { SqsDeliveryQueue, SqsVisibility } from '../queue/sqs-queue.js';
 import type { RecoveryReport } from '../recovery/recover.js';
 import { runScheduledRecovery } from '../recovery/scheduled.js';
@@ -18,7 +18,6 @@ import { sendOpsNotice } from '../recovery/watch.js';
 import { createApiGatewayHandler } from '../receiver/api-gateway.js';
 import { WEBHOOK_PATH } from '../receiver/webhook-path.js';
 import type { Credentials } from '../secrets/credentials.js';
-import { unsentOutlet } from '../secrets/unsent.js';
 import { digestFlusher } from '../notify/digest.js';
 import { DynamoDbStateStore } from '../state/dynamodb-state-store.js';
 import { createPlanners } from '../../functions/planners.js';
@@ -175,10 +174,7 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
   // Recovery on a timer (docs/recovery.md): one scan at a time, never failing the bridge.
   const recoveryOptions = options.recovery;
   const recoveryConfig = options.config.recovery;
-  const opsOutlets = new Outlets(options.credentials, {
-    ...(options.config.slack?.apiUrl ? { slack: { apiUrl: options.config.slack.apiUrl } } : {}),
-    unsent: unsentOutlet(options.print),
-  });
+  const opsOutlets = configuredOutlets(options.credentials, { slackApiUrl: options.config.slack?.apiUrl, print: options.print });
   let scanning: Promise<RecoveryReport | undefined> | undefined;
   const recoverNow = (): Promise<RecoveryReport | undefined> => {
     if (!recoveryOptions) return Promise.resolve(undefined);

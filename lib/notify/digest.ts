@@ -3,12 +3,11 @@ import { BridgeError } from '../errors.js';
 import type { BridgeConfig } from '../config/schema.js';
 import type { BridgeLogger } from '../logger.js';
 import type { Credentials } from '../secrets/credentials.js';
-import { unsentOutlet } from '../secrets/unsent.js';
 import type { Route } from '../routing/schema.js';
 import type { StateStore } from '../state/store.js';
 import type { ActionRunResult, PlannedAction } from '../worker/action.js';
 import type { DigestItem } from './digest-content.js';
-import { Outlets } from './outlets.js';
+import { configuredOutlets, Outlets } from './outlets.js';
 import { quietWindowAt, windowsEndedBetween } from './quiet-hours.js';
 import { formatDigest } from './slack/digest.js';
 import { targetsOf, type Target, type TargetRoutes } from './targets.js';
@@ -241,9 +240,6 @@ export function digestFlusher(deps: {
 }): ((now: Date) => Promise<number>) | undefined {
   const routes = deps.config.routes.filter((route) => route.options.quietHours !== undefined);
   if (routes.length === 0) return undefined;
-  const outlets = new Outlets(deps.credentials, {
-    ...(deps.config.slack?.apiUrl ? { slack: { apiUrl: deps.config.slack.apiUrl } } : {}),
-    unsent: unsentOutlet(deps.print),
-  });
+  const outlets = configuredOutlets(deps.credentials, { slackApiUrl: deps.config.slack?.apiUrl, print: deps.print });
   return (now) => flushDueDigests({ routes, state: deps.state, outlets, now, ...(deps.log ? { log: deps.log } : {}) });
 }

@@ -1,7 +1,7 @@
 import { ENV } from '../env.js';
 import type { EffectResult } from '../effects/ledger.js';
 import type { Credentials } from '../secrets/credentials.js';
-import type { UnsentOutlet } from '../secrets/unsent.js';
+import { unsentOutlet, type UnsentOutlet } from '../secrets/unsent.js';
 import type { StateStore } from '../state/store.js';
 import { slackMessageText, teamsMessageText } from './readable.js';
 import type { SlackMessage } from './slack/block-kit.js';
@@ -29,6 +29,27 @@ const MISSING = {
   slack: `no Slack bot token is configured (set ${ENV.slackBotToken}, or the secret named by ${ENV.slackSecretId})`,
   teams: `no URL for this Teams webhook is configured (set ${ENV.teamsWebhookUrl} for "default", or add the name to the secret named by ${ENV.teamsSecretId})`,
 };
+
+/**
+ * Outlets as every caller sets them up: Slack's API at `slackApiUrl` (the config's `slack.apiUrl`,
+ * else Slack's), and a notice whose credential is missing printed with `print` (local mode) or
+ * refused with a ConfigError (AWS, no `print`). `slack` and `slackPace` are tests' overrides.
+ */
+export function configuredOutlets(
+  credentials: Credentials,
+  options: {
+    slackApiUrl?: string | undefined;
+    print?: ((text: string) => void) | undefined;
+    slack?: Omit<SlackSenderOptions, 'apiUrl'>;
+    slackPace?: SlackPace;
+  },
+): Outlets {
+  return new Outlets(credentials, {
+    slack: { ...(options.slackApiUrl ? { apiUrl: options.slackApiUrl } : {}), ...options.slack },
+    unsent: unsentOutlet(options.print),
+    ...(options.slackPace ? { slackPace: options.slackPace } : {}),
+  });
+}
 
 /**
  * Where notices go: Slack and Teams senders built from the credentials on first use (never at

@@ -3,7 +3,6 @@ import { shortRef } from '../gitlab/events.js';
 import { JobEventSchema, MergeRequestEventSchema, PipelineEventSchema, PushEventSchema, type PushEvent } from '../gitlab/schemas.js';
 import { matchesProject, routesFor } from '../routing/match.js';
 import type { Route } from '../routing/schema.js';
-import { unsentOutlet } from '../secrets/unsent.js';
 import type { PlanContext, PlannedAction, Planner, PlannerDeps } from '../worker/action.js';
 import { on } from '../worker/event-table.js';
 import { planJob } from './job-actions.js';
@@ -11,7 +10,7 @@ import { planMergeRequest } from './merge-request-actions.js';
 import { NoticeMentions } from './mentions/notice-mentions.js';
 import { MentionResolver } from './mentions/resolver.js';
 import { slackLookupFrom } from './mentions/slack-user-lookup.js';
-import { Outlets } from './outlets.js';
+import { configuredOutlets } from './outlets.js';
 import { planPipeline, refProtectionKey } from './pipeline-actions.js';
 import type { SlackPace } from './slack/pacing.js';
 import type { SlackSenderOptions } from './slack/slack-sender.js';
@@ -39,11 +38,7 @@ const REF_PROTECTION_TTL_DAYS = 90;
  * the delivery log shows.
  */
 export function createNotifyPlanner(deps: PlannerDeps, options: NotifyPlannerOptions = {}): Planner {
-  const outlets = new Outlets(deps.credentials, {
-    slack: { ...(deps.config.slack?.apiUrl ? { apiUrl: deps.config.slack.apiUrl } : {}), ...options.slack },
-    unsent: unsentOutlet(deps.print),
-    ...(options.slackPace ? { slackPace: options.slackPace } : {}),
-  });
+  const outlets = configuredOutlets(deps.credentials, { slackApiUrl: deps.config.slack?.apiUrl, print: deps.print, ...options });
 
   const slackApiUrl = deps.config.slack?.apiUrl;
   const mentions = new NoticeMentions(
