@@ -1,7 +1,7 @@
 import type { DeliveryStore } from '../../lib/deliveries/store.js';
 import type { GitLabRequestOptions } from '../../lib/gitlab/api-client.js';
 import type { DeliveryQueue } from '../../lib/queue/queue.js';
-import { recoverFailedDeliveries, type RecoveryMode, type RecoveryReport } from '../../lib/recovery/recover.js';
+import { addRecoveryReport, emptyRecoveryReport, recoverFailedDeliveries, type RecoveryMode } from '../../lib/recovery/recover.js';
 import type { StateStore } from '../../lib/state/store.js';
 import type { CliContext } from '../context.js';
 import { parseSince } from '../delivery-filters.js';
@@ -36,18 +36,7 @@ export async function recoverCommand(context: CliContext, deps: RecoverDeps, opt
   const now = context.now();
   const since = options.since ? new Date(parseSince(options.since, now)) : undefined;
   const mode: RecoveryMode = options.resend ? 'resend' : 'ingest';
-  const total: RecoveryReport = {
-    scanned: 0,
-    alreadyRecorded: 0,
-    recovered: 0,
-    resent: 0,
-    failed: 0,
-    pending: 0,
-    dryRun: options.dryRun,
-    mode,
-    hooks: [],
-    events: [],
-  };
+  const total = emptyRecoveryReport(mode, options.dryRun);
   const progress = createProgress(context.stderr, options.projects.length, options.dryRun ? 'recover (dry run)' : 'recover');
   for (const project of options.projects) {
     const report = await recoverFailedDeliveries(
@@ -62,9 +51,7 @@ export async function recoverCommand(context: CliContext, deps: RecoverDeps, opt
         },
       },
     );
-    for (const key of ['scanned', 'alreadyRecorded', 'recovered', 'resent', 'failed', 'pending'] as const) total[key] += report[key];
-    total.hooks.push(...report.hooks);
-    total.events.push(...report.events);
+    addRecoveryReport(total, report);
     progress.tick(
       `${project}: ${report.scanned} failed events, ${report.recovered + report.resent} ${options.dryRun ? 'to recover' : mode === 'resend' ? 'resent' : 'recovered'}`,
     );

@@ -129,6 +129,18 @@ export function isBridgeHookUrl(hook: Pick<ProjectHook, 'url' | 'name'>, webhook
   return hook.name === BRIDGE_HOOK_NAME || normal(hook.url).endsWith(WEBHOOK_PATH);
 }
 
+/** A report with nothing counted yet. */
+export function emptyRecoveryReport(mode: RecoveryMode, dryRun: boolean): RecoveryReport {
+  return { scanned: 0, alreadyRecorded: 0, recovered: 0, resent: 0, failed: 0, pending: 0, dryRun, mode, hooks: [], events: [] };
+}
+
+/** Adds `report`'s counts, hooks and events to `total` (one run per project, summed). */
+export function addRecoveryReport(total: RecoveryReport, report: RecoveryReport): void {
+  for (const key of ['scanned', 'alreadyRecorded', 'recovered', 'resent', 'failed', 'pending'] as const) total[key] += report[key];
+  total.hooks.push(...report.hooks);
+  total.events.push(...report.events);
+}
+
 /**
  * Recovers what GitLab failed to deliver: for each project's bridge hook, lists the failed
  * events (server and client failures, `internal error` included) since the hook's cursor (at
@@ -140,18 +152,7 @@ export function isBridgeHookUrl(hook: Pick<ProjectHook, 'url' | 'name'>, webhook
 export async function recoverFailedDeliveries(options: RecoveryOptions, deps: RecoveryDeps): Promise<RecoveryReport> {
   const now = deps.now ?? (() => new Date());
   const mode = options.mode ?? 'ingest';
-  const report: RecoveryReport = {
-    scanned: 0,
-    alreadyRecorded: 0,
-    recovered: 0,
-    resent: 0,
-    failed: 0,
-    pending: 0,
-    dryRun: options.dryRun === true,
-    mode,
-    hooks: [],
-    events: [],
-  };
+  const report = emptyRecoveryReport(mode, options.dryRun === true);
   for (const target of options.projects) {
     let project: { id: number; path_with_namespace: string };
     let hooks: ProjectHook[];
