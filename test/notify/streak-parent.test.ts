@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { flakyMarks } from '../../lib/notify/flaky.js';
 import { refFailureKey, type RefFailureState } from '../../lib/notify/pipeline-actions.js';
 import type { RouteInput } from '../../lib/routing/schema.js';

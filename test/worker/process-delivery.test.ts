@@ -2,7 +2,6 @@ import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { parseConfig } from '../../lib/config/load.js';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import type { AuthProject, DeliveryStatus } from '../../lib/deliveries/record.js';
 import { DynamoDbEffectLedger } from '../../lib/effects/dynamodb-ledger.js';
