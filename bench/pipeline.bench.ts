@@ -64,7 +64,8 @@ export function pipelineHeavyMix(count: number): BenchDelivery[] {
   }));
 }
 
-function apiEvent(delivery: BenchDelivery, id: string) {
+/** The HTTP API's event for a webhook POST of `delivery`, as API Gateway hands it to the receiver. */
+export function apiEvent(delivery: BenchDelivery, id: string) {
   return {
     version: '2.0' as const,
     routeKey: `POST ${WEBHOOK_PATH}`,

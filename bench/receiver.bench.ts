@@ -25,7 +25,6 @@ import { startDynalite, type LocalDynamo } from '../lib/local/dynalite-server.js
 import { startLocalSqs } from '../lib/local/sqs-server.js';
 import { SqsDeliveryQueue } from '../lib/queue/sqs-queue.js';
 import { createApiGatewayHandler } from '../lib/receiver/api-gateway.js';
-import { WEBHOOK_PATH } from '../lib/receiver/webhook-path.js';
 import { credentialsFromEnv } from '../lib/secrets/credentials.js';
 import { DynamoDbStateStore } from '../lib/state/dynamodb-state-store.js';
 import { processDelivery } from '../lib/worker/process-delivery.js';
@@ -39,7 +38,7 @@ import { startSlackServer } from '../test/support/slack-server.js';
 import { AWS_PRICES_AS_OF, AWS_PRICES_REGION } from './aws-prices.js';
 import { benchJson } from './bench-json.js';
 import { costFloors, costPerMillion, fixedMonthlyCosts, formatCostReport, IDLE_SQS_POLLS_PER_MONTH } from './cost-model.js';
-import { lambdaPlatformLogBytes, measureCost, measureEndToEnd, measureLoad, pipelineHeavyMix } from './pipeline.bench.js';
+import { apiEvent, BENCH_TOKEN, lambdaPlatformLogBytes, measureCost, measureEndToEnd, measureLoad, pipelineHeavyMix } from './pipeline.bench.js';
 
 /** dynalite on a random loopback port with the bridge table created (the bench runs outside vitest). */
 async function startBenchTable(tableName: string): Promise<LocalDynamo & { tableName: string }> {
@@ -50,7 +49,6 @@ async function startBenchTable(tableName: string): Promise<LocalDynamo & { table
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 600);
-const TOKEN = 'bench-token';
 const JSON_OUTPUT = process.argv.includes('--json');
 /** Deliveries for the end-to-end latency and for the load figure (issue 15: 200 and 50 senders). */
 const END_TO_END_DELIVERIES = Number(process.env.BENCH_E2E ?? 200);
@@ -143,21 +141,12 @@ async function main(): Promise<void> {
   const sqs = await startLocalSqs({ queueName: 'bench-queue' });
   const fixtures = allFixtures().map((fixture) => ({ ...fixture, body: readFileSync(fixture.path, 'utf8') }));
   const deliveries = new DynamoDbDeliveryStore({ client: table.client, tableName: table.tableName });
-  const auth = parseWebhookAuth(TOKEN);
+  const auth = parseWebhookAuth(BENCH_TOKEN);
   const receiver = createApiGatewayHandler({ deliveries, queue: new SqsDeliveryQueue(sqs.client, sqs.queueUrl), auth: async () => auth });
   const bare = createBareReceiver({ dynamo: table.client, sqs: sqs.client, tableName: table.tableName, queueUrl: sqs.queueUrl });
 
   let n = 0;
-  const event = (fixture: (typeof fixtures)[number], id: string) => ({
-    version: '2.0' as const,
-    routeKey: `POST ${WEBHOOK_PATH}`,
-    rawPath: WEBHOOK_PATH,
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json', 'x-gitlab-event': fixture.x_gitlab_event, 'x-gitlab-token': TOKEN, 'idempotency-key': id },
-    requestContext: { http: { method: 'POST' } } as never,
-    body: fixture.body,
-    isBase64Encoded: false,
-  });
+  const event = (fixture: (typeof fixtures)[number], id: string) => apiEvent({ event: fixture.x_gitlab_event, body: fixture.body }, id);
   const runReceiver = async () => {
     const fixture = fixtures[n % fixtures.length]!;
     const start = performance.now();
