@@ -151,7 +151,7 @@ export async function measureCost(
   deliveries: readonly BenchDelivery[],
   slack: SlackServer,
   logBytesPerRequest: { receiverPlatform: number; workerPlatform: number; apiAccessLog: number },
-): Promise<MeasuredRun & { unprocessed: number; writeUnits: { table: number; index: number; byKind: Record<string, number> } }> {
+): Promise<MeasuredRun & { unprocessed: number; workerCpuMs: number; writeUnits: { table: number; index: number; byKind: Record<string, number> } }> {
   const tableName = 'bench-cost';
   const dynamo = await startDynalite();
   await ensureBridgeTable(dynamo.client, tableName);
@@ -205,6 +205,9 @@ export async function measureCost(
   // Lambda's event source, one batch at a time, right after each send: receive, invoke, delete
   // what did not fail. Not a long poll: with WaitTimeSeconds 1, local-aws-sqs answered a receive
   // sent after the message was queued only when the second was up (seen here, 1 s a delivery).
+  // CPU time of this process while the worker handler runs: an upper bound of the worker's own,
+  // since dynalite, local SQS and the Slack stand-in answer it from the same process.
+  let workerCpuMs = 0;
   const workerPass = async (): Promise<number> => {
     const received = await sqs.client.send(
       new ReceiveMessageCommand({ QueueUrl: sqs.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }),
@@ -212,7 +215,10 @@ export async function measureCost(
     const messages = received.Messages ?? [];
     if (messages.length === 0) return 0;
     const start = performance.now();
+    const cpu = process.cpuUsage();
     const result = await worker(toSqsEvent(messages, queueArn));
+    const used = process.cpuUsage(cpu);
+    workerCpuMs += (used.user + used.system) / 1000;
     run.worker.invocations++;
     run.worker.billedMs += billedMs(performance.now() - start);
     const failed = new Set(result.batchItemFailures.map((failure) => failure.itemIdentifier));
@@ -252,7 +258,7 @@ export async function measureCost(
   await sqs.close();
   await dynamo.close();
   const writeUnits = { table: dynamoMeter.tableWriteUnits(), index: dynamoMeter.indexWriteUnits(), byKind: dynamoMeter.writeUnitsByKind() };
-  return { ...run, unprocessed, writeUnits };
+  return { ...run, unprocessed, workerCpuMs, writeUnits };
 }
 
 function percentile(sorted: readonly number[], p: number): number {

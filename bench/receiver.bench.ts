@@ -347,6 +347,12 @@ async function pipelineSections(fixtureMix: { event: string; body: string }[], f
       console.log(
         `    write units per delivery: table ${perDelivery(run.writeUnits.table)} + indexes ${perDelivery(run.writeUnits.index)} (computed from the items and DescribeTable); by item kind ${kinds}`,
       );
+      const cpuShare = run.workerCpuMs / Math.max(1, run.worker.billedMs);
+      console.log(
+        `    worker CPU per delivery: at most ${(run.workerCpuMs / run.deliveries).toFixed(2)} ms of ${(run.worker.billedMs / run.deliveries).toFixed(2)} billed ms ` +
+          `(${(cpuShare * 100).toFixed(0)}%; the process's CPU, which includes dynalite, local SQS and the Slack stand-in): the rest is waiting on I/O`,
+      );
+      figures[`workerCpuShare${mix.key}`] = cpuShare;
       if (run.unprocessed > 0) console.log(`    WARNING: ${run.unprocessed} deliveries were not processed within 10 s; their worker cost is missing`);
       figures[`costPerMillionUsd${mix.key}`] = cost.totalUsd;
       figures[`writeUnitsPerDelivery${mix.key}Metered`] = run.dynamoDb.writeUnits / run.deliveries;

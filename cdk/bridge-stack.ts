@@ -14,7 +14,7 @@ import { DigestSchedule } from './constructs/digest-schedule.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { WebhookApi } from './constructs/webhook-api.js';
 import { FUNCTION_ENTRIES } from './paths.js';
-import type { BridgeSettings } from './settings.js';
+import { DEFAULT_WORKER_MEMORY_MB, type BridgeSettings } from './settings.js';
 
 export interface GitLabBridgeStackProps extends StackProps {
   settings: BridgeSettings;
@@ -39,7 +39,8 @@ export const RECEIVER_MEMORY_MB = 512;
  * The queue's visibility timeout is 6x this (cdk/constructs/delivery-queue.ts).
  */
 export const WORKER_TIMEOUT = Duration.seconds(60);
-export const WORKER_MEMORY_MB = 512;
+/** The worker's default memory (`-c workerMemoryMb` changes it; the reason is in cdk/settings.ts). */
+export const WORKER_MEMORY_MB = DEFAULT_WORKER_MEMORY_MB;
 export const WORKER_BATCH_SIZE = DEFAULTS.workerBatchSize;
 
 /**
@@ -127,7 +128,7 @@ export class GitLabBridgeStack extends Stack {
       entry: FUNCTION_ENTRIES.worker,
       description: 'gitlab-bridge worker: turns queued deliveries into Slack, Teams and Jira actions',
       timeout: WORKER_TIMEOUT,
-      memorySize: WORKER_MEMORY_MB,
+      memorySize: settings.workerMemoryMb,
       logRetention: LOG_RETENTION,
       removalPolicy,
       environment: workerEnv,

@@ -36,6 +36,8 @@ export interface BridgeSettings {
   maxAttempts: number;
   /** Most worker instances at once (`-c workerMaxConcurrency=5`): caps calls into Slack and Jira. */
   workerMaxConcurrency: number;
+  /** The worker's Lambda memory in MB (`-c workerMemoryMb=256`); see {@link DEFAULT_WORKER_MEMORY_MB}. */
+  workerMemoryMb: number;
   /** Largest accepted webhook body in bytes (`-c maxBodyBytes=...`); the receiver's default when absent. */
   maxBodyBytes: number | undefined;
   /** API Gateway steady-state requests per second (`-c apiRateLimit=50`). */
@@ -68,6 +70,18 @@ export interface BridgeSettings {
  * escaping, so the receiver's limit must leave room below that.
  */
 export const MAX_BODY_BYTES_CEILING = 5 * 1024 * 1024 + 512 * 1024;
+
+/**
+ * The worker's memory. 256 MB: the worker mostly waits on Slack, Jira and DynamoDB (the bench's
+ * pipeline-heavy mix spends most of its billed time off the CPU), and Lambda bills GB-seconds,
+ * so half the memory is about half the worker's compute cost. Lambda allots CPU in proportion to
+ * memory, so its cold start (module loading, CPU-bound) is slower: that delays a first notice,
+ * not GitLab's answer (the receiver answers). 128 MB would leave too little headroom for Node,
+ * the AWS SDK and the Slack and Jira clients. Lambda accepts 128 to 10,240 MB.
+ */
+export const DEFAULT_WORKER_MEMORY_MB = 256;
+const MIN_LAMBDA_MEMORY_MB = 128;
+const MAX_LAMBDA_MEMORY_MB = 10_240;
 
 /** SQS event source mappings accept a maximum concurrency from 2 to 1000. */
 const MIN_WORKER_CONCURRENCY = 2;
@@ -255,6 +269,7 @@ export function readBridgeSettings(node: Node, cwd = process.cwd()): BridgeSetti
     retentionDays: contextInt(node, 'retentionDays', DEFAULTS.retentionDays, { min: 1, max: 3650 }),
     maxAttempts: contextInt(node, 'maxAttempts', DEFAULTS.maxAttempts, { min: 1, max: 1000 }),
     workerMaxConcurrency: contextInt(node, 'workerMaxConcurrency', 5, { min: MIN_WORKER_CONCURRENCY, max: MAX_WORKER_CONCURRENCY }),
+    workerMemoryMb: contextInt(node, 'workerMemoryMb', DEFAULT_WORKER_MEMORY_MB, { min: MIN_LAMBDA_MEMORY_MB, max: MAX_LAMBDA_MEMORY_MB }),
     maxBodyBytes,
     apiRateLimit: contextInt(node, 'apiRateLimit', 50, { min: 1, max: 10_000 }),
     apiBurstLimit,

@@ -74,10 +74,16 @@ export async function handler(_event: unknown, context?: Pick<Context, 'getRemai
   const token = await credentials.gitlabApiToken();
   if (!token) throw new Error(`no GitLab API token in the secret named by ${ENV.gitlabApiSecretId}: recovery needs one (docs/recovery.md)`);
   const remaining = context?.getRemainingTimeInMillis?.();
-  const report = await runScheduledRecovery(
-    { projects, mode, ...(remaining !== undefined ? { deadline: new Date(Date.now() + remaining - SAFETY_MARGIN_MS) } : {}) },
-    { deliveries, queue, state, retentionDays, gitlab: { url: root.root!, token }, metrics, log },
-  );
+  let report;
+  try {
+    report = await runScheduledRecovery(
+      { projects, mode, ...(remaining !== undefined ? { deadline: new Date(Date.now() + remaining - SAFETY_MARGIN_MS) } : {}) },
+      { deliveries, queue, state, retentionDays, gitlab: { url: root.root!, token }, metrics, log },
+    );
+  } finally {
+    // The scan's counts, buffered, as one line (lib/observability.ts); the deadline leaves time for it.
+    metrics.flush();
+  }
   // sendOpsNotice never throws: a notice that fails is logged, and the scan's result (and its
   // metrics, already emitted) stands.
   const notice = await sendOpsNotice(report, { ops, outlets, state });

@@ -19,6 +19,17 @@ export type SlackRouteDeps = Pick<SlackInteractionDeps, 'signingSecrets'>;
  */
 export function createApiGatewayHandler(deps: ReceiverDeps, slack?: SlackRouteDeps) {
   return async (event: ApiGatewayEvent): Promise<APIGatewayProxyResult> => {
+    const started = performance.now();
+    try {
+      return await handle(event);
+    } finally {
+      // One line per request in the common case: the counts and the summary together.
+      deps.metrics?.describe?.({ ms: Math.round(performance.now() - started) });
+      deps.metrics?.flush?.();
+    }
+  };
+
+  async function handle(event: ApiGatewayEvent): Promise<APIGatewayProxyResult> {
     const method = isV2(event) ? event.requestContext.http.method : event.httpMethod;
     const path = isV2(event) ? event.rawPath : event.path;
     const headers: Record<string, string | undefined> = {};
@@ -41,10 +52,17 @@ export function createApiGatewayHandler(deps: ReceiverDeps, slack?: SlackRouteDe
             },
           )
         : await handleWebhook({ method, headers, body }, deps);
+    // Short keys and only what an operator needs: every line is billed per byte (issue 15).
+    deps.metrics?.describe?.({
+      ...(path === SLACK_INTERACTIONS_PATH ? { path } : {}),
+      deliveryId: response.body.deliveryId,
+      ...(typeof response.body.status === 'string' ? { status: response.body.status } : { statusCode: response.statusCode }),
+      ...(response.body.duplicate === true ? { duplicate: true } : {}),
+    });
     return {
       statusCode: response.statusCode,
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(response.body),
     };
-  };
+  }
 }

@@ -32,6 +32,8 @@ export interface ReceiverDeps extends IngestDeps {
 
 /** Header text in a log line: enough to recognise `Merge Request Hook`, too short to flood a log. */
 const MAX_LOGGED_HEADER_LENGTH = 64;
+/** A project path in a log line; GitLab paths are far shorter (ingest.ts refuses over 2,048 bytes). */
+const MAX_LOGGED_PROJECT_LENGTH = 256;
 
 function reply(statusCode: number, body: Record<string, unknown>): WebhookResponse {
   return { statusCode, body };
@@ -107,6 +109,11 @@ export async function handleWebhook(request: WebhookRequest, deps: ReceiverDeps)
   if (!payload) {
     return reply(400, { error: parse().ok ? 'body must be a JSON object' : 'body is not valid JSON' });
   }
+  const summary = summarizeEvent(payload);
+  deps.metrics?.describe?.({
+    event: printable(headers['x-gitlab-event'] ?? '', MAX_LOGGED_HEADER_LENGTH),
+    project: summary.projectPath === null ? null : printable(summary.projectPath, MAX_LOGGED_PROJECT_LENGTH),
+  });
   return ingestDelivery(
     {
       headers,

@@ -13,6 +13,10 @@ import type { DeliveryQueue } from '../queue/queue.js';
 /** Counters the receiver emits (EMF metrics in AWS). */
 export interface ReceiverMetrics {
   count(name: 'received' | 'rejected' | 'duplicate' | 'ignored' | 'failed' | 'slackRejected'): void;
+  /** Fields for the request's one summary line (ids, status, durations; never a secret). */
+  describe?(fields: Record<string, unknown>): void;
+  /** Writes the counts and the summary as one line: once per invocation (lib/observability.ts). */
+  flush?(): void;
 }
 
 /** What recording and queueing a delivery needs: the receiver's and recovery's shared dependencies. */
@@ -151,6 +155,7 @@ export async function ingestDelivery(input: IngestInput, deps: IngestDeps): Prom
     return reply(503, { error: "could not record the delivery; resend it from the webhook's Recent events (GitLab does not retry by itself)", deliveryId: id });
   }
 
+  deps.log?.debug?.('delivery recorded', { deliveryId: id, status, created: created.created });
   if (!created.created) {
     deps.metrics?.count('duplicate');
     // A duplicate still `queued` may be one whose hand-off failed after the record was
@@ -175,6 +180,7 @@ export async function ingestDelivery(input: IngestInput, deps: IngestDeps): Prom
       deliveryId: id,
     });
   }
+  deps.log?.debug?.('delivery queued', { deliveryId: id });
   return reply(202, { deliveryId: id, status, ...(created.created ? {} : { duplicate: true, requeued: true }) });
 }
 

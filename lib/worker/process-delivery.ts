@@ -29,6 +29,17 @@ export interface WorkerMetrics {
   count(name: 'processed' | 'failed' | 'retried'): void;
   /** Time from GitLab's delivery to the end of its processing, in milliseconds. */
   timing(name: 'DeliveryLatency', ms: number): void;
+  /** Fields for the delivery's one summary line (ids, status, outcome counts, durations; never a secret). */
+  describe?(fields: Record<string, unknown>): void;
+  /** Writes the counts and the summary as one line (lib/observability.ts). */
+  flush?(): void;
+}
+
+/** How many outcomes of each status (`sent`, `skipped`, `failed`): the summary line's counts. */
+function outcomeCounts(outcomes: readonly ActionOutcome[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const outcome of outcomes) counts[outcome.status] = (counts[outcome.status] ?? 0) + 1;
+  return counts;
 }
 
 export type DeliveryResult =
@@ -52,9 +63,17 @@ export async function processDelivery(message: QueueMessage, attempt: number, de
   const delivery = await deps.deliveries.get(message.deliveryId);
   if (!delivery) {
     deps.log?.warn('delivery not found; it expired or was never stored', { deliveryId: message.deliveryId });
+    deps.metrics?.describe?.({ deliveryId: message.deliveryId, status: 'unknown' });
     return { kind: 'unknown' };
   }
+  deps.metrics?.describe?.({
+    deliveryId: delivery.id,
+    event: delivery.event,
+    project: delivery.projectPath,
+    ...(attempt > 1 ? { attempt } : {}),
+  });
   if (FINISHED.has(delivery.status) && !message.replay) {
+    deps.metrics?.describe?.({ status: delivery.status, alreadyFinished: true });
     return { kind: 'already-finished', status: delivery.status };
   }
 
@@ -80,6 +99,7 @@ export async function processDelivery(message: QueueMessage, attempt: number, de
     deps.log?.warn('delivery refused: payload project is not the authenticated project', { deliveryId: delivery.id });
     await deps.deliveries.finishAttempt(delivery.id, { status: 'failed', statusReason: `refused: ${foreign}`, outcomes, attempts: delivery.attempts + 1 });
     deps.metrics?.count('failed');
+    deps.metrics?.describe?.({ status: 'failed' });
     return { kind: 'finished', status: 'failed', outcomes };
   }
 
@@ -125,6 +145,7 @@ export async function processDelivery(message: QueueMessage, attempt: number, de
   const acted = new Map<string, { acted: boolean; outcome: ActionOutcome }>();
   for (const action of actions) {
     const outcome = await runAction(action, delivery, message, previous.get(action.key), deps, now, acted, retryError !== undefined);
+    deps.log?.debug?.('action finished', { deliveryId: delivery.id, key: action.key, status: outcome.outcome.status, retry: outcome.retry });
     acted.set(action.key, { acted: outcome.acted, outcome: outcome.outcome });
     outcomes.push(outcome.outcome);
     if (outcome.retry) {
@@ -143,6 +164,7 @@ export async function processDelivery(message: QueueMessage, attempt: number, de
       attempts,
     });
     deps.metrics?.count('retried');
+    deps.metrics?.describe?.({ status: 'processing', retrying: true, outcomes: outcomeCounts(outcomes) });
     return { kind: 'retry', status: 'processing', outcomes, error: retryError, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   }
   // Nothing in the bridge acts on this kind of event (e.g. a replayed `ignored` delivery).
@@ -155,7 +177,9 @@ export async function processDelivery(message: QueueMessage, attempt: number, de
         : undefined;
   await deps.deliveries.finishAttempt(delivery.id, { status, outcomes, attempts, ...(statusReason ? { statusReason } : {}) });
   deps.metrics?.count(status === 'done' || status === 'ignored' ? 'processed' : 'failed');
-  deps.metrics?.timing('DeliveryLatency', now().getTime() - Date.parse(delivery.receivedAt));
+  const latencyMs = now().getTime() - Date.parse(delivery.receivedAt);
+  deps.metrics?.timing('DeliveryLatency', latencyMs);
+  deps.metrics?.describe?.({ status, ...(outcomes.length > 0 ? { outcomes: outcomeCounts(outcomes) } : {}), latencyMs });
   if (retryError !== undefined) {
     // Last attempt: fail the message so SQS moves it to the dead-letter queue.
     return { kind: 'retry', status, outcomes, error: retryError };

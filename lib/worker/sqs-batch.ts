@@ -1,6 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { parseQueueMessage } from '../queue/queue.js';
+import { parseQueueMessage, type QueueMessage } from '../queue/queue.js';
 import { processDelivery, type DeliveryResult, type WorkerDeps } from './process-delivery.js';
 import { BridgeError } from '../errors.js';
 
@@ -35,6 +35,17 @@ export function createSqsBatchHandler(deps: WorkerDeps, visibility?: VisibilityC
       return { kind: 'unknown' };
     }
     const attempt = Number(record.attributes?.ApproximateReceiveCount ?? '1') || 1;
+    const started = performance.now();
+    try {
+      return await processRecord(record, message, attempt);
+    } finally {
+      // One line per delivery in the common case: its counts and its summary together.
+      deps.metrics?.describe?.({ ms: Math.round(performance.now() - started) });
+      deps.metrics?.flush?.();
+    }
+  };
+
+  const processRecord = async (record: SQSRecord, message: QueueMessage, attempt: number): Promise<DeliveryResult> => {
     const result = await processDelivery(message, attempt, deps);
     if (result.kind === 'retry') {
       if (result.retryAfterMs !== undefined && visibility) {

@@ -249,6 +249,99 @@ describe('synthesized bundles', () => {
     expect(workerMetrics).toContain(METRIC_NAMES.latency);
   });
 
+  describe('log lines per delivery (issue 15: CloudWatch Logs is billed per byte)', () => {
+    /** The function's output as JSON lines (the invoke runner's blank line before its marker dropped). */
+    const lines = (output: string) =>
+      output
+        // The AWS SDK's notice about the Node 20 running these tests (Lambda runs nodejs24.x), once per process on stderr.
+        .replace(/\(node:\d+\) Warning: NodeVersionSupportWarning[\s\S]*?to show where the warning was created\)/, '')
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const metricNames = (line: Record<string, unknown>) =>
+      (line._aws as { CloudWatchMetrics: { Metrics: { Name: string }[] }[] }).CloudWatchMetrics.flatMap((directive) =>
+        directive.Metrics.map((metric) => metric.Name),
+      );
+
+    it('a handled delivery writes one line in the receiver and one in the worker: the counts (EMF) and the summary together, no secret', async () => {
+      const headers = gitlabHeaders('Push Hook', GITLAB_TOKEN);
+      const received = await invoke<APIGatewayProxyResult>('receiver', httpApiEvent(headers, JSON.stringify(readFixture('push--basic.json'))));
+      expect(received.result.statusCode).toBe(202);
+      const receiverLines = lines(received.output);
+      expect(receiverLines).toHaveLength(1);
+      const [receiverLine] = receiverLines as [Record<string, unknown>];
+      expect(metricNames(receiverLine)).toEqual([METRIC_NAMES.received]);
+      expect(receiverLine).toMatchObject({
+        [METRIC_NAMES.received]: 1,
+        [METRIC_SERVICE_DIMENSION]: 'receiver',
+        deliveryId: headers['idempotency-key'],
+        event: 'Push Hook',
+        project: 'mike/diaspora',
+        status: 'queued',
+        ms: expect.any(Number),
+      });
+      expect(received.output).not.toContain(GITLAB_TOKEN);
+
+      const { Messages: messages = [] } = await sqs.client.send(
+        new ReceiveMessageCommand({ QueueUrl: sqs.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'] }),
+      );
+      expect(messages).toHaveLength(1);
+      const worked = await invoke<SQSBatchResponse>('worker', toSqsEvent(messages, `arn:aws:sqs:${REGION}:123456789012:bundle-handoff`));
+      expect(worked.result).toEqual({ batchItemFailures: [] });
+      const workerLines = lines(worked.output);
+      const emf = workerLines.filter((line) => '_aws' in line);
+      // Every metric of the delivery in one flush, on the line that describes it.
+      expect(emf).toHaveLength(1);
+      const [summary] = emf as [Record<string, unknown>];
+      expect(metricNames(summary).sort()).toEqual([METRIC_NAMES.processed, METRIC_NAMES.latency].sort());
+      expect(summary).toMatchObject({
+        [METRIC_SERVICE_DIMENSION]: 'worker',
+        deliveryId: headers['idempotency-key'],
+        event: 'Push Hook',
+        project: 'mike/diaspora',
+        status: expect.any(String),
+        ms: expect.any(Number),
+        latencyMs: expect.any(Number),
+      });
+      // Anything else is a warning or an error with its own details, never an info step.
+      for (const line of workerLines.filter((line) => !('_aws' in line))) expect(['WARN', 'ERROR']).toContain(line.level);
+      if (summary.status === 'done') expect(workerLines).toHaveLength(1);
+      expect(worked.output).not.toContain(GITLAB_TOKEN);
+    });
+
+    it('an ignored delivery writes one line with both counts', async () => {
+      const headers = gitlabHeaders('Wiki Page Hook', GITLAB_TOKEN);
+      const received = await invoke<APIGatewayProxyResult>('receiver', httpApiEvent(headers, JSON.stringify(readFixture('wiki_page--create.json'))));
+      expect(received.result.statusCode).toBe(202);
+      const receiverLines = lines(received.output);
+      expect(receiverLines).toHaveLength(1);
+      const [line] = receiverLines as [Record<string, unknown>];
+      expect(metricNames(line).sort()).toEqual([METRIC_NAMES.received, METRIC_NAMES.ignored].sort());
+      expect(line).toMatchObject({ deliveryId: headers['idempotency-key'], event: 'Wiki Page Hook', status: 'ignored' });
+      expect(received.output).not.toContain(GITLAB_TOKEN);
+    });
+
+    it('writes each step as its own line at debug level (POWERTOOLS_LOG_LEVEL=DEBUG), still without a secret', async () => {
+      const headers = gitlabHeaders('Push Hook', GITLAB_TOKEN);
+      const received = await invoke<APIGatewayProxyResult>('receiver', httpApiEvent(headers, JSON.stringify(readFixture('push--basic.json'))), {
+        POWERTOOLS_LOG_LEVEL: 'DEBUG',
+      });
+      expect(received.result.statusCode).toBe(202);
+      const steps = lines(received.output).filter((line) => line.level === 'DEBUG');
+      expect(steps.map((line) => line.message)).toEqual(expect.arrayContaining(['delivery recorded', 'delivery queued']));
+      expect(received.output).not.toContain(GITLAB_TOKEN);
+      // Drain the queue so the next test's receive sees only its own message.
+      const { Messages: messages = [] } = await sqs.client.send(
+        new ReceiveMessageCommand({ QueueUrl: sqs.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
+      const worked = await invoke<SQSBatchResponse>('worker', toSqsEvent(messages, `arn:aws:sqs:${REGION}:123456789012:bundle-handoff`), {
+        POWERTOOLS_LOG_LEVEL: 'DEBUG',
+      });
+      expect(worked.result).toEqual({ batchItemFailures: [] });
+      expect(worked.output).not.toContain(GITLAB_TOKEN);
+    });
+  });
+
   it('receiver bundle answers 503 within seconds when DynamoDB accepts the connection and never answers', async () => {
     // Without bounds the SDK waits forever: the function would hang until its Lambda timeout and
     // GitLab (10 s) would see a timeout instead of an answer.

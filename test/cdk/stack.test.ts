@@ -8,6 +8,7 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBridgeApp } from '../../cdk/bridge-app.js';
 import { DIGEST_EVERY, RECEIVER_TIMEOUT, SHIPPED_CONFIG_NAME, WORKER_BATCH_SIZE, WORKER_TIMEOUT } from '../../cdk/bridge-stack.js';
+import { DEFAULT_WORKER_MEMORY_MB } from '../../cdk/settings.js';
 import { SECRET_PLACEHOLDERS } from '../../cdk/constructs/bridge-secrets.js';
 import { VISIBILITY_TIMEOUT_FACTOR } from '../../cdk/constructs/delivery-queue.js';
 import {
@@ -90,6 +91,12 @@ describe('Lambda functions', () => {
     expect(functionProps('receiver').Timeout).toBe(RECEIVER_TIMEOUT.toSeconds());
     expect(RECEIVER_TIMEOUT.toSeconds()).toBeLessThanOrEqual(10);
     expect(functionProps('worker').Timeout).toBe(WORKER_TIMEOUT.toSeconds());
+  });
+
+  it('gives the receiver 512 MB (its cold start answers GitLab within 10 s) and the worker, which mostly waits on I/O, 256 MB', () => {
+    expect(functionProps('receiver').MemorySize).toBe(512);
+    expect(DEFAULT_WORKER_MEMORY_MB).toBe(256);
+    expect(functionProps('worker').MemorySize).toBe(DEFAULT_WORKER_MEMORY_MB);
   });
 
   it('reserves receiver concurrency at the API burst limit (a flood cannot starve the worker, nor be starved), and leaves the worker unreserved', () => {
@@ -567,6 +574,7 @@ describe('settings from context', () => {
   it.each([
     ['retentionDays', 'abc', /context retentionDays: expected a whole number/],
     ['workerMaxConcurrency', '1', /context workerMaxConcurrency: expected a whole number from 2/],
+    ['workerMemoryMb', '64', /context workerMemoryMb: expected a whole number from 128 to 10240/],
     ['maxBodyBytes', String(7 * 1024 * 1024), /context maxBodyBytes/],
     ['alarmEmail', 'not-an-email', /context alarmEmail/],
     ['retainData', 'maybe', /context retainData: expected true or false/],
@@ -618,6 +626,18 @@ describe('settings from context', () => {
       expect(variables('receiver')[ENV.gitlabUrl]).toBeUndefined();
     } finally {
       zero.cleanup();
+    }
+  });
+
+  it('sets the worker’s memory from -c workerMemoryMb and leaves the receiver’s', () => {
+    const synthesized = synthBridge({ config: 'none', workerMemoryMb: '1024' }, { bundle: false });
+    try {
+      const props = (which: 'receiver' | 'worker') =>
+        synthesized.json.Resources[synthesized.stack.getLogicalId(synthesized.stack[which].function.node.defaultChild as never)]?.Properties;
+      expect(props('worker')?.MemorySize).toBe(1024);
+      expect(props('receiver')?.MemorySize).toBe(512);
+    } finally {
+      synthesized.cleanup();
     }
   });
 
