@@ -417,6 +417,56 @@ describe('createSqsBatchHandler', () => {
     expect((await store.get(bad))?.status).toBe('processing');
   });
 
+  it('writes one line per delivery of a batch, a retried one included: its counts and its summary in one flush', async () => {
+    const ok = await storeDelivery();
+    const failing = await storeDelivery();
+    // In order: the first delivery's two actions succeed, the second's first is unavailable.
+    downstream.answerNext({ status: 200 }, { status: 200 }, { status: 503 });
+    /** What each flush would write: the counts since the last flush and the summary fields. */
+    const lines: { counts: string[]; fields: Record<string, unknown> }[] = [];
+    let counts: string[] = [];
+    let fields: Record<string, unknown> = {};
+    const handler = createSqsBatchHandler({
+      ...deps,
+      metrics: {
+        count: (name) => counts.push(name),
+        timing: (name) => counts.push(name),
+        describe: (more) => (fields = { ...fields, ...more }),
+        flush: () => {
+          lines.push({ counts, fields });
+          counts = [];
+          fields = {};
+        },
+      },
+    });
+    const result = await handler({ Records: [sqsRecord(ok), sqsRecord(failing, 2)] });
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: `m-${failing}` }] });
+    expect(lines).toEqual([
+      {
+        counts: ['processed', 'DeliveryLatency'],
+        fields: expect.objectContaining({
+          deliveryId: ok,
+          event: 'Pipeline Hook',
+          project: 'gitlab-org/gitlab-test',
+          status: 'done',
+          outcomes: { sent: 2 },
+          latencyMs: expect.any(Number),
+          ms: expect.any(Number),
+        }),
+      },
+      {
+        counts: ['retried'],
+        fields: expect.objectContaining({
+          deliveryId: failing,
+          attempt: 2,
+          status: 'processing',
+          retrying: true,
+          outcomes: expect.objectContaining({ failed: 1 }),
+        }),
+      },
+    ]);
+  });
+
   it('drops a message that is not a bridge message instead of cycling it', async () => {
     const handler = createSqsBatchHandler(deps);
     const record = { ...sqsRecord('x'), body: 'not json' };
