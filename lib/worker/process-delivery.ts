@@ -177,7 +177,9 @@ export async function processDelivery(message: QueueMessage, attempt: number, de
         : undefined;
   await deps.deliveries.finishAttempt(delivery.id, { status, outcomes, attempts, ...(statusReason ? { statusReason } : {}) });
   deps.metrics?.count(status === 'done' || status === 'ignored' ? 'processed' : 'failed');
-  const latencyMs = now().getTime() - Date.parse(delivery.receivedAt);
+  // From when the bridge recorded it: a delivery recovered from GitLab's hook log keeps GitLab's
+  // original time as `receivedAt`, hours before the bridge could have acted on it.
+  const latencyMs = now().getTime() - Date.parse(delivery.recovered?.at ?? delivery.receivedAt);
   deps.metrics?.timing('DeliveryLatency', latencyMs);
   deps.metrics?.describe?.({ status, ...(outcomes.length > 0 ? { outcomes: outcomeCounts(outcomes) } : {}), latencyMs });
   if (retryError !== undefined) {

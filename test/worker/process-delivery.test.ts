@@ -467,6 +467,30 @@ describe('createSqsBatchHandler', () => {
     ]);
   });
 
+  it("measures a recovered delivery's latency from when recovery recorded it, not from GitLab's original attempt", async () => {
+    const id = `worker-test-${++seq}`;
+    const recordedAt = new Date(Date.now() - 2_000).toISOString();
+    await store.create({
+      id,
+      receivedAt: new Date(Date.now() - 6 * 3_600_000).toISOString(),
+      recovered: { hookId: 1, hookEventId: 99, at: recordedAt },
+      event: 'Pipeline Hook',
+      objectKind: 'pipeline',
+      projectId: 1,
+      projectPath: 'gitlab-org/gitlab-test',
+      ref: 'master',
+      headers: {},
+      payload: JSON.stringify(readFixture('pipeline--success.json')),
+      status: 'queued',
+      expiresAt: Math.floor(Date.now() / 1000) + 3600,
+    });
+    const latencies: number[] = [];
+    await processDelivery({ v: 1, deliveryId: id }, 1, { ...deps, metrics: { count: () => {}, timing: (_name, ms) => latencies.push(ms) } });
+    expect(latencies).toHaveLength(1);
+    expect(latencies[0]).toBeGreaterThanOrEqual(2_000);
+    expect(latencies[0]).toBeLessThan(3_600_000);
+  });
+
   it('drops a message that is not a bridge message instead of cycling it', async () => {
     const handler = createSqsBatchHandler(deps);
     const record = { ...sqsRecord('x'), body: 'not json' };
