@@ -3,8 +3,8 @@
  * requests, time and bytes (for bench/cost-model.ts), the end-to-end latency of a failure notice
  * on the local bridge, and the local bridge under load. Called from bench/receiver.bench.ts.
  */
-import { DynamoDBClient, PutItemCommand, ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
-import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBClient, PutItemCommand, QueryCommand, ScanCommand, type QueryCommandOutput, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
+import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { WebClient } from '@slack/web-api';
 import { resolveConfig } from '../lib/config/resolve.js';
 import { DEFAULTS } from '../lib/defaults.js';
@@ -304,7 +304,7 @@ function watchPosts(slack: SlackServer): { next(): Promise<number>; count(): num
  */
 export const BENCH_CHANNELS = 50;
 
-async function startBenchBridge(slack: SlackServer): Promise<LocalBridge> {
+async function startBenchBridge(slack: SlackServer, workerConcurrency?: number): Promise<LocalBridge> {
   const env = slackEnv(slack);
   const base = resolveConfig(env);
   const routes = Array.from({ length: BENCH_CHANNELS }, (_, c) => ({
@@ -313,7 +313,15 @@ async function startBenchBridge(slack: SlackServer): Promise<LocalBridge> {
     projects: [`bench/ch${c}/**`],
     slack: { channel: `#ci-${c}` },
   }));
-  return startLocalBridge({ port: 0, tokens: [BENCH_TOKEN], config: { ...base, routes }, credentials: credentialsFromEnv(env), print: () => {}, log: silent });
+  return startLocalBridge({
+    port: 0,
+    tokens: [BENCH_TOKEN],
+    config: { ...base, routes },
+    credentials: credentialsFromEnv(env),
+    print: () => {},
+    log: silent,
+    ...(workerConcurrency !== undefined ? { workerConcurrency } : {}),
+  });
 }
 
 /** A failed pipeline on the default branch of a project of its own (routed to channel i mod BENCH_CHANNELS): a first failure, so a new notice. */
@@ -464,19 +472,56 @@ export interface LoadFigures {
   dynalitePutsPerSecond: number;
   records: number;
   lost: number;
-  /** Notices posted per second, from the first POST until the last notice (or the watch ended). */
+  /** The receiver's own two writes alone (PutItem + SendMessage, same clients and concurrency, no HTTP, no worker) per second. */
+  putAndSendPerSecond: number;
+  /** Deliveries the worker finished per second, from the first POST until none was queued or processing (or the watch ended). */
   drainedPerSecond: number;
+  /** Deliveries the worker finished (no longer queued or processing). */
   drained: number;
+  /** Of their Slack calls: new messages (top-level notices and rollups) and rollup updates (failures folded into a storm's rollup). */
+  posts: number;
+  updates: number;
+  /** Deliveries the worker finished while the senders were still posting: it shares the process and the cores. */
+  finishedDuringIntake: number;
+  /** Seconds from the first POST until every delivery was finished; undefined when the watch ended first. */
+  drainSeconds: number | undefined;
+  /** Failures each channel received (deliveries i go to channel i mod BENCH_CHANNELS). */
+  perChannel: number;
+}
+
+/** Deliveries of the local table in one status, counted on the status index. */
+async function countInStatus(client: DynamoDBClient, tableName: string, status: string): Promise<number> {
+  let count = 0;
+  let start: QueryCommandOutput['LastEvaluatedKey'];
+  do {
+    const page = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: TABLE.byStatusIndex,
+        Select: 'COUNT',
+        KeyConditionExpression: '#status = :status',
+        ExpressionAttributeNames: { '#status': TABLE.statusAttribute },
+        ExpressionAttributeValues: { ':status': { S: status } },
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    count += page.Count ?? 0;
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return count;
 }
 
 /**
- * `count` failed-pipeline deliveries from `senders` concurrent senders to the local bridge,
- * against dynalite's raw PutItem rate at the same concurrency in the same process; then how fast
- * the worker posts their notices (watched for at most `drainWatchMs` after the last POST).
+ * `count` failed-pipeline deliveries from `senders` concurrent senders to the local bridge (its
+ * worker running, as users run it), against dynalite's raw PutItem rate at the same concurrency
+ * in the same process, and against the receiver's own two writes alone (PutItem + SendMessage);
+ * then how fast the worker finishes them (watched for at most `drainWatchMs` after the last POST).
+ * The drain counts deliveries, not Slack posts: past the storm threshold, failures to one channel
+ * fold into a rollup (a chat.update), not a new message.
  */
-export async function measureLoad(slack: SlackServer, count: number, senders: number, drainWatchMs: number): Promise<LoadFigures> {
+export async function measureLoad(slack: SlackServer, count: number, senders: number, drainWatchMs: number, workerConcurrency?: number): Promise<LoadFigures> {
   const body = failedPipeline(0, 'load');
-  // dynalite alone: an item with the webhook body, the same table layout, the same concurrency.
+  // dynalite alone: an item with the webhook body, the same table layout, the same client and concurrency.
   const raw = await startDynalite();
   await ensureBridgeTable(raw.client, 'bench-raw');
   let start = performance.now();
@@ -484,10 +529,21 @@ export async function measureLoad(slack: SlackServer, count: number, senders: nu
     await raw.client.send(new PutItemCommand({ TableName: 'bench-raw', Item: { [TABLE.partitionKey]: { S: `raw#${i}` }, body: { S: body } } }));
   });
   const dynalitePutsPerSecond = count / ((performance.now() - start) / 1000);
+  // What the receiver cannot skip: the delivery record and the queue message, one after the other.
+  const sqs = await startLocalSqs({ port: 0, maxReceiveCount: DEFAULTS.maxAttempts, visibilityTimeoutSeconds: 10, queueName: 'bench-raw' });
+  start = performance.now();
+  await pool(count, senders, async (i) => {
+    await raw.client.send(new PutItemCommand({ TableName: 'bench-raw', Item: { [TABLE.partitionKey]: { S: `pair#${i}` }, body: { S: body } } }));
+    await sqs.client.send(new SendMessageCommand({ QueueUrl: sqs.queueUrl, MessageBody: JSON.stringify({ v: 1, deliveryId: `pair#${i}` }) }));
+  });
+  const putAndSendPerSecond = count / ((performance.now() - start) / 1000);
+  await sqs.close();
   await raw.close();
 
-  const bridge = await startBenchBridge(slack);
-  const posts = watchPosts(slack);
+  const bridge = await startBenchBridge(slack, workerConcurrency);
+  const reader = new DynamoDBClient({ ...LOCAL_AWS, endpoint: bridge.dynamoEndpoint });
+  const pending = async () => (await countInStatus(reader, bridge.tableName, 'queued')) + (await countInStatus(reader, bridge.tableName, 'processing'));
+  const callsBefore = slack.calls.length;
   let accepted = 0;
   try {
     start = performance.now();
@@ -497,23 +553,33 @@ export async function measureLoad(slack: SlackServer, count: number, senders: nu
     });
     const intakeMs = performance.now() - start;
     const deadline = Date.now() + drainWatchMs;
-    while (posts.count() < accepted && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    const drained = posts.count();
-    // All drained: up to the last notice; else up to the end of the watch.
-    const drainMs = (drained >= accepted ? posts.lastAt() : performance.now()) - start;
+    let left = await pending();
+    const finishedDuringIntake = accepted - left;
+    while (left > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      left = await pending();
+    }
+    const drainMs = performance.now() - start;
     const records = await countDeliveries(bridge.dynamoEndpoint, bridge.tableName);
+    const calls = slack.calls.slice(callsBefore);
     return {
       sent: count,
       accepted,
       acceptedPerSecond: accepted / (intakeMs / 1000),
       dynalitePutsPerSecond,
+      putAndSendPerSecond,
       records,
       lost: accepted - records,
-      drained,
-      drainedPerSecond: drained / (Math.max(drainMs, intakeMs) / 1000),
+      drained: records - left,
+      drainedPerSecond: (records - left) / (Math.max(drainMs, intakeMs) / 1000),
+      posts: calls.filter((call) => call.method === 'chat.postMessage').length,
+      updates: calls.filter((call) => call.method === 'chat.update').length,
+      finishedDuringIntake,
+      drainSeconds: left === 0 ? drainMs / 1000 : undefined,
+      perChannel: Math.ceil(count / BENCH_CHANNELS),
     };
   } finally {
-    posts.stop();
+    reader.destroy();
     await bridge.stop();
   }
 }
