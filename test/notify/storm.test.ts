@@ -32,6 +32,7 @@ const route = (storm: { threshold?: number; windowSeconds?: number }): RouteInpu
 
 beforeEach(() => {
   harness.slack.reset();
+  harness.stateUnits = [];
   channelSeq += 1;
   channel = `C0STORM${channelSeq}`;
   idBase += 1000;
@@ -171,6 +172,18 @@ describe('storm folding', () => {
     expect(noticeOf(folded)).toHaveLength(0);
     expect(wire(rollupMessages()[0]?.blocks)).toContain(`|#${folded.id}>`);
   }, 30_000);
+
+  it('rewrites a rollup of 30 failures from 30 projects and its storm record at 1 write unit each (compressed past 1 KB)', async () => {
+    harness.configure({ routes: [route({ threshold: 3 })] });
+    const failures = Array.from({ length: 30 }, (_, n): Failure => ({ project: 100 + n, ref: 'main', id: idBase + n }));
+    await deliverAll(failures.map(failedEvent), 5);
+    const shown = wire(rollupMessages()[0]!.blocks);
+    for (const failure of failures) expect(shown.split(`<${pipelineUrl(failure)}|#${failure.id}>`).length - 1).toBe(1);
+    const writes = harness.stateUnits.filter((entry) => entry.operation === 'put' && /:(storm|rollup:\d+)$/.test(entry.key));
+    // Every fold rewrites the rollup: 27 lines of about 330 bytes each took 9 units a write before.
+    expect(writes.filter((entry) => entry.key.includes(':rollup:')).length).toBeGreaterThanOrEqual(27);
+    expect(writes.map((entry) => entry.units)).toEqual(writes.map(() => 1));
+  }, 90_000);
 
   it('folds the 6th failure when the route sets no storm: on by default, 5 notices in 120 s', async () => {
     harness.configure({ routes: [{ ...route({}), options: {} }] });
