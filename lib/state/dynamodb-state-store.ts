@@ -55,12 +55,12 @@ export class DynamoDbStateStore implements StateStore {
     if (units !== undefined) this.onConsumedCapacity?.(operation, units, key);
   }
 
-  async get<T>(key: string): Promise<T | undefined> {
+  async get<T>(key: string, options: { consistent?: boolean } = {}): Promise<T | undefined> {
     const result = await this.client.send(
       new GetItemCommand({
         TableName: this.tableName,
         Key: { pk: { S: STATE_PREFIX + key } },
-        ConsistentRead: true,
+        ConsistentRead: options.consistent ?? true,
         ReturnConsumedCapacity: this.returnCapacity,
       }),
     );
