@@ -203,6 +203,11 @@ export async function reflectRecovery(
   const keys = [...new Set([...(rollupKey ? [rollupKey] : []), ...(storm?.rollups ?? [])])];
   let shown: FoldedResult | undefined;
   for (const key of keys) {
+    // Read before locking: a rollup that lists no unfixed line of the streak now is left alone,
+    // as if this recovery had taken the lock first (a line that a concurrent failure adds after
+    // this read stays unfixed then too). Skips a lock and its release (2 write units) for each
+    // recent rollup of the destination that never listed the ref.
+    if (!(await state.get<RollupState>(key))?.lines.some((line) => line.streak === streak && !line.fixedBy)) continue;
     const result = await withLock(state, key, `${streak}:fixed:${fixedBy.pipelineId}`, async () => {
       const stored = await state.get<RollupState>(key);
       if (!stored || !stored.lines.some((line) => line.streak === streak && !line.fixedBy)) return undefined;

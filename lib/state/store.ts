@@ -3,8 +3,12 @@
  * message, the failure notice of a ref (to thread the recovery under it)...
  */
 export interface StateStore {
-  /** The value, or undefined when absent or past its expiry (DynamoDB's TTL deletes late, up to days). */
-  get<T>(key: string): Promise<T | undefined>;
+  /**
+   * The value, or undefined when absent or past its expiry (DynamoDB's TTL deletes late, up to days).
+   * Read strongly consistent unless `consistent: false`: half the read units, for caches, where a
+   * value written a moment ago may read as the one before (a lookup asked again).
+   */
+  get<T>(key: string, options?: { consistent?: boolean }): Promise<T | undefined>;
   /** `ttlSeconds` wins over `ttlDays`, for short-lived entries (a cached lookup miss: 1 h). */
   put<T>(key: string, value: T, options?: { ttlDays?: number; ttlSeconds?: number }): Promise<void>;
   /**

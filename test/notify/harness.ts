@@ -52,6 +52,8 @@ export class NotifyHarness {
   teams!: TeamsServer;
   store!: DynamoDbDeliveryStore;
   state!: DynamoDbStateStore;
+  /** Capacity units of every state store call, as DynamoDB (dynalite) reported them. */
+  stateUnits: Array<{ operation: string; units: number; key: string }> = [];
   logs: Array<{ level: string; message: string; extra?: Record<string, unknown> }> = [];
   /** The GitLab client configure() built from `gitlab: { url, token }`, if any. */
   gitlabClient: GitLabClient | undefined;
@@ -63,7 +65,9 @@ export class NotifyHarness {
     this.slack = await startSlackServer();
     this.teams = await startTeamsServer();
     this.store = new DynamoDbDeliveryStore({ client: this.table.client, tableName: this.table.tableName });
-    this.state = new DynamoDbStateStore(this.table.client, this.table.tableName);
+    this.state = new DynamoDbStateStore(this.table.client, this.table.tableName, Date.now, (operation, units, key) =>
+      this.stateUnits.push({ operation, units, key }),
+    );
   }
 
   async stop(): Promise<void> {

@@ -98,6 +98,18 @@ describe('the commit author in a Slack failure notice', () => {
     expect(JSON.stringify(harness.logs)).not.toContain(email);
   });
 
+  it('reads the mention cache eventually consistent: half a read unit a look', async () => {
+    const email = freshEmail();
+    harness.slack.addUser(email, 'U0HALF');
+    harness.configure({ routes: [route] });
+    await harness.deliver(pipeline({ commitAuthorEmail: email }));
+    await harness.deliver(pipeline({ commitAuthorEmail: email }));
+    const reads = harness.stateUnits.filter((entry) => entry.operation === 'get' && entry.key === `mention:slack:email:${emailHash(email)}`);
+    // The first notice's read finds nothing (DynamoDB bills 0.5 all the same), the second's the member.
+    expect(reads.map((entry) => entry.units)).toEqual([0.5, 0.5]);
+    expect(authorField(1)).toBe('<@U0HALF>');
+  });
+
   it('a redacted email and an author who is not the pipeline user: no mention, no lookup, no error', async () => {
     harness.configure({ routes: [route] });
     const { record } = await harness.deliver(pipeline({ commitAuthorEmail: '[REDACTED]' }));

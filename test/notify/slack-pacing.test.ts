@@ -79,4 +79,31 @@ describe('Slack per-channel pacing', () => {
     expect(refused.length).toBeGreaterThanOrEqual(1);
     for (const result of refused) expect((result as PromiseRejectedResult).reason).toBeInstanceOf(DownstreamRateLimited);
   });
+
+  it('books the same slots, without a failed conditional write for the slots its own earlier posts took', async () => {
+    const channel = freshChannel();
+    const reserves: Array<{ key: string; units: number }> = [];
+    const metered = new DynamoDbStateStore(table.client, table.tableName, Date.now, (operation, units, key) => {
+      if (operation === 'reserve') reserves.push({ key, units });
+    });
+    // One clock, stopped at a second: waits are recorded, not slept.
+    const at = Date.parse('2026-11-30T12:00:00Z');
+    const waits: number[] = [];
+    const pacer = () =>
+      new SlackPacer(
+        metered,
+        { burst: 3, maxWaitSeconds: 8 },
+        () => at,
+        async (ms) => void waits.push(ms),
+      );
+    const one = pacer();
+    for (let n = 0; n < 4; n += 1) await one.take(channel);
+    // The two saved seconds, this one, then the next: one conditional write each (0 + 1 + 2 + 3 failed ones before).
+    expect(reserves).toHaveLength(4);
+    expect(waits).toEqual([1000]);
+    // Another worker still finds them booked and takes the second after.
+    await pacer().take(channel);
+    expect(waits).toEqual([1000, 2000]);
+    expect(reserves.filter((entry) => entry.units === 1)).toHaveLength(reserves.length);
+  });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { refFailureKey, type RefFailureState } from '../../lib/notify/pipeline-actions.js';
-import type { RollupState } from '../../lib/notify/rollup.js';
+import { stormKey, type RollupState } from '../../lib/notify/rollup.js';
 import type { RouteInput } from '../../lib/routing/schema.js';
 import type { DeliveryResult } from '../../lib/worker/process-delivery.js';
 import { pipelineEvent } from '../fixtures/builders/pipeline.js';
@@ -32,6 +32,7 @@ const route = (storm: { threshold?: number; windowSeconds?: number }): RouteInpu
 
 beforeEach(() => {
   harness.slack.reset();
+  harness.stateUnits = [];
   channelSeq += 1;
   channel = `C0STORM${channelSeq}`;
   idBase += 1000;
@@ -170,6 +171,51 @@ describe('storm folding', () => {
     expect((await harness.run(id, { attempt: 2 })).kind).toBe('finished');
     expect(noticeOf(folded)).toHaveLength(0);
     expect(wire(rollupMessages()[0]?.blocks)).toContain(`|#${folded.id}>`);
+  }, 30_000);
+
+  it('rewrites a rollup of 30 failures from 30 projects and its storm record at 1 write unit each (compressed past 1 KB)', async () => {
+    harness.configure({ routes: [route({ threshold: 3 })] });
+    const failures = Array.from({ length: 30 }, (_, n): Failure => ({ project: 100 + n, ref: 'main', id: idBase + n }));
+    await deliverAll(failures.map(failedEvent), 5);
+    const shown = wire(rollupMessages()[0]!.blocks);
+    for (const failure of failures) expect(shown.split(`<${pipelineUrl(failure)}|#${failure.id}>`).length - 1).toBe(1);
+    const writes = harness.stateUnits.filter((entry) => entry.operation === 'put' && /:(storm|rollup:\d+)$/.test(entry.key));
+    // Every fold rewrites the rollup: 27 lines of about 330 bytes each took 9 units a write before.
+    expect(writes.filter((entry) => entry.key.includes(':rollup:')).length).toBeGreaterThanOrEqual(27);
+    expect(writes.map((entry) => entry.units)).toEqual(writes.map(() => 1));
+  }, 90_000);
+
+  it('leaves a past rollup that never listed the ref alone when the ref recovers: no lock taken on it', async () => {
+    harness.configure({ routes: [route({ threshold: 3 })] });
+    const target = `slack:${channel}`;
+    const other: Failure = { project: 9, ref: 'main', id: idBase + 9 };
+    const otherKey = refFailureKey(target, `${7000 + other.project}@${projectPath(other.project)}`, other.ref);
+    // A storm earlier at this channel: its rollup lists another ref only.
+    const past = `${target}:rollup:${Date.now() - 600_000}`;
+    await harness.state.put<RollupState>(past, {
+      channel,
+      lines: [
+        {
+          effect: `${target}:pipeline:other`,
+          streak: otherKey,
+          projectPath: projectPath(other.project),
+          projectUrl: `https://gitlab.example.com/${projectPath(other.project)}`,
+          ref: other.ref,
+          refUrl: `https://gitlab.example.com/${projectPath(other.project)}/-/tree/main`,
+          pipelineId: other.id,
+          pipelineUrl: pipelineUrl(other),
+        },
+      ],
+    });
+    await harness.state.put(stormKey(target), { posted: [], rollups: [past] });
+    const failure: Failure = { project: 1, ref: 'main', id: idBase + 1 };
+    await deliverAll([failedEvent(failure)], 1);
+    expect(noticeOf(failure)).toHaveLength(1);
+    harness.stateUnits = [];
+    await deliverAll([passedEvent(failure, idBase + 2)], 1);
+    expect(harness.slack.replies(noticeOf(failure)[0]!.ts).some((reply) => reply.text.startsWith('Fixed: pipeline #'))).toBe(true);
+    expect(harness.stateUnits.filter((entry) => entry.key === `${past}:lock`)).toEqual([]);
+    expect((await harness.state.get<RollupState>(past))?.lines[0]?.fixedBy).toBeUndefined();
   }, 30_000);
 
   it('folds the 6th failure when the route sets no storm: on by default, 5 notices in 120 s', async () => {

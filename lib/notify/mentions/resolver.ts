@@ -23,6 +23,8 @@ export type Resolved<Mention> = { mention: Mention; none?: undefined } | { none:
 
 /** Cache lifetimes (issue 11 §4): a found member for a day, a miss for an hour (people join Slack). */
 export const MENTION_CACHE = { hitSeconds: 24 * 3600, missSeconds: 3600 } as const;
+/** The cache is read eventually consistent (half the read units): an entry written a moment ago may read as absent, and Slack is asked again. */
+const CACHE_READ = { consistent: false };
 
 /** At most this many reviewers are looked up per merge request message. */
 export const MAX_MENTIONED_REVIEWERS = 10;
@@ -107,7 +109,7 @@ export class MentionResolver {
 
   private async byEmail(lookup: SlackUserLookup, email: string, state: StateStore): Promise<string | undefined> {
     const key = `mention:slack:email:${emailHash(email)}`;
-    const cached = await state.get<{ id?: string }>(key);
+    const cached = await state.get<{ id?: string }>(key, CACHE_READ);
     if (cached) return cached.id;
     const answer = await lookup.lookupByEmail(email);
     if ('id' in answer) {
@@ -131,7 +133,7 @@ export class MentionResolver {
   ): Promise<string | undefined> {
     const origin = safeOrigin(projectWebUrl);
     const key = `mention:slack:gitlab-user:${origin}:${userId}`;
-    const cached = await state.get<{ id?: string }>(key);
+    const cached = await state.get<{ id?: string }>(key, CACHE_READ);
     if (cached) return cached.id;
     const access = await gitlab.forProject(projectWebUrl);
     if (!access.api) return undefined;

@@ -24,6 +24,9 @@ export const SLACK_PACE: SlackPace = { burst: 3, maxWaitSeconds: 8 };
  */
 const SLOT_KEYS = 60;
 
+/** Channels a pacer remembers its latest slot for; past it, it forgets them all (and probes again). */
+const MAX_REMEMBERED_CHANNELS = 1000;
+
 /**
  * Spaces chat.postMessage calls per channel across every worker, with the state store's
  * conditional write (`reserve`): second `s` of a channel is one slot key; a post takes the first
@@ -38,6 +41,14 @@ const SLOT_KEYS = 60;
  * Slack's 429, whose Retry-After puts the delivery back on the queue.
  */
 export class SlackPacer {
+  /**
+   * Per channel, the latest slot this pacer took. Every slot from the oldest a post may use up
+   * to that one is booked (each take books the first free one in order, and a booked slot stays
+   * so while a post may use it): a take starts after it instead of paying a failed conditional
+   * write (1 write unit) for each. A warm worker posting to a busy channel skips most of them.
+   */
+  private readonly taken = new Map<string, number>();
+
   constructor(
     private readonly state: StateStore,
     private readonly pace: SlackPace = SLACK_PACE,
@@ -51,11 +62,15 @@ export class SlackPacer {
     const now = this.clock();
     const second = Math.floor(now / 1000);
     const { burst, maxWaitSeconds } = this.pace;
-    for (let slot = second - (burst - 1); slot <= second + maxWaitSeconds; slot += 1) {
+    const first = Math.max(second - (burst - 1), (this.taken.get(channel) ?? -Infinity) + 1);
+    for (let slot = first; slot <= second + maxWaitSeconds; slot += 1) {
       const key = `slack-pace:${channel}:${((slot % SLOT_KEYS) + SLOT_KEYS) % SLOT_KEYS}`;
       // Held until the slot lapses (`burst` seconds after its second), whole seconds.
       const lease = Math.max(1, slot + burst - second);
       if (await this.state.reserve(key, owner, lease)) {
+        // Concurrent takes on this pacer: keep the latest (every slot below it is booked too).
+        if (this.taken.size >= MAX_REMEMBERED_CHANNELS) this.taken.clear();
+        this.taken.set(channel, Math.max(slot, this.taken.get(channel) ?? -Infinity));
         const wait = slot * 1000 - this.clock();
         if (wait > 0) await this.sleep(wait);
         return;
