@@ -4,6 +4,7 @@ import type { BridgeConfig } from '../config/schema.js';
 import type { BridgeLogger } from '../logger.js';
 import type { Credentials } from '../secrets/credentials.js';
 import type { Route } from '../routing/schema.js';
+import { withStateLock } from '../state/lock.js';
 import type { StateStore } from '../state/store.js';
 import type { ActionRunResult, PlannedAction } from '../worker/action.js';
 import type { DigestItem } from './digest-content.js';
@@ -213,17 +214,8 @@ export class DigestBusy extends BridgeError {
 }
 
 /** One writer of a digest at a time: holds append to it, a flush posts it. */
-async function withDigestLock<T>(state: StateStore, key: string, owner: string, work: () => Promise<T>): Promise<T> {
-  const lock = `${key}:lock`;
-  for (let attempt = 1; !(await state.reserve(lock, owner, LOCK_LEASE_SECONDS)); attempt += 1) {
-    if (attempt >= LOCK_WAIT.attempts) throw new DigestBusy(key);
-    await new Promise((resolve) => setTimeout(resolve, LOCK_WAIT.intervalMs));
-  }
-  try {
-    return await work();
-  } finally {
-    await state.release(lock, owner);
-  }
+function withDigestLock<T>(state: StateStore, key: string, owner: string, work: () => Promise<T>): Promise<T> {
+  return withStateLock(state, `${key}:lock`, owner, { leaseSeconds: LOCK_LEASE_SECONDS, wait: LOCK_WAIT, busy: () => new DigestBusy(key) }, work);
 }
 
 /**

@@ -4,6 +4,7 @@
  * apart. Pure decisions plus the per-ref lock; the actions that post are in pipeline-actions.ts.
  */
 import { BridgeError } from '../errors.js';
+import { withStateLock } from '../state/lock.js';
 import type { StateStore } from '../state/store.js';
 import type { PipelineFacts } from './pipeline-facts.js';
 
@@ -228,15 +229,7 @@ export class RefStreakBusy extends BridgeError {
 }
 
 /** Runs `work` holding the ref's streak lock for `owner` (an effect key), and gives it back after. */
-export async function withStreakLock<T>(state: StateStore, streakKey: string, owner: string, work: () => Promise<T>): Promise<T> {
-  const lock = `${streakKey}:streak-lock`;
-  for (let attempt = 1; !(await state.reserve(lock, owner, STREAK_LEASE_SECONDS)); attempt += 1) {
-    if (attempt >= STREAK_WAIT.attempts) throw new RefStreakBusy(streakKey);
-    await new Promise((resolve) => setTimeout(resolve, STREAK_WAIT.intervalMs));
-  }
-  try {
-    return await work();
-  } finally {
-    await state.release(lock, owner);
-  }
+export function withStreakLock<T>(state: StateStore, streakKey: string, owner: string, work: () => Promise<T>): Promise<T> {
+  const options = { leaseSeconds: STREAK_LEASE_SECONDS, wait: STREAK_WAIT, busy: () => new RefStreakBusy(streakKey) };
+  return withStateLock(state, `${streakKey}:streak-lock`, owner, options, work);
 }

@@ -13,6 +13,7 @@
  */
 import { BridgeError } from '../errors.js';
 import { StormSchema, type Route, type StormOptions } from '../routing/schema.js';
+import { withStateLock } from '../state/lock.js';
 import type { StateStore } from '../state/store.js';
 import type { Outlets, Sent, SlackMessageIds } from './outlets.js';
 import type { PipelineFacts } from './pipeline-facts.js';
@@ -61,17 +62,8 @@ export class StormBusy extends BridgeError {
   }
 }
 
-async function withLock<T>(state: StateStore, key: string, owner: string, work: () => Promise<T>): Promise<T> {
-  const lock = `${key}:lock`;
-  for (let attempt = 1; !(await state.reserve(lock, owner, LOCK_LEASE_SECONDS)); attempt += 1) {
-    if (attempt >= STORM_WAIT.attempts) throw new StormBusy(key);
-    await new Promise((resolve) => setTimeout(resolve, STORM_WAIT.intervalMs));
-  }
-  try {
-    return await work();
-  } finally {
-    await state.release(lock, owner);
-  }
+function withLock<T>(state: StateStore, key: string, owner: string, work: () => Promise<T>): Promise<T> {
+  return withStateLock(state, `${key}:lock`, owner, { leaseSeconds: LOCK_LEASE_SECONDS, wait: STORM_WAIT, busy: () => new StormBusy(key) }, work);
 }
 
 /** Storm folding when no route sending to a destination sets `storm`: 5 notices in 120 s (issue 14). */
