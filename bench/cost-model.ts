@@ -3,6 +3,7 @@
  * and prices in, dollars out; the bench (bench/pipeline.bench.ts) does the counting. The model
  * prices what was measured and nothing else: it has no knob to meet a target.
  */
+import type { WebhookEndpoint } from '../lib/receiver/webhook-path.js';
 import { AWS_PRICES, type AwsPrices } from './aws-prices.js';
 
 /** What a run of `deliveries` deliveries cost in requests, time and bytes, summed over the run. */
@@ -21,6 +22,8 @@ export interface MeasuredRun {
   secretsManagerCalls: number;
   /** Bytes written to CloudWatch Logs: EMF metric lines, JSON log lines, Lambda's own lines, API access log. */
   logBytes: number;
+  /** Of logBytes, the API access log's lines: a function URL writes none. */
+  apiAccessLogBytes: number;
 }
 
 /** The functions' memory settings (cdk/bridge-stack.ts). */
@@ -70,20 +73,29 @@ export function meteredApiRequests(bodyBytes: number, prices: AwsPrices = AWS_PR
   return Math.max(1, Math.ceil(bodyBytes / prices.apiGatewayHttpRequestBytes));
 }
 
-/** Dollars per million deliveries, per component and in total. */
-export function costPerMillion(run: MeasuredRun, memory: StackMemory, prices: AwsPrices = AWS_PRICES): CostPerMillion {
+/**
+ * Dollars per million deliveries, per component and in total, behind the stack's endpoint
+ * (`-c endpoint`, cdk/settings.ts): a function URL has no request charge of its own (Lambda
+ * pricing: function URLs are billed as the invocations and duration they cause) and writes no
+ * access log, so it drops the API Gateway line and the access log's bytes. Everything else the
+ * receiver does is the same work on the same event (payload 2.0 either way).
+ */
+export function costPerMillion(run: MeasuredRun, memory: StackMemory, prices: AwsPrices = AWS_PRICES, endpoint: WebhookEndpoint = 'api'): CostPerMillion {
   if (run.deliveries <= 0) throw new RangeError('costPerMillion: a run needs at least one delivery');
+  const viaApi = endpoint === 'api';
+  const logBytes = viaApi ? run.logBytes : run.logBytes - run.apiAccessLogBytes;
   const per = (count: number) => count / run.deliveries;
   const sqsRequests = run.sqs.send + run.sqs.receive + run.sqs.delete + run.sqs.changeVisibility;
   const lambdaRequests = run.receiver.invocations + run.worker.invocations;
   const receiverGbs = gbSeconds(run.receiver.billedMs, memory.receiverMb);
   const workerGbs = gbSeconds(run.worker.billedMs, memory.workerMb);
+  const apiLine: CostLine = {
+    component: 'API Gateway HTTP API requests',
+    usdPerMillion: per(run.apiRequests) * prices.apiGatewayHttpPerMillionRequests,
+    perDelivery: `${per(run.apiRequests).toFixed(2)} requests`,
+  };
   const lines: CostLine[] = [
-    {
-      component: 'API Gateway HTTP API requests',
-      usdPerMillion: per(run.apiRequests) * prices.apiGatewayHttpPerMillionRequests,
-      perDelivery: `${per(run.apiRequests).toFixed(2)} requests`,
-    },
+    ...(viaApi ? [apiLine] : []),
     {
       component: 'Lambda requests (receiver + worker)',
       usdPerMillion: per(lambdaRequests) * prices.lambdaPerMillionRequests,
@@ -121,8 +133,8 @@ export function costPerMillion(run: MeasuredRun, memory: StackMemory, prices: Aw
     },
     {
       component: 'CloudWatch Logs ingestion',
-      usdPerMillion: ((per(run.logBytes) * MILLION) / GB) * prices.cloudWatchLogsPerGbIngested,
-      perDelivery: `${per(run.logBytes).toFixed(0)} bytes`,
+      usdPerMillion: ((per(logBytes) * MILLION) / GB) * prices.cloudWatchLogsPerGbIngested,
+      perDelivery: `${per(logBytes).toFixed(0)} bytes${viaApi ? ` (${per(run.apiAccessLogBytes).toFixed(0)} of them the API access log)` : ''}`,
     },
   ];
   return { lines, totalUsd: lines.reduce((sum, line) => sum + line.usdPerMillion, 0) };
@@ -156,6 +168,10 @@ export function fixedMonthlyCosts(fixed: FixedMonthly, prices: AwsPrices = AWS_P
  */
 export const IDLE_SQS_POLLS_PER_MONTH = (5 * (30 * 24 * 3600)) / 20;
 
+/** What `-c endpoint=functionUrl` gives up (docs/deploy.md, "Endpoint"). */
+export const FUNCTION_URL_COSTS =
+  "the API's rate and burst throttling before any Lambda runs (a flood would be met only by the receiver's reserved concurrency) and its access log; the webhook URL changes";
+
 /** One design change that lowers a component, and what it would cost the product. */
 export interface DesignChange {
   component: CostComponent;
@@ -171,9 +187,8 @@ export interface DesignChange {
 export const DESIGN_CHANGES: readonly DesignChange[] = [
   {
     component: 'API Gateway HTTP API requests',
-    change: 'a Lambda function URL (no per-request charge) in place of the HTTP API',
-    costs:
-      "the API's rate and burst throttling before any Lambda runs (a flood would be met only by the receiver's reserved concurrency) and its access log; the webhook URL changes",
+    change: 'a Lambda function URL (no per-request charge) in place of the HTTP API (built, off by default: -c endpoint=functionUrl)',
+    costs: FUNCTION_URL_COSTS,
   },
   {
     component: 'SQS requests',
@@ -208,10 +223,15 @@ export const DESIGN_CHANGES: readonly DesignChange[] = [
  * takes the least it can (one API request, one receiver run of 1 ms, a worker batch of the
  * stack's batch size, one record write and one update, one send / receive / delete).
  */
-export function costFloors(memory: StackMemory, workerBatchSize: number, prices: AwsPrices = AWS_PRICES): Record<CostComponent, number> {
+export function costFloors(
+  memory: StackMemory,
+  workerBatchSize: number,
+  prices: AwsPrices = AWS_PRICES,
+  endpoint: WebhookEndpoint = 'api',
+): Record<CostComponent, number> {
   const batchShare = 1 / workerBatchSize;
   return {
-    'API Gateway HTTP API requests': prices.apiGatewayHttpPerMillionRequests,
+    'API Gateway HTTP API requests': endpoint === 'api' ? prices.apiGatewayHttpPerMillionRequests : 0,
     'Lambda requests (receiver + worker)': (1 + batchShare) * prices.lambdaPerMillionRequests,
     'Lambda GB-seconds, receiver': gbSeconds(1, memory.receiverMb) * MILLION * prices.lambdaArmPerGbSecond,
     'Lambda GB-seconds, worker': gbSeconds(1, memory.workerMb) * batchShare * MILLION * prices.lambdaArmPerGbSecond,
@@ -230,13 +250,17 @@ const usd = (value: number) => `$${value.toFixed(value < 0.01 && value > 0 ? 4 :
  * the total misses it, each component's floor in this architecture and the changes that would go
  * below it, with what they would cost the product.
  */
-export function formatCostReport(title: string, cost: CostPerMillion, options: { targetUsd: number; floors: Record<CostComponent, number> }): string[] {
+export function formatCostReport(
+  title: string,
+  cost: CostPerMillion,
+  options: { targetUsd: number; floors: Record<CostComponent, number>; showFloors?: boolean },
+): string[] {
   const width = Math.max(...cost.lines.map((line) => line.component.length));
   const lines = [`  ${title}`];
   for (const line of cost.lines) lines.push(`    ${line.component.padEnd(width)}  ${usd(line.usdPerMillion).padStart(8)}   ${line.perDelivery} per delivery`);
   const met = cost.totalUsd <= options.targetUsd;
   lines.push(`    ${'total'.padEnd(width)}  ${usd(cost.totalUsd).padStart(8)}   (target <= ${usd(options.targetUsd)} per million: ${met ? 'met' : 'NOT met'})`);
-  if (met) return lines;
+  if (met || options.showFloors === false) return lines;
   const floorTotal = Object.values(options.floors).reduce((sum, floor) => sum + floor, 0);
   lines.push(
     `    floors in this architecture (sum ${usd(floorTotal)}${floorTotal > options.targetUsd ? ': the target needs a design change below' : ''}), and what would go below them:`,

@@ -199,6 +199,7 @@ export async function measureCost(
     sqs: { send: 0, receive: 0, delete: 0, changeVisibility: 0 },
     secretsManagerCalls: 0,
     logBytes: 0,
+    apiAccessLogBytes: 0,
   };
   const arn = await sqs.client.send(new GetQueueAttributesCommand({ QueueUrl: sqs.queueUrl, AttributeNames: ['QueueArn'] }));
   const queueArn = arn.Attributes?.QueueArn ?? '';
@@ -255,6 +256,7 @@ export async function measureCost(
     run.receiver.invocations * logBytesPerRequest.receiverPlatform +
     run.worker.invocations * logBytesPerRequest.workerPlatform +
     run.apiRequests * logBytesPerRequest.apiAccessLog;
+  run.apiAccessLogBytes = run.apiRequests * logBytesPerRequest.apiAccessLog;
   await sqs.close();
   await dynamo.close();
   const writeUnits = { table: dynamoMeter.tableWriteUnits(), index: dynamoMeter.indexWriteUnits(), byKind: dynamoMeter.writeUnitsByKind() };

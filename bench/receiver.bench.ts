@@ -35,9 +35,9 @@ import { RECEIVER_MEMORY_MB, WORKER_BATCH_SIZE, WORKER_MEMORY_MB } from '../cdk/
 import { ACCESS_LOG_FIELDS } from '../cdk/constructs/webhook-api.js';
 import { METRIC_NAMES } from '../lib/metrics-names.js';
 import { startSlackServer } from '../test/support/slack-server.js';
-import { AWS_PRICES_AS_OF, AWS_PRICES_REGION } from './aws-prices.js';
+import { AWS_PRICES, AWS_PRICES_AS_OF, AWS_PRICES_REGION } from './aws-prices.js';
 import { benchJson } from './bench-json.js';
-import { costFloors, costPerMillion, fixedMonthlyCosts, formatCostReport, IDLE_SQS_POLLS_PER_MONTH } from './cost-model.js';
+import { costFloors, costPerMillion, fixedMonthlyCosts, formatCostReport, FUNCTION_URL_COSTS, IDLE_SQS_POLLS_PER_MONTH } from './cost-model.js';
 import { DEFAULT_STORM } from '../lib/notify/rollup.js';
 import { SLACK_PACE } from '../lib/notify/slack/pacing.js';
 import {
@@ -351,6 +351,17 @@ async function pipelineSections(fixtureMix: { event: string; body: string }[], f
       slack.reset();
       const cost = costPerMillion(run, memory);
       for (const line of formatCostReport(mix.title, cost, { targetUsd: COST_TARGET_USD, floors })) console.log(line);
+      // The same run behind a function URL (-c endpoint=functionUrl): no API Gateway line, no access log.
+      const viaUrl = costPerMillion(run, memory, AWS_PRICES, 'functionUrl');
+      const urlFloors = costFloors(memory, WORKER_BATCH_SIZE, AWS_PRICES, 'functionUrl');
+      for (const line of formatCostReport(`${mix.title}, with -c endpoint=functionUrl`, viaUrl, {
+        targetUsd: COST_TARGET_USD,
+        floors: urlFloors,
+        showFloors: false,
+      })) {
+        console.log(line);
+      }
+      console.log(`    the function URL saves $${(cost.totalUsd - viaUrl.totalUsd).toFixed(2)} a million and costs ${FUNCTION_URL_COSTS}`);
       const perDelivery = (units: number) => (units / run.deliveries).toFixed(2);
       const kinds = Object.entries(run.writeUnits.byKind)
         .map(([kind, units]) => `${kind} ${perDelivery(units)}`)
@@ -366,11 +377,14 @@ async function pipelineSections(fixtureMix: { event: string; body: string }[], f
       figures[`workerCpuShare${mix.key}`] = cpuShare;
       if (run.unprocessed > 0) console.log(`    WARNING: ${run.unprocessed} deliveries were not processed within 10 s; their worker cost is missing`);
       figures[`costPerMillionUsd${mix.key}`] = cost.totalUsd;
+      figures[`costPerMillionUsd${mix.key}FunctionUrl`] = viaUrl.totalUsd;
       figures[`writeUnitsPerDelivery${mix.key}Metered`] = run.dynamoDb.writeUnits / run.deliveries;
       figures[`indexWriteUnitsPerDelivery${mix.key}Metered`] = run.writeUnits.index / run.deliveries;
       figures[`readUnitsPerDelivery${mix.key}`] = run.dynamoDb.readUnits / run.deliveries;
     }
     figures.costPerMillionUsd = Math.max(figures.costPerMillionUsdFixture!, figures.costPerMillionUsdPipelineHeavy!);
+    // Named as the issue asks: the pipeline-heavy total (the higher, like costPerMillionUsd) and the fixture one.
+    figures.costPerMillionUsdFunctionUrl = Math.max(figures.costPerMillionUsdFixtureFunctionUrl!, figures.costPerMillionUsdPipelineHeavyFunctionUrl!);
     const fixed = fixedMonthlyCosts({
       // cdk/constructs/bridge-secrets.ts: the five secrets.
       secrets: 5,

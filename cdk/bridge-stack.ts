@@ -13,6 +13,7 @@ import { DeliveryTable } from './constructs/delivery-table.js';
 import { DigestSchedule } from './constructs/digest-schedule.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { WebhookApi } from './constructs/webhook-api.js';
+import { WebhookFunctionUrl } from './constructs/webhook-function-url.js';
 import { FUNCTION_ENTRIES } from './paths.js';
 import { DEFAULT_WORKER_MEMORY_MB, type BridgeSettings } from './settings.js';
 
@@ -79,7 +80,10 @@ export class GitLabBridgeStack extends Stack {
 
   readonly digest: BridgeFunction;
   readonly digestSchedule: DigestSchedule;
-  readonly webhookApi: WebhookApi;
+  /** The HTTP API (`-c endpoint=api`, the default); absent with a function URL. */
+  readonly webhookApi: WebhookApi | undefined;
+  /** The receiver's function URL (`-c endpoint=functionUrl`); absent with the HTTP API. */
+  readonly webhookFunctionUrl: WebhookFunctionUrl | undefined;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: GitLabBridgeStackProps) {
@@ -99,6 +103,8 @@ export class GitLabBridgeStack extends Stack {
     this.secrets = new BridgeSecrets(this, 'Secrets', { retainData: settings.retainData });
 
     const receiverEnv: Partial<Record<EnvName, string>> = { [ENV.retentionDays]: String(settings.retentionDays) };
+    // Behind a function URL every path reaches the receiver, which then routes them itself.
+    if (settings.endpoint === 'functionUrl') receiverEnv[ENV.webhookEndpoint] = settings.endpoint;
     if (settings.maxBodyBytes !== undefined) receiverEnv[ENV.maxBodyBytes] = String(settings.maxBodyBytes);
     this.receiver = new BridgeFunction(this, 'Receiver', {
       entry: FUNCTION_ENTRIES.receiver,
@@ -202,30 +208,35 @@ export class GitLabBridgeStack extends Stack {
     this.digest.bindSecret(ENV.teamsSecretId, this.secrets.teams);
     this.digestSchedule = new DigestSchedule(this, 'DigestSchedule', { target: this.digest.function, every: DIGEST_EVERY });
 
-    this.webhookApi = new WebhookApi(this, 'Webhook', {
-      receiver: this.receiver.function,
-      rateLimit: settings.apiRateLimit,
-      burstLimit: settings.apiBurstLimit,
-      logRetention: LOG_RETENTION,
-      removalPolicy,
-    });
+    // One endpoint or the other (docs/deploy.md, "Endpoint"); the outputs keep their names.
+    const endpoint =
+      settings.endpoint === 'functionUrl'
+        ? new WebhookFunctionUrl(this, 'WebhookFunctionUrl', { receiver: this.receiver.function })
+        : new WebhookApi(this, 'Webhook', {
+            receiver: this.receiver.function,
+            rateLimit: settings.apiRateLimit,
+            burstLimit: settings.apiBurstLimit,
+            logRetention: LOG_RETENTION,
+            removalPolicy,
+          });
+    this.webhookApi = endpoint instanceof WebhookApi ? endpoint : undefined;
+    this.webhookFunctionUrl = endpoint instanceof WebhookFunctionUrl ? endpoint : undefined;
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
-      api: this.webhookApi.api,
+      endpoint: endpoint.endpointMetrics(),
       receiver: this.receiver.function,
       worker: this.worker.function,
       recovery: this.recovery.function,
       recoveryLogGroup: this.recovery.logGroup,
       queue: this.queues.queue,
       deadLetterQueue: this.queues.deadLetterQueue,
-      throttledRequests: this.webhookApi.metricThrottled(),
       ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
     });
 
     const output = (key: StackOutputKey, value: string, description: string) => {
       new CfnOutput(this, key, { value, description }).overrideLogicalId(key);
     };
-    output(STACK_OUTPUTS.webhookUrl, this.webhookApi.webhookUrl, 'Paste into GitLab: Settings > Webhooks > URL');
+    output(STACK_OUTPUTS.webhookUrl, endpoint.webhookUrl, 'Paste into GitLab: Settings > Webhooks > URL');
     output(STACK_OUTPUTS.gitlabSecretName, this.secrets.names.gitlab, 'Secret holding the GitLab webhook token (Settings > Webhooks > Secret token)');
     output(STACK_OUTPUTS.slackSecretName, this.secrets.names.slack, 'Secret to put the Slack bot token in');
     output(STACK_OUTPUTS.teamsSecretName, this.secrets.names.teams, 'Secret to put the Teams webhook URLs in');
@@ -233,7 +244,7 @@ export class GitLabBridgeStack extends Stack {
     output(STACK_OUTPUTS.gitlabApiSecretName, this.secrets.names.gitlabApi, 'Secret to put the GitLab API token (read_api; api for the Retry button) in');
     output(
       STACK_OUTPUTS.slackInteractionsUrl,
-      this.webhookApi.slackInteractionsUrl,
+      endpoint.slackInteractionsUrl,
       'Slack app: Interactivity & Shortcuts > Request URL (docs/slack-app-manifest.yaml)',
     );
     output(STACK_OUTPUTS.slackSigningSecretName, this.secrets.names.slackSigning, "Secret to put the Slack app's signing secret in");

@@ -8,6 +8,7 @@ import { DEFAULTS } from '../lib/defaults.js';
 import { ENV, type EnvName } from '../lib/env.js';
 import { ConfigError } from '../lib/errors.js';
 import { gitlabInstanceRoot } from '../lib/gitlab/access.js';
+import { WEBHOOK_ENDPOINTS, type WebhookEndpoint } from '../lib/receiver/webhook-path.js';
 import { DEFAULT_STACK_NAME } from '../lib/stack-outputs.js';
 import { REPO_ROOT } from './paths.js';
 
@@ -40,13 +41,21 @@ export interface BridgeSettings {
   workerMemoryMb: number;
   /** Largest accepted webhook body in bytes (`-c maxBodyBytes=...`); the receiver's default when absent. */
   maxBodyBytes: number | undefined;
+  /**
+   * What GitLab and Slack call (`-c endpoint=functionUrl`): `api` (default), an API Gateway HTTP
+   * API with rate and burst throttling and access logs; `functionUrl`, a Lambda function URL on
+   * the receiver (no per-request charge; the receiver's reserved concurrency is the only flood
+   * cap). docs/deploy.md, "Endpoint".
+   */
+  endpoint: WebhookEndpoint;
   /** API Gateway steady-state requests per second (`-c apiRateLimit=50`). */
   apiRateLimit: number;
   /** API Gateway burst (`-c apiBurstLimit=100`). */
   apiBurstLimit: number;
   /**
    * Lambda concurrency reserved for the receiver (`-c receiverReservedConcurrency=100`, or
-   * `none` for no reservation). Default: the API burst limit. See {@link readReceiverReservedConcurrency}.
+   * `none` for no reservation). Default: the API burst limit (100 with a function URL, where
+   * `none` is refused). See {@link readReceiverReservedConcurrency}.
    */
   receiverReservedConcurrency: number | undefined;
   /**
@@ -207,11 +216,21 @@ const MAX_RESERVED_CONCURRENCY = 1000;
  * throttles is answered 500 by API Gateway, where the throttle would have answered 429.
  * Lambda keeps 100 of the account's concurrency unreserved, so an account limited below
  * 100 + this value (new accounts can start at 10) needs `none` or a smaller burst limit.
+ * Behind a function URL there is no API burst: any value from 1 goes, and `none` is refused.
  */
-function readReceiverReservedConcurrency(node: Node, apiBurstLimit: number): number | undefined {
-  if (contextString(node, 'receiverReservedConcurrency') === 'none') return undefined;
+function readReceiverReservedConcurrency(node: Node, apiBurstLimit: number, endpoint: WebhookEndpoint): number | undefined {
+  if (contextString(node, 'receiverReservedConcurrency') === 'none') {
+    if (endpoint === 'functionUrl') {
+      // Without API Gateway's throttle the reservation is the only cap on a flood (a function URL
+      // has no rate limit of its own): without it, a flood could take the account's concurrency.
+      throw new ConfigError(
+        'context receiverReservedConcurrency: none is refused with -c endpoint=functionUrl; the reservation is then the only flood cap. Give a number, or use -c endpoint=api',
+      );
+    }
+    return undefined;
+  }
   const reserved = contextInt(node, 'receiverReservedConcurrency', apiBurstLimit, { min: 1, max: MAX_RESERVED_CONCURRENCY });
-  if (reserved < apiBurstLimit) {
+  if (endpoint === 'api' && reserved < apiBurstLimit) {
     throw new ConfigError(
       `context receiverReservedConcurrency: ${reserved} is below apiBurstLimit (${apiBurstLimit}); a burst API Gateway lets through would meet Lambda throttling, answered with 500 instead of 429. Raise it, lower -c apiBurstLimit, or pass -c receiverReservedConcurrency=none`,
     );
@@ -239,6 +258,26 @@ function readRecovery(node: Node): BridgeSettings['recovery'] {
   };
 }
 
+/**
+ * The endpoint; API Gateway's throttle settings mean nothing without API Gateway, so giving them
+ * with a function URL fails rather than leaving a limit the deployer believes in unenforced.
+ */
+function readEndpoint(node: Node): WebhookEndpoint {
+  const text = contextString(node, 'endpoint') ?? 'api';
+  const endpoint = WEBHOOK_ENDPOINTS.find((known) => known === text);
+  if (endpoint === undefined) throw new ConfigError(`context endpoint: "${text}" is not one of ${WEBHOOK_ENDPOINTS.join(', ')}`);
+  if (endpoint === 'functionUrl') {
+    for (const key of ['apiRateLimit', 'apiBurstLimit']) {
+      if (contextString(node, key) !== undefined) {
+        throw new ConfigError(
+          `context ${key}: API Gateway throttling does not exist with -c endpoint=functionUrl; cap a flood with -c receiverReservedConcurrency instead (docs/deploy.md, "Endpoint")`,
+        );
+      }
+    }
+  }
+  return endpoint;
+}
+
 /** Reads and checks every setting; throws ConfigError naming the context key at fault. */
 export function readBridgeSettings(node: Node, cwd = process.cwd()): BridgeSettings {
   const alarmEmail = contextString(node, 'alarmEmail');
@@ -259,6 +298,7 @@ export function readBridgeSettings(node: Node, cwd = process.cwd()): BridgeSetti
   if (jiraHost) zeroConfig.jiraHost = jiraHost;
   if (jiraProjectKeys) zeroConfig.jiraProjectKeys = jiraProjectKeys;
   const routingConfigPath = resolveRoutingConfigPath(node, cwd);
+  const endpoint = readEndpoint(node);
   const apiBurstLimit = contextInt(node, 'apiBurstLimit', 100, { min: 1, max: 5_000 });
   checkZeroConfig(zeroConfig, routingConfigPath);
   return {
@@ -271,9 +311,10 @@ export function readBridgeSettings(node: Node, cwd = process.cwd()): BridgeSetti
     workerMaxConcurrency: contextInt(node, 'workerMaxConcurrency', 5, { min: MIN_WORKER_CONCURRENCY, max: MAX_WORKER_CONCURRENCY }),
     workerMemoryMb: contextInt(node, 'workerMemoryMb', DEFAULT_WORKER_MEMORY_MB, { min: MIN_LAMBDA_MEMORY_MB, max: MAX_LAMBDA_MEMORY_MB }),
     maxBodyBytes,
+    endpoint,
     apiRateLimit: contextInt(node, 'apiRateLimit', 50, { min: 1, max: 10_000 }),
     apiBurstLimit,
-    receiverReservedConcurrency: readReceiverReservedConcurrency(node, apiBurstLimit),
+    receiverReservedConcurrency: readReceiverReservedConcurrency(node, apiBurstLimit, endpoint),
     gitlabUrl: readGitLabUrl(node),
     recovery: readRecovery(node),
     zeroConfig,

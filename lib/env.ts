@@ -31,6 +31,11 @@ export const ENV = {
   retentionDays: 'BRIDGE_RETENTION_DAYS',
   /** Largest accepted webhook body in bytes. */
   maxBodyBytes: 'BRIDGE_MAX_BODY_BYTES',
+  /**
+   * What invokes the receiver: `api` (default, API Gateway routes the paths) or `functionUrl`
+   * (every path arrives; the receiver routes them). lib/receiver/webhook-path.ts, WEBHOOK_ENDPOINTS.
+   */
+  webhookEndpoint: 'BRIDGE_WEBHOOK_ENDPOINT',
   /** Allowed clock skew for signed webhooks, in seconds. */
   signatureToleranceSeconds: 'BRIDGE_SIGNATURE_TOLERANCE_SECONDS',
   /** Attempts before SQS moves a delivery to the dead-letter queue (matches maxReceiveCount). */

@@ -1,5 +1,4 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
   AlarmStatusWidget,
@@ -9,6 +8,7 @@ import {
   LogQueryWidget,
   MathExpression,
   Metric,
+  type MetricOptions,
   TextWidget,
   TreatMissingData,
   type IMetric,
@@ -21,9 +21,28 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, METRIC_NAMES, METRIC_SERVICE_DIMENSION, METRIC_SERVICES, type MetricName, type MetricService } from '../../lib/metrics-names.js';
+import type { WebhookEndpoint } from '../../lib/receiver/webhook-path.js';
+
+/** Options every endpoint metric takes (period, statistic, label). */
+type EndpointMetricOptions = MetricOptions;
+
+/**
+ * The webhook endpoint's request metrics, from whichever endpoint the stack has: the HTTP API's
+ * (WebhookApi) or the receiver's function URL ones (WebhookFunctionUrl).
+ */
+export interface WebhookEndpointMetrics {
+  kind: WebhookEndpoint;
+  requests(options: EndpointMetricOptions): IMetric;
+  clientErrors(options: EndpointMetricOptions): IMetric;
+  serverErrors(options: EndpointMetricOptions): IMetric;
+  latency(options: EndpointMetricOptions): IMetric;
+  /** Requests answered 429 before the receiver ran: the API stage's throttle, or Lambda's at the reservation. */
+  throttled: IMetric;
+}
 
 export interface MonitoringProps {
-  api: HttpApi;
+  /** The webhook endpoint's requests, 4xx, 5xx, latency and throttled requests. */
+  endpoint: WebhookEndpointMetrics;
   receiver: IFunction;
   worker: IFunction;
   /** The scheduled recovery function (docs/recovery.md). */
@@ -32,8 +51,6 @@ export interface MonitoringProps {
   recoveryLogGroup?: ILogGroup;
   queue: IQueue;
   deadLetterQueue: IQueue;
-  /** Webhook requests the API's stage throttle answered 429 (WebhookApi.metricThrottled). */
-  throttledRequests: IMetric;
   /** Subscribed to the alarm topic by email when set (the recipient must confirm). */
   alarmEmail?: string;
 }
@@ -92,6 +109,10 @@ export class Monitoring extends Construct {
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
     const stackName = Stack.of(this).stackName;
+    const { endpoint } = props;
+    const functionUrl = endpoint.kind === 'functionUrl';
+    // A function URL has no access log: the receiver's own log lines are what is left.
+    const whereToLook = functionUrl ? "The receiver's logs say which (a function URL writes no access log)." : 'The access logs (status, ip) say which.';
 
     this.topic = new Topic(this, 'AlarmTopic', { displayName: `${stackName} alarms`, enforceSSL: true });
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
@@ -131,7 +152,7 @@ export class Monitoring extends Construct {
     );
     alarm(
       'Receiver5xx',
-      props.api.metricServerError({ period: PERIOD, statistic: 'Sum' }),
+      endpoint.serverErrors({ period: PERIOD, statistic: 'Sum' }),
       'The webhook endpoint answered 5xx: a delivery could not be made durable, and GitLab shows the hook as failing. Resend from GitLab once fixed.',
     );
     alarm(
@@ -150,35 +171,38 @@ export class Monitoring extends Construct {
     const clientErrorRate = new MathExpression({
       expression: `IF(requests >= ${MIN_REQUESTS_FOR_RATE}, 100 * errors / requests, 0)`,
       usingMetrics: {
-        errors: props.api.metricClientError({ period: PERIOD, statistic: 'Sum' }),
-        requests: props.api.metricCount({ period: PERIOD, statistic: 'Sum' }),
+        errors: endpoint.clientErrors({ period: PERIOD, statistic: 'Sum' }),
+        requests: endpoint.requests({ period: PERIOD, statistic: 'Sum' }),
       },
       label: '4xx (% of requests)',
       period: PERIOD,
     });
-    // The access-log metric has no data in a period without a 429 (see WebhookApi); FILL makes it 0.
+    // The access-log metric has no data in a period without a 429 (see WebhookApi), nor does
+    // Lambda's Throttles; FILL makes it 0.
     const throttledRate = new MathExpression({
       expression: '100 * FILL(throttled, 0) / requests',
-      usingMetrics: { throttled: props.throttledRequests, requests: props.api.metricCount({ period: PERIOD, statistic: 'Sum' }) },
+      usingMetrics: { throttled: endpoint.throttled, requests: endpoint.requests({ period: PERIOD, statistic: 'Sum' }) },
       label: '429 throttled (% of requests)',
       period: PERIOD,
     });
     alarm(
       'Webhook4xxRate',
       clientErrorRate,
-      `Over ${CLIENT_ERROR_RATE_ALARM_PERCENT}% of webhook requests got a 4xx (at least ${MIN_REQUESTS_FOR_RATE} requests in 5 minutes): GitLab's token or payloads are refused (401, 413, 415), the stage throttles (429), or someone is probing the URL. The access logs (status, ip) say which.`,
+      `Over ${CLIENT_ERROR_RATE_ALARM_PERCENT}% of webhook requests got a 4xx (at least ${MIN_REQUESTS_FOR_RATE} requests in 5 minutes): GitLab's token or payloads are refused (401, 413, 415), the ${functionUrl ? "receiver's reserved concurrency" : 'stage'} throttles (429), or someone is probing the URL. ${whereToLook}`,
       CLIENT_ERROR_RATE_ALARM_PERCENT,
     );
     alarm(
       'WebhookThrottledRate',
       throttledRate,
-      `Over ${THROTTLED_RATE_ALARM_PERCENT}% of webhook requests were throttled (429) by the API stage (apiRateLimit/apiBurstLimit). GitLab's deliveries may be among them, and GitLab disables hooks that keep failing: find the sender in the access logs, then block it or raise the limits (docs/deploy.md, "Flood protection").`,
+      functionUrl
+        ? `Over ${THROTTLED_RATE_ALARM_PERCENT}% of webhook requests were throttled (429) by Lambda: the receiver ran at its reserved concurrency (receiverReservedConcurrency), the only flood cap of a function URL. GitLab's deliveries may be among them, and GitLab disables hooks that keep failing: find the sender in the receiver's logs, then block it or raise the reservation (docs/deploy.md, "Endpoint").`
+        : `Over ${THROTTLED_RATE_ALARM_PERCENT}% of webhook requests were throttled (429) by the API stage (apiRateLimit/apiBurstLimit). GitLab's deliveries may be among them, and GitLab disables hooks that keep failing: find the sender in the access logs, then block it or raise the limits (docs/deploy.md, "Flood protection").`,
       THROTTLED_RATE_ALARM_PERCENT,
     );
     alarm(
       'SlackInteractionsRejected',
       bridgeMetric(METRIC_NAMES.slackRejected, METRIC_SERVICES.receiver, 'Sum'),
-      `At least ${SLACK_REJECTED_ALARM_COUNT} Slack button clicks in 5 minutes got a 401 (SlackInteractionsRejected): the signing secret in GitLabBridge/slack-signing-secret is unset, stale or of another Slack app (docs/deploy.md), or someone is probing /slack/interactions. The access logs (status, ip) say which.`,
+      `At least ${SLACK_REJECTED_ALARM_COUNT} Slack button clicks in 5 minutes got a 401 (SlackInteractionsRejected): the signing secret in GitLabBridge/slack-signing-secret is unset, stale or of another Slack app (docs/deploy.md), or someone is probing /slack/interactions. ${whereToLook}`,
       SLACK_REJECTED_ALARM_COUNT,
     );
     alarm(
@@ -262,11 +286,11 @@ export class Monitoring extends Construct {
         title: 'Webhook endpoint',
         width: 12,
         left: [
-          props.api.metricCount({ period: PERIOD, statistic: 'Sum', label: 'requests' }),
-          props.api.metricClientError({ period: PERIOD, statistic: 'Sum', label: '4xx' }),
-          props.api.metricServerError({ period: PERIOD, statistic: 'Sum', label: '5xx' }),
+          endpoint.requests({ period: PERIOD, statistic: 'Sum', label: 'requests' }),
+          endpoint.clientErrors({ period: PERIOD, statistic: 'Sum', label: '4xx' }),
+          endpoint.serverErrors({ period: PERIOD, statistic: 'Sum', label: '5xx' }),
         ],
-        right: [props.api.metricLatency({ period: PERIOD, statistic: 'p99', label: 'latency p99 (ms)' })],
+        right: [endpoint.latency({ period: PERIOD, statistic: 'p99', label: 'latency p99 (ms)' })],
       }),
       new GraphWidget({
         title: 'Functions',
@@ -293,7 +317,7 @@ export class Monitoring extends Construct {
       new GraphWidget({
         title: 'Webhook requests throttled (429)',
         width: 12,
-        left: [props.throttledRequests],
+        left: [endpoint.throttled],
       }),
     );
     if (props.recovery) {

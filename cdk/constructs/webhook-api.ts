@@ -9,6 +9,7 @@ import { Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 
 import { METRICS_NAMESPACE } from '../../lib/metrics-names.js';
+import type { WebhookEndpointMetrics } from './monitoring.js';
 import { SLACK_INTERACTIONS_PATH, WEBHOOK_PATH } from '../../lib/receiver/webhook-path.js';
 
 export interface WebhookApiProps {
@@ -120,6 +121,18 @@ export class WebhookApi extends Construct {
       reason:
         'GitLab webhooks cannot present IAM, JWT or Cognito credentials; they send X-Gitlab-Token (and optionally a Standard Webhooks signature), which the receiver verifies in constant time before writing anything. Refused requests get 401 and are counted in DeliveriesRejected.',
     });
+  }
+
+  /** The API's request metrics (API Gateway, AWS/ApiGateway) and the stage throttle's 429s. */
+  endpointMetrics(): WebhookEndpointMetrics {
+    return {
+      kind: 'api',
+      requests: (options) => this.api.metricCount(options),
+      clientErrors: (options) => this.api.metricClientError(options),
+      serverErrors: (options) => this.api.metricServerError(options),
+      latency: (options) => this.api.metricLatency(options),
+      throttled: this.metricThrottled(),
+    };
   }
 
   /** Requests the stage throttle answered 429 (from the access logs; see THROTTLED_METRIC_NAME). */

@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SLACK_INTERACTIONS_PATH, WEBHOOK_PATH } from '../receiver/webhook-path.js';
+import { routeRequest } from '../receiver/routes.js';
+import { WEBHOOK_PATH } from '../receiver/webhook-path.js';
 
 export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResult>;
 
@@ -75,7 +76,7 @@ export interface HttpAdapter {
 
 /**
  * The local stand-in for API Gateway: `POST /webhooks/gitlab` and `POST /slack/interactions` go to the receiver handler,
- * `GET /healthz` answers 200, anything else 404.
+ * `GET /healthz` answers 200, another method on those paths 405, anything else 404.
  */
 export async function startHttpAdapter(options: {
   handler: ApiHandler;
@@ -103,8 +104,10 @@ export async function startHttpAdapter(options: {
       send(options.healthy() ? 200 : 503, { ok: options.healthy() });
       return;
     }
-    if (path !== WEBHOOK_PATH && path !== SLACK_INTERACTIONS_PATH) {
-      send(404, { error: `not found; GitLab webhooks go to POST ${WEBHOOK_PATH}` });
+    // The same routing as a function URL's receiver, before the body is read.
+    const routed = routeRequest(request.method ?? 'GET', path);
+    if (!('route' in routed)) {
+      send(routed.statusCode, routed.body);
       return;
     }
     const handled: Promise<void> = readBody(request, options.maxBodyBytes)

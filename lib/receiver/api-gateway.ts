@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
 import { handleSlackInteraction, type SlackInteractionDeps } from './handle-slack-interaction.js';
 import { handleWebhook, type ReceiverDeps } from './handle-webhook.js';
-import { SLACK_INTERACTIONS_PATH } from './webhook-path.js';
+import { routeRequest } from './routes.js';
+import { SLACK_INTERACTIONS_PATH, type WebhookEndpoint } from './webhook-path.js';
 
 export type ApiGatewayEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2;
 
@@ -12,12 +13,22 @@ function isV2(event: ApiGatewayEvent): event is APIGatewayProxyEventV2 {
 /** What the Slack route needs beyond the webhook receiver's stores. */
 export type SlackRouteDeps = Pick<SlackInteractionDeps, 'signingSecrets'>;
 
+function jsonAnswer(statusCode: number, body: unknown): APIGatewayProxyResult {
+  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
 /**
  * The receiver as an API Gateway handler (REST API payload v1 or HTTP API payload v2): turns
  * the event into raw bytes and lower-cased headers, runs handleWebhook (or, on
  * `/slack/interactions`, handleSlackInteraction), shapes the answer.
+ *
+ * `endpoint: 'functionUrl'`: a function URL invokes the receiver for every path and method (its
+ * events are payload v2 with `rawPath`), so the handler routes as the HTTP API's routes would,
+ * answering 404 or 405 before it decodes the body (lib/receiver/routes.ts). Behind the HTTP API
+ * (the default) the API has already routed, and a custom domain's base path may prefix rawPath.
  */
-export function createApiGatewayHandler(deps: ReceiverDeps, slack?: SlackRouteDeps) {
+export function createApiGatewayHandler(deps: ReceiverDeps, slack?: SlackRouteDeps, options: { endpoint?: WebhookEndpoint } = {}) {
+  const routesItself = options.endpoint === 'functionUrl';
   return async (event: ApiGatewayEvent): Promise<APIGatewayProxyResult> => {
     const started = performance.now();
     try {
@@ -32,6 +43,13 @@ export function createApiGatewayHandler(deps: ReceiverDeps, slack?: SlackRouteDe
   async function handle(event: ApiGatewayEvent): Promise<APIGatewayProxyResult> {
     const method = isV2(event) ? event.requestContext.http.method : event.httpMethod;
     const path = isV2(event) ? event.rawPath : event.path;
+    if (routesItself) {
+      const routed = routeRequest(method ?? '', path ?? '');
+      if (!('route' in routed)) {
+        deps.metrics?.describe?.({ path, statusCode: routed.statusCode });
+        return jsonAnswer(routed.statusCode, routed.body);
+      }
+    }
     const headers: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value ?? undefined;
     const raw = event.body ?? '';
@@ -59,10 +77,6 @@ export function createApiGatewayHandler(deps: ReceiverDeps, slack?: SlackRouteDe
       ...(typeof response.body.status === 'string' ? { status: response.body.status } : { statusCode: response.statusCode }),
       ...(response.body.duplicate === true ? { duplicate: true } : {}),
     });
-    return {
-      statusCode: response.statusCode,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(response.body),
-    };
+    return jsonAnswer(response.statusCode, response.body);
   }
 }

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { AWS_PRICES } from '../../bench/aws-prices.js';
-import { billedMs, costFloors, costPerMillion, formatCostReport, gbSeconds, meteredApiRequests, type MeasuredRun } from '../../bench/cost-model.js';
+import {
+  billedMs,
+  costFloors,
+  costPerMillion,
+  formatCostReport,
+  FUNCTION_URL_COSTS,
+  gbSeconds,
+  meteredApiRequests,
+  type MeasuredRun,
+} from '../../bench/cost-model.js';
 
 const memory = { receiverMb: 512, workerMb: 1024 };
 
@@ -14,6 +23,7 @@ function run(overrides: Partial<MeasuredRun> = {}): MeasuredRun {
     sqs: { send: 0, receive: 0, delete: 0, changeVisibility: 0 },
     secretsManagerCalls: 0,
     logBytes: 0,
+    apiAccessLogBytes: 0,
     ...overrides,
   };
 }
@@ -85,5 +95,40 @@ describe('cost per million deliveries', () => {
     const met = formatCostReport('mix', cost, { targetUsd: 5, floors }).join('\n');
     expect(met).toMatch(/: met\)/);
     expect(met).not.toMatch(/floor/);
+  });
+
+  describe('behind a function URL (-c endpoint=functionUrl)', () => {
+    const measured = run({
+      apiRequests: 10,
+      receiver: { invocations: 10, billedMs: 100 },
+      dynamoDb: { writeUnits: 30, readUnits: 0 },
+      logBytes: 10 * 2048,
+      apiAccessLogBytes: 10 * 1024,
+    });
+
+    it('drops the API Gateway line and the access log bytes, and prices everything else the same', () => {
+      const viaApi = costPerMillion(measured, memory);
+      const viaUrl = costPerMillion(measured, memory, AWS_PRICES, 'functionUrl');
+      expect(viaUrl.lines.map((l) => l.component)).not.toContain('API Gateway HTTP API requests');
+      expect(viaApi.lines.map((l) => l.component)).toContain('API Gateway HTTP API requests');
+      expect(line(viaUrl, 'CloudWatch Logs ingestion')).toBeCloseTo(((1024 * 1e6) / 1024 ** 3) * 0.5, 10);
+      for (const component of ['Lambda requests (receiver + worker)', 'Lambda GB-seconds, receiver', 'DynamoDB write units']) {
+        expect(line(viaUrl, component), component).toBe(line(viaApi, component));
+      }
+      const accessLogUsd = ((1024 * 1e6) / 1024 ** 3) * 0.5;
+      expect(viaApi.totalUsd - viaUrl.totalUsd).toBeCloseTo(1.0 + accessLogUsd, 10);
+    });
+
+    it('has no API Gateway floor, and names what the option costs', () => {
+      expect(costFloors(memory, 5, AWS_PRICES, 'functionUrl')['API Gateway HTTP API requests']).toBe(0);
+      expect(FUNCTION_URL_COSTS).toMatch(/throttling.*reserved concurrency.*access log.*URL changes/);
+    });
+
+    it('prints its report without the floors when asked', () => {
+      const viaUrl = costPerMillion(measured, memory, AWS_PRICES, 'functionUrl');
+      const report = formatCostReport('mix', viaUrl, { targetUsd: 0.01, floors: costFloors(memory, 5), showFloors: false }).join('\n');
+      expect(report).toMatch(/NOT met/);
+      expect(report).not.toMatch(/floor|API Gateway/);
+    });
   });
 });

@@ -213,6 +213,20 @@ describe('synthesized bundles', () => {
     expect(output).not.toContain(GITLAB_TOKEN);
   });
 
+  it('receiver bundle behind a function URL (the variable -c endpoint=functionUrl sets) answers 404 for another path with a valid token, recording nothing; a value it does not know fails its cold start', async () => {
+    const body = JSON.stringify(readFixture('push--basic.json'));
+    const furl = { [ENV.webhookEndpoint]: 'functionUrl' };
+    const headers = gitlabHeaders('Push Hook', GITLAB_TOKEN);
+    const event = (path: string) => ({ ...httpApiEvent(headers, body), routeKey: '$default', rawPath: path });
+    const stray = await invoke<APIGatewayProxyResult>('receiver', event('/wp-login.php'), furl);
+    expect(stray.result.statusCode).toBe(404);
+    const store = new DynamoDbDeliveryStore({ client: table.client, tableName: table.tableName });
+    expect(await store.get(headers['idempotency-key'] ?? '')).toBeUndefined();
+    await expect(invoke('receiver', event(WEBHOOK_PATH), { [ENV.webhookEndpoint]: 'rest' })).rejects.toThrow(
+      `${ENV.webhookEndpoint}: "rest" is not one of api, functionUrl`,
+    );
+  });
+
   it('receiver bundle accepts a push through the HTTP API event, records it and queues it; the worker bundle processes it', async () => {
     const body = JSON.stringify(readFixture('push--basic.json'));
     const headers = gitlabHeaders('Push Hook', GITLAB_TOKEN);

@@ -392,7 +392,7 @@ describe('webhook API', () => {
     expect(stage.Properties.StageName).toBe('$default');
     expect(stage.Properties.DefaultRouteSettings).toEqual({ ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 });
     const access = stage.Properties.AccessLogSettings as { DestinationArn: unknown; Format: string };
-    expect(access.DestinationArn).toEqual(arnOf(synth.stack.webhookApi.accessLogs));
+    expect(access.DestinationArn).toEqual(arnOf(synth.stack.webhookApi!.accessLogs));
     const format = JSON.parse(access.Format) as Record<string, string>;
     expect(format.requestId).toBe('$context.requestId');
     expect(access.Format.toLowerCase()).not.toContain('header');
@@ -411,7 +411,7 @@ describe('flood protection: throttled and refused webhook requests', () => {
     if (!found) throw new Error(`no alarm ${suffix}`);
     return found[1].Properties as { Metrics: MetricDataQuery[]; Threshold: number; AlarmActions: unknown; ComparisonOperator: string };
   };
-  const apiDimension = () => [{ Name: 'ApiId', Value: refTo(synth.stack.webhookApi.api) }];
+  const apiDimension = () => [{ Name: 'ApiId', Value: refTo(synth.stack.webhookApi!.api) }];
 
   it('counts 429s from the access logs per API (HTTP APIs publish no throttle metric)', () => {
     const format = JSON.parse((onlyResource(synth.json, 'AWS::ApiGatewayV2::Stage').Properties.AccessLogSettings as { Format: string }).Format) as Record<
@@ -421,7 +421,7 @@ describe('flood protection: throttled and refused webhook requests', () => {
     expect(format.apiId).toBe('$context.apiId');
     expect(format.status).toBe('$context.status');
     const filter = onlyResource(synth.json, 'AWS::Logs::MetricFilter');
-    expect(filter.Properties.LogGroupName).toEqual(refTo(synth.stack.webhookApi.accessLogs));
+    expect(filter.Properties.LogGroupName).toEqual(refTo(synth.stack.webhookApi!.accessLogs));
     expect(filter.Properties.FilterPattern).toBe('{ $.status = "429" }');
     expect(filter.Properties.MetricTransformations).toEqual([
       { MetricNamespace: METRICS_NAMESPACE, MetricName: THROTTLED_METRIC_NAME, MetricValue: '1', Dimensions: [{ Key: 'ApiId', Value: '$.apiId' }] },

@@ -31,6 +31,12 @@ describe('a deployed stack: names from CloudFormation outputs, the token from Se
           GitLabSecretName: 'gitlab-bridge/gitlab',
         },
         Incomplete: { TableName: table.tableName },
+        // Deployed with -c endpoint=functionUrl: the same output names, a function URL's address.
+        FunctionUrlBridge: {
+          TableName: table.tableName,
+          WebhookUrl: 'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws/webhooks/gitlab',
+          GitLabSecretName: 'gitlab-bridge/gitlab',
+        },
       },
       secrets: {
         'gitlab-bridge/gitlab': JSON.stringify({
@@ -84,6 +90,19 @@ describe('a deployed stack: names from CloudFormation outputs, the token from Se
     });
     expect(run.stdout + run.stderr).not.toContain('current-token');
     expect(aws.requests.some((request) => request.target === 'secretsmanager.GetSecretValue' && request.body.includes('gitlab-bridge/gitlab'))).toBe(true);
+  });
+
+  it('connects a project to, and reports the status of, a stack deployed with a function URL', async () => {
+    const url = 'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws/webhooks/gitlab';
+    gitlab.addProject('group/furl');
+    const connect = await cli(env, ['gitlab', 'connect', '--project', 'group/furl', '--stack', 'FunctionUrlBridge']);
+    expect(connect.code).toBe(0);
+    expect(connect.stdout).toContain(`-> ${url}`);
+    const [create] = gitlab.requestsTo('POST', /group%2Ffurl\/hooks$/);
+    expect(create?.body).toMatchObject({ url, token: 'current-token' });
+    const status = await cli(env, ['gitlab', 'status', '--project', 'group/furl', '--stack', 'FunctionUrlBridge', '--json']);
+    expect(status.stderr).toBe('');
+    expect(status.stdout).toContain(url);
   });
 
   it.each([
