@@ -1,3 +1,4 @@
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPlanners } from '../../functions/planners.js';
@@ -125,6 +126,21 @@ describe('Jira results in the merge request thread', () => {
     const echo = echoOutcomes(merged);
     expect(echo).toEqual([expect.objectContaining({ key: `slack:#dev:jira-echo:merge_request:701@flightjs/flight-management:1:merge`, status: 'sent' })]);
     expect(keys.indexOf(echo[0]?.key ?? '')).toBeGreaterThan(keys.indexOf('jira:ABC-12:mr:701@flightjs/flight-management:1:merged'));
+  });
+
+  it('paces its reply like every other post to the channel: each chat.postMessage there booked a pacing slot', async () => {
+    const channel = '#echo-paced';
+    const bridged = bridge({}, { routes: [{ slack: { channel }, events: ['merge_request', 'pipeline'] }] });
+    await bridged.deliver(mergeRequest({ iid: 41, projectId: 741, action: 'open', description: 'Closes ABC-13' }));
+    await bridged.deliver(mergeRequest({ iid: 41, projectId: 741, action: 'merge', description: 'Closes ABC-13' }));
+    expect(jiraReplies()).toHaveLength(1);
+    const posts = slack.messages.filter((message) => message.channel === slack.channelId(channel)).length;
+    // Every slot key of the channel (one per second, modulo 60), read directly. Top-level posts name
+    // the channel as the route does, thread replies by the id Slack answered with: both are counted.
+    const slotKeys = [channel, slack.channelId(channel)].flatMap((name) => Array.from({ length: 60 }, (_, second) => `S#slack-pace:${name}:${second}`));
+    const slots = await Promise.all(slotKeys.map((pk) => table.client.send(new GetItemCommand({ TableName: table.tableName, Key: { pk: { S: pk } } }))));
+    expect(posts).toBe(3);
+    expect(slots.filter((slot) => slot.Item !== undefined)).toHaveLength(posts);
   });
 
   it('lists a refused transition with its reason', async () => {
