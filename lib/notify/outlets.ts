@@ -97,6 +97,7 @@ export class Outlets {
       });
     await this.pacer?.pacer.take(channel);
     const posted = await sender.post(channel, message, threadTs);
+    this.pacer?.pacer.learn(channel, posted.channel);
     return { result: { ts: posted.ts, channel: posted.channel, ...(threadTs ? { thread_ts: threadTs } : {}) } };
   }
 

@@ -1,3 +1,4 @@
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DownstreamRateLimited } from '../../lib/errors.js';
 import { Outlets } from '../../lib/notify/outlets.js';
@@ -58,6 +59,26 @@ describe('Slack per-channel pacing', () => {
         .map((message) => message.text)
         .sort(),
     ).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5']);
+  });
+
+  it('paces a channel named by a route and the same channel by id (thread replies) as one', async () => {
+    const named = `#pace-named-${(seq += 1)}`;
+    const id = slack.channelId(named);
+    const outlets = worker();
+    const parent = await outlets.slackPost(named, note('parent'));
+    await outlets.slackPost(id, note('reply'), parent.result?.ts);
+    await outlets.slackPost(named, note('next notice'));
+    const booked = async (channel: string) =>
+      (
+        await Promise.all(
+          Array.from({ length: 60 }, (_, second) =>
+            table.client.send(new GetItemCommand({ TableName: table.tableName, Key: { pk: { S: `S#slack-pace:${channel}:${second}` } } })),
+          ),
+        )
+      ).filter((slot) => slot.Item !== undefined).length;
+    // The first post, before Slack told the id, under the name; the two after it under the id.
+    expect(await booked(named)).toBe(1);
+    expect(await booked(id)).toBe(2);
   });
 
   it('paces each channel on its own', async () => {

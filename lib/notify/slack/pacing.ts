@@ -36,8 +36,9 @@ const MAX_REMEMBERED_CHANNELS = 1000;
  * after its second, so the key is free again for the second `SLOT_KEYS` later.
  *
  * Holds across concurrent Lambdas as far as their clocks agree (a second or so of skew lets a
- * little more through) and for the channel as the route names it: one channel named by `#name`
- * in one route and by id in another gets two paces. Whatever still gets through too fast is
+ * little more through). A channel is paced by its id once a post has told this pacer the id of
+ * the name a route gives it (`learn`), so top-level notices (by name) and thread replies (by id)
+ * share one pace; a worker's first post by name, before it knows the id, is paced under the name. Whatever still gets through too fast is
  * Slack's 429, whose Retry-After puts the delivery back on the queue.
  */
 export class SlackPacer {
@@ -49,6 +50,14 @@ export class SlackPacer {
    */
   private readonly taken = new Map<string, number>();
 
+  /**
+   * A channel's id by the name a route gives it (`#ci` -> `C0123`), learned from Slack's answer to
+   * a post: top-level notices name the channel as the route does, thread replies use the id the
+   * parent's post returned, and both are one channel's pace. A post by name before this pacer
+   * has learned the id is paced under the name.
+   */
+  private readonly ids = new Map<string, string>();
+
   constructor(
     private readonly state: StateStore,
     private readonly pace: SlackPace = SLACK_PACE,
@@ -57,7 +66,8 @@ export class SlackPacer {
   ) {}
 
   /** Resolves when `channel` may take one more message; throws DownstreamRateLimited when its next free second is too far. */
-  async take(channel: string): Promise<void> {
+  async take(named: string): Promise<void> {
+    const channel = this.ids.get(named) ?? named;
     const owner = randomUUID();
     const now = this.clock();
     const second = Math.floor(now / 1000);
@@ -79,7 +89,14 @@ export class SlackPacer {
     throw new DownstreamRateLimited(
       SLACK,
       maxWaitSeconds * 1000,
-      `Slack channel ${channel} has its next ${maxWaitSeconds} s of posts booked (about 1 message a second); retrying later`,
+      `Slack channel ${named} has its next ${maxWaitSeconds} s of posts booked (about 1 message a second); retrying later`,
     );
+  }
+
+  /** Slack answered a post to `named` from channel `id`: later posts by either name share one pace. */
+  learn(named: string, id: string): void {
+    if (!id || named === id || this.ids.get(named) === id) return;
+    if (this.ids.size >= MAX_REMEMBERED_CHANNELS) this.ids.clear();
+    this.ids.set(named, id);
   }
 }
