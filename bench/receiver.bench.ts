@@ -375,6 +375,16 @@ async function pipelineSections(fixtureMix: { event: string; body: string }[], f
           `(${(cpuShare * 100).toFixed(0)}%; the process's CPU, which includes dynalite, local SQS and the Slack stand-in): the rest is waiting on I/O`,
       );
       figures[`workerCpuShare${mix.key}`] = cpuShare;
+      // Lambda gives a function CPU in proportion to its memory (a full vCPU at 1,769 MB); this
+      // machine ran the worker on a full core. Were all the CPU above the worker's, its CPU-bound
+      // part would take this much longer on Lambda: the worker's GB-seconds, at most.
+      const vcpuShare = Math.min(1, memory.workerMb / 1769);
+      const slowestBilledMs = run.worker.billedMs - run.workerCpuMs + run.workerCpuMs / vcpuShare;
+      const workerUsd = (billedMs: number) => (billedMs / 1000 / run.deliveries) * (memory.workerMb / 1024) * 1e6 * AWS_PRICES.lambdaArmPerGbSecond;
+      console.log(
+        `    worker GB-seconds at ${memory.workerMb} MB (${vcpuShare.toFixed(2)} of a vCPU): $${workerUsd(run.worker.billedMs).toFixed(2)} as measured here, at most $${workerUsd(slowestBilledMs).toFixed(2)} were every CPU millisecond above the worker's and ${(1 / vcpuShare).toFixed(1)}x slower on Lambda`,
+      );
+      figures[`workerGbSecondsUsdAtMost${mix.key}`] = workerUsd(slowestBilledMs);
       if (run.unprocessed > 0) console.log(`    WARNING: ${run.unprocessed} deliveries were not processed within 10 s; their worker cost is missing`);
       figures[`costPerMillionUsd${mix.key}`] = cost.totalUsd;
       figures[`costPerMillionUsd${mix.key}FunctionUrl`] = viaUrl.totalUsd;

@@ -1,8 +1,12 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
 import { handleSlackInteraction, type SlackInteractionDeps } from './handle-slack-interaction.js';
 import { handleWebhook, type ReceiverDeps } from './handle-webhook.js';
+import { printable } from '../gitlab/printable.js';
 import { routeRequest } from './routes.js';
 import { SLACK_INTERACTIONS_PATH, type WebhookEndpoint } from './webhook-path.js';
+
+/** An unknown path is logged up to this many characters. */
+const MAX_LOGGED_PATH = 200;
 
 export type ApiGatewayEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2;
 
@@ -46,7 +50,8 @@ export function createApiGatewayHandler(deps: ReceiverDeps, slack?: SlackRouteDe
     if (routesItself) {
       const routed = routeRequest(method ?? '', path ?? '');
       if (!('route' in routed)) {
-        deps.metrics?.describe?.({ path, statusCode: routed.statusCode });
+        // The path is the caller's: trimmed, as every other text from a request is before it is logged.
+        deps.metrics?.describe?.({ path: printable(path ?? '', MAX_LOGGED_PATH), statusCode: routed.statusCode });
         return jsonAnswer(routed.statusCode, routed.body);
       }
     }

@@ -132,6 +132,25 @@ describe('createApiGatewayHandler behind a Lambda function URL (endpoint functio
     expect(result.statusCode).toBe(401);
   });
 
+  it('logs an unknown path trimmed, not as long as the caller made it', async () => {
+    const fields: Record<string, unknown>[] = [];
+    const logged = createApiGatewayHandler(
+      {
+        deliveries: store,
+        queue: new SqsDeliveryQueue(sqs.client, sqs.queueUrl),
+        auth: async () => tokenAuth,
+        metrics: { count: () => {}, describe: (more) => fields.push(more) },
+      },
+      undefined,
+      { endpoint: 'functionUrl' },
+    );
+    const result = await logged(urlEvent('POST', `/${'x'.repeat(20_000)}`, {}, ''));
+    expect(result.statusCode).toBe(404);
+    const path = fields.find((field) => 'path' in field)?.path;
+    expect(typeof path).toBe('string');
+    expect((path as string).length).toBeLessThanOrEqual(201);
+  });
+
   it.each(['/', '/webhooks/gitlab/', '/Webhooks/GitLab', '/webhooks/gitlab/extra', '/slack', '/favicon.ico', '/webhooks%2Fgitlab'])(
     'answers 404 with a reason for %s, before reading the body or the secret, and records nothing',
     async (path) => {

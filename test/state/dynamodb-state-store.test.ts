@@ -85,7 +85,9 @@ describe('write units of a state entry', () => {
     expect(await store.get('slack:C1:ref:old:main')).toEqual(streak);
   });
 
-  it('counts a reservation refused by its condition as the 1 write unit DynamoDB bills for it', async () => {
+  // The 1 unit is what the store reports for a refused condition (DynamoDB bills it; dynalite reports nothing):
+  // this pins that the refusal reaches the observer, which the bench's write-unit figures rely on.
+  it('reports a reservation refused by its condition to the capacity observer', async () => {
     const metering = metered();
     await metering.reserve('lock:counted', 'a', 60);
     units.length = 0;

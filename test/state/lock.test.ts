@@ -66,13 +66,15 @@ describe('withStateLock', () => {
     expect(await state.reserve(key, 'another-worker', 60)).toBe(true);
     let ran = false;
     await expect(
-      withStateLock(state, key, 'mine', options(3, 20), async () => {
+      withStateLock(state, key, 'mine', options(3, 200), async () => {
         ran = true;
       }),
     ).rejects.toBeInstanceOf(Busy);
     expect(ran).toBe(false);
-    // The other worker's reserve plus three tries of this one.
-    expect(reserves()).toBe(4);
+    // The other worker's reserve plus the tries of this one: more than one (it polled), at most
+    // three (a slow round trip to the table uses up part of the wait).
+    expect(reserves()).toBeGreaterThanOrEqual(3);
+    expect(reserves()).toBeLessThanOrEqual(4);
     await state.release(key, 'another-worker');
     await withStateLock(state, key, 'mine', options(3, 20), async () => {
       ran = true;
