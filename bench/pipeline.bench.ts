@@ -18,7 +18,7 @@ import { startLocalBridge, type LocalBridge } from '../lib/local/bridge.js';
 import { ensureBridgeTable } from '../lib/local/create-table.js';
 import { startDynalite } from '../lib/local/dynalite-server.js';
 import { LOCAL_AWS } from '../lib/local/names.js';
-import { toSqsEvent } from '../lib/local/queue-poller.js';
+import { DEFAULT_LOCAL_WORKER_CONCURRENCY, toSqsEvent } from '../lib/local/queue-poller.js';
 import { startLocalSqs } from '../lib/local/sqs-server.js';
 import { emfMetrics, jsonLogger } from '../lib/observability.js';
 import { SqsDeliveryQueue, SqsVisibility } from '../lib/queue/sqs-queue.js';
@@ -489,6 +489,10 @@ export interface LoadFigures {
   drainSeconds: number | undefined;
   /** Failures each channel received (deliveries i go to channel i mod BENCH_CHANNELS). */
   perChannel: number;
+  /** Seconds from the first POST until the drain ended (all finished or the watch ran out). */
+  elapsedSeconds: number;
+  /** Batches the local worker ran at once. */
+  workerConcurrency: number;
 }
 
 /** Deliveries of the local table in one status, counted on the status index. */
@@ -579,6 +583,8 @@ export async function measureLoad(slack: SlackServer, count: number, senders: nu
       finishedDuringIntake,
       drainSeconds: left === 0 ? drainMs / 1000 : undefined,
       perChannel: Math.ceil(count / BENCH_CHANNELS),
+      elapsedSeconds: Math.max(drainMs, intakeMs) / 1000,
+      workerConcurrency: workerConcurrency ?? DEFAULT_LOCAL_WORKER_CONCURRENCY,
     };
   } finally {
     reader.destroy();
