@@ -457,7 +457,7 @@ async function pipelineSections(fixtureMix: { event: string; body: string }[], f
     // (worker batches at once x elapsed / finished) shows what each delivery really costs. Measured
     // for issue 15: the pacer never slept (the notices reach each channel slower than its burst
     // refills), lock waits were < 1 % of lock hold time, every delivery has its own ref, and 8 or
-    // 32 batches at once drained the same ~30/s: the bound is the worker's ~15 DynamoDB requests
+    // 32 batches at once drained the same ~30/s: the bound is the worker's ~17 DynamoDB requests
     // per delivery on the dynalite that shares this process and its cores.
     const slotMsPerDelivery = load.drained > 0 ? (load.workerConcurrency * load.elapsedSeconds * 1000) / load.drained : undefined;
     console.log(
