@@ -208,8 +208,10 @@ export const DESIGN_CHANGES: readonly DesignChange[] = [
   },
   {
     component: 'DynamoDB write units',
-    change: 'fewer or narrower index entries, one status update per delivery',
-    costs: 'none if the CLI listings keep their projections (issue 15, other half)',
+    change:
+      'one index for every listing (by day; status and project as filters) or no byProject index, and queued deliveries out of byStatus (3.0 to 3.4 units on the fixture mix; docs/design.md "What a delivery costs in write units")',
+    costs:
+      'the listings an operator runs in an incident: `deliveries list --status failed` or `--project` would read through every delivery of the period (up to 30 days) instead of one short query, and --status queued would miss deliveries not yet attempted',
   },
   {
     component: 'CloudWatch Logs ingestion',
