@@ -26,6 +26,21 @@ export interface MeasuredRun {
   apiAccessLogBytes: number;
 }
 
+/** A run of `deliveries` that has counted nothing yet. */
+export function emptyMeasuredRun(deliveries: number): MeasuredRun {
+  return {
+    deliveries,
+    apiRequests: 0,
+    receiver: { invocations: 0, billedMs: 0 },
+    worker: { invocations: 0, billedMs: 0 },
+    dynamoDb: { writeUnits: 0, readUnits: 0 },
+    sqs: { send: 0, receive: 0, delete: 0, changeVisibility: 0 },
+    secretsManagerCalls: 0,
+    logBytes: 0,
+    apiAccessLogBytes: 0,
+  };
+}
+
 /** The functions' memory settings (cdk/bridge-stack.ts). */
 export interface StackMemory {
   receiverMb: number;

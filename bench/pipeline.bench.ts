@@ -31,7 +31,7 @@ import { createSqsBatchHandler } from '../lib/worker/sqs-batch.js';
 import { createPlanners } from '../functions/planners.js';
 import { pipelineEvent } from '../test/fixtures/builders/pipeline.js';
 import type { SlackCall, SlackServer } from '../test/support/slack-server.js';
-import { billedMs, meteredApiRequests, type MeasuredRun } from './cost-model.js';
+import { billedMs, emptyMeasuredRun, meteredApiRequests, type MeasuredRun } from './cost-model.js';
 import { meterDynamo } from './dynamo-meter.js';
 
 export const BENCH_TOKEN = 'bench-token';
@@ -190,17 +190,7 @@ export async function measureCost(
     },
     new SqsVisibility(sqs.client, sqs.queueUrl),
   );
-  const run: MeasuredRun = {
-    deliveries: deliveries.length,
-    apiRequests: 0,
-    receiver: { invocations: 0, billedMs: 0 },
-    worker: { invocations: 0, billedMs: 0 },
-    dynamoDb: { writeUnits: 0, readUnits: 0 },
-    sqs: { send: 0, receive: 0, delete: 0, changeVisibility: 0 },
-    secretsManagerCalls: 0,
-    logBytes: 0,
-    apiAccessLogBytes: 0,
-  };
+  const run: MeasuredRun = emptyMeasuredRun(deliveries.length);
   const arn = await sqs.client.send(new GetQueueAttributesCommand({ QueueUrl: sqs.queueUrl, AttributeNames: ['QueueArn'] }));
   const queueArn = arn.Attributes?.QueueArn ?? '';
   // Lambda's event source, one batch at a time, right after each send: receive, invoke, delete

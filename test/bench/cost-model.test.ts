@@ -7,6 +7,7 @@ import {
   formatCostReport,
   FUNCTION_URL_COSTS,
   gbSeconds,
+  emptyMeasuredRun,
   meteredApiRequests,
   type MeasuredRun,
 } from '../../bench/cost-model.js';
@@ -14,18 +15,7 @@ import {
 const memory = { receiverMb: 512, workerMb: 1024 };
 
 function run(overrides: Partial<MeasuredRun> = {}): MeasuredRun {
-  return {
-    deliveries: 10,
-    apiRequests: 0,
-    receiver: { invocations: 0, billedMs: 0 },
-    worker: { invocations: 0, billedMs: 0 },
-    dynamoDb: { writeUnits: 0, readUnits: 0 },
-    sqs: { send: 0, receive: 0, delete: 0, changeVisibility: 0 },
-    secretsManagerCalls: 0,
-    logBytes: 0,
-    apiAccessLogBytes: 0,
-    ...overrides,
-  };
+  return { ...emptyMeasuredRun(10), ...overrides };
 }
 
 const line = (cost: ReturnType<typeof costPerMillion>, component: string) => cost.lines.find((l) => l.component === component)?.usdPerMillion;
