@@ -6,7 +6,10 @@
  * table layout changes the figure without touching the bench.
  */
 import { DescribeTableCommand, DynamoDBClient, GetItemCommand, type AttributeValue, type GlobalSecondaryIndexDescription } from '@aws-sdk/client-dynamodb';
+import { itemSizeBytes, writeUnitsFor } from '../lib/dynamo-item-size.js';
 import { LOCAL_AWS } from '../lib/local/names.js';
+
+export { itemSizeBytes, writeUnitsFor };
 
 export type Item = Record<string, AttributeValue>;
 
@@ -16,30 +19,6 @@ export interface IndexShape {
   keys: string[];
   /** `all` for ProjectionType ALL; else the projected non-key attributes (the table key is always projected). */
   projected: string[] | 'all';
-}
-
-function valueSize(value: AttributeValue): number {
-  if (value.S !== undefined) return Buffer.byteLength(value.S);
-  // A number takes about one byte per two significant digits, plus one (DynamoDB developer guide, "Item sizes").
-  if (value.N !== undefined) return Math.ceil(value.N.replace(/^-|\.|e.*$/gi, '').replace(/^0+/, '').length / 2) + 1;
-  if (value.B !== undefined) return value.B.length;
-  if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
-  if (value.SS) return value.SS.reduce((sum, s) => sum + Buffer.byteLength(s), 0);
-  if (value.NS) return value.NS.reduce((sum, n) => sum + valueSize({ N: n }), 0);
-  if (value.BS) return value.BS.reduce((sum, b) => sum + b.length, 0);
-  if (value.L) return 3 + value.L.reduce((sum, element) => sum + valueSize(element) + 1, 0);
-  if (value.M) return 3 + Object.entries(value.M).reduce((sum, [name, element]) => sum + Buffer.byteLength(name) + valueSize(element) + 1, 0);
-  return 0;
-}
-
-/** An item's size as DynamoDB counts it: attribute names plus values (DynamoDB developer guide, "Item sizes"). */
-export function itemSizeBytes(item: Item): number {
-  return Object.entries(item).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + valueSize(value), 0);
-}
-
-/** Write units for an item of this size: one per 1 KB, at least one. */
-export function writeUnitsFor(bytes: number): number {
-  return Math.max(1, Math.ceil(bytes / 1024));
 }
 
 function indexEntry(item: Item | undefined, index: IndexShape, tableKeys: readonly string[]): Item | undefined {

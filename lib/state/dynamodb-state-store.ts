@@ -9,6 +9,7 @@ import {
   type ReturnConsumedCapacity,
 } from '@aws-sdk/client-dynamodb';
 import { STATE_PREFIX } from '../deliveries/table.js';
+import { itemSizeBytes } from '../dynamo-item-size.js';
 import type { StateStore } from './store.js';
 
 /** An MR or a failing ref rarely stays open longer than this; the key then expires by TTL. */
@@ -27,17 +28,6 @@ const BROTLI_OPTIONS = { params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constan
 
 /** Observes the capacity units each call consumed; `key` is the state key (without `S#`). */
 export type StateCapacityObserver = (operation: 'get' | 'put' | 'reserve' | 'release', units: number, key: string) => void;
-
-/** An item's size as DynamoDB counts it, roughly: names and values; a number about 1 byte per 2 digits. */
-function approximateItemBytes(item: Record<string, AttributeValue>): number {
-  return Object.entries(item).reduce(
-    (sum, [name, value]) =>
-      sum +
-      Buffer.byteLength(name) +
-      (value.S !== undefined ? Buffer.byteLength(value.S) : value.B ? value.B.length : Math.ceil((value.N ?? '').length / 2) + 1),
-    0,
-  );
-}
 
 export class DynamoDbStateStore implements StateStore {
   private readonly returnCapacity: ReturnConsumedCapacity | undefined;
@@ -78,9 +68,9 @@ export class DynamoDbStateStore implements StateStore {
     const expiresAt = Math.floor(this.now() / 1000) + (options.ttlSeconds ?? (options.ttlDays ?? DEFAULT_TTL_DAYS) * 86_400);
     const json = JSON.stringify(value);
     let item: Record<string, AttributeValue> = { pk: { S: STATE_PREFIX + key }, value: { S: json }, expiresAt: { N: String(expiresAt) } };
-    if (approximateItemBytes(item) > WRITE_UNIT_BYTES) {
+    if (itemSizeBytes(item) > WRITE_UNIT_BYTES) {
       const packed: Record<string, AttributeValue> = { pk: item.pk!, packed: { B: brotliCompressSync(json, BROTLI_OPTIONS) }, expiresAt: item.expiresAt! };
-      if (approximateItemBytes(packed) < approximateItemBytes(item)) item = packed;
+      if (itemSizeBytes(packed) < itemSizeBytes(item)) item = packed;
     }
     const result = await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item, ReturnConsumedCapacity: this.returnCapacity }));
     this.observe('put', key, result.ConsumedCapacity?.CapacityUnits);
