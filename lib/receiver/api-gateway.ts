@@ -2,6 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResul
 import { handleSlackInteraction, type SlackInteractionDeps } from './handle-slack-interaction.js';
 import { handleWebhook, type ReceiverDeps } from './handle-webhook.js';
 import { printable } from '../gitlab/printable.js';
+import { withSummaryLine } from '../metrics-line.js';
 import { routeRequest } from './routes.js';
 import { SLACK_INTERACTIONS_PATH, type WebhookEndpoint } from './webhook-path.js';
 
@@ -33,16 +34,8 @@ function jsonAnswer(statusCode: number, body: unknown): APIGatewayProxyResult {
  */
 export function createApiGatewayHandler(deps: ReceiverDeps, slack?: SlackRouteDeps, options: { endpoint?: WebhookEndpoint } = {}) {
   const routesItself = options.endpoint === 'functionUrl';
-  return async (event: ApiGatewayEvent): Promise<APIGatewayProxyResult> => {
-    const started = performance.now();
-    try {
-      return await handle(event);
-    } finally {
-      // One line per request in the common case: the counts and the summary together.
-      deps.metrics?.describe?.({ ms: Math.round(performance.now() - started) });
-      deps.metrics?.flush?.();
-    }
-  };
+  // One line per request in the common case: the counts and the summary together.
+  return (event: ApiGatewayEvent): Promise<APIGatewayProxyResult> => withSummaryLine(deps.metrics, () => handle(event));
 
   async function handle(event: ApiGatewayEvent): Promise<APIGatewayProxyResult> {
     const method = isV2(event) ? event.requestContext.http.method : event.httpMethod;

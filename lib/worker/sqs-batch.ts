@@ -3,6 +3,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { parseQueueMessage, type QueueMessage } from '../queue/queue.js';
 import { processDelivery, type DeliveryResult, type WorkerDeps } from './process-delivery.js';
 import { BridgeError } from '../errors.js';
+import { withSummaryLine } from '../metrics-line.js';
 
 /** Puts a message back on the queue later: SQS ChangeMessageVisibility. */
 export interface VisibilityControl {
@@ -35,14 +36,8 @@ export function createSqsBatchHandler(deps: WorkerDeps, visibility?: VisibilityC
       return { kind: 'unknown' };
     }
     const attempt = Number(record.attributes?.ApproximateReceiveCount ?? '1') || 1;
-    const started = performance.now();
-    try {
-      return await processRecord(record, message, attempt);
-    } finally {
-      // One line per delivery in the common case: its counts and its summary together.
-      deps.metrics?.describe?.({ ms: Math.round(performance.now() - started) });
-      deps.metrics?.flush?.();
-    }
+    // One line per delivery in the common case: its counts and its summary together.
+    return withSummaryLine(deps.metrics, () => processRecord(record, message, attempt));
   };
 
   const processRecord = async (record: SQSRecord, message: QueueMessage, attempt: number): Promise<DeliveryResult> => {
