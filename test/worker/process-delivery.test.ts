@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { DynamoDbDeliveryStore } from '../../lib/deliveries/dynamodb-store.js';
 import type { AuthProject, DeliveryStatus } from '../../lib/deliveries/record.js';
+import type { NewDelivery } from '../../lib/deliveries/store.js';
 import { DynamoDbEffectLedger } from '../../lib/effects/dynamodb-ledger.js';
 import { DownstreamRateLimited, DownstreamRejected, DownstreamUnavailable, WaitsForRetry, type DownstreamService } from '../../lib/errors.js';
 import type { LocalSqs } from '../../lib/local/sqs-server.js';
@@ -58,7 +59,12 @@ const echoPlanner: Planner = {
   },
 };
 
-async function storeDelivery(status: DeliveryStatus = 'queued', objectKind = 'pipeline', authProject?: AuthProject): Promise<string> {
+async function storeDelivery(
+  status: DeliveryStatus = 'queued',
+  objectKind = 'pipeline',
+  authProject?: AuthProject,
+  extra: Partial<Pick<NewDelivery, 'receivedAt' | 'recovered'>> = {},
+): Promise<string> {
   const id = `worker-test-${++seq}`;
   await store.create({
     ...(authProject ? { authProject } : {}),
@@ -73,6 +79,7 @@ async function storeDelivery(status: DeliveryStatus = 'queued', objectKind = 'pi
     payload: JSON.stringify(readFixture('pipeline--success.json')),
     status,
     expiresAt: Math.floor(Date.now() / 1000) + 3600,
+    ...extra,
   });
   return id;
 }
@@ -468,21 +475,10 @@ describe('createSqsBatchHandler', () => {
   });
 
   it("measures a recovered delivery's latency from when recovery recorded it, not from GitLab's original attempt", async () => {
-    const id = `worker-test-${++seq}`;
     const recordedAt = new Date(Date.now() - 2_000).toISOString();
-    await store.create({
-      id,
+    const id = await storeDelivery('queued', 'pipeline', undefined, {
       receivedAt: new Date(Date.now() - 6 * 3_600_000).toISOString(),
       recovered: { hookId: 1, hookEventId: 99, at: recordedAt },
-      event: 'Pipeline Hook',
-      objectKind: 'pipeline',
-      projectId: 1,
-      projectPath: 'gitlab-org/gitlab-test',
-      ref: 'master',
-      headers: {},
-      payload: JSON.stringify(readFixture('pipeline--success.json')),
-      status: 'queued',
-      expiresAt: Math.floor(Date.now() / 1000) + 3600,
     });
     const latencies: number[] = [];
     await processDelivery({ v: 1, deliveryId: id }, 1, { ...deps, metrics: { count: () => {}, timing: (_name, ms) => latencies.push(ms) } });
