@@ -1,4 +1,3 @@
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DownstreamRateLimited } from '../../lib/errors.js';
 import { Outlets } from '../../lib/notify/outlets.js';
@@ -8,6 +7,7 @@ import type { Credentials } from '../../lib/secrets/credentials.js';
 import { unsentOutlet } from '../../lib/secrets/unsent.js';
 import { DynamoDbStateStore } from '../../lib/state/dynamodb-state-store.js';
 import { startTestTable } from '../support/local-aws.js';
+import { bookedPaceSlots } from '../support/pace-slots.js';
 import { startSlackServer, type SlackServer } from '../support/slack-server.js';
 
 /**
@@ -68,17 +68,9 @@ describe('Slack per-channel pacing', () => {
     const parent = await outlets.slackPost(named, note('parent'));
     await outlets.slackPost(id, note('reply'), parent.result?.ts);
     await outlets.slackPost(named, note('next notice'));
-    const booked = async (channel: string) =>
-      (
-        await Promise.all(
-          Array.from({ length: 60 }, (_, second) =>
-            table.client.send(new GetItemCommand({ TableName: table.tableName, Key: { pk: { S: `S#slack-pace:${channel}:${second}` } } })),
-          ),
-        )
-      ).filter((slot) => slot.Item !== undefined).length;
     // The first post, before Slack told the id, under the name; the two after it under the id.
-    expect(await booked(named)).toBe(1);
-    expect(await booked(id)).toBe(2);
+    expect(await bookedPaceSlots(table, named)).toBe(1);
+    expect(await bookedPaceSlots(table, id)).toBe(2);
   });
 
   it('paces each channel on its own', async () => {
